@@ -1,0 +1,211 @@
+//! The loader: case files on disk → a [`Suite`], or every problem of every file at once.
+//!
+//! All YAML parsing of case files happens here (strict booleans, leading-zero numbers as
+//! strings, duplicate keys rejected). The loader resolves every name, so later stages get
+//! cases that cannot refer to anything undefined. It never contacts a server.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_saphyr::{Location, Spanned};
+
+use super::diagnostic::Diagnostic;
+use super::model::{Case, Origin, Suite, Version, VersionRange};
+use super::raw::RawFile;
+use super::resolve::Resolver;
+
+/// The names a case may use, taken from the specs: premises, schema ids and roles.
+#[derive(Debug, Clone, Default)]
+pub struct KnownNames {
+    /// Premise and failure-kind names of the premise model.
+    pub premises: BTreeSet<String>,
+    /// Schema ids of the schema registry (`channels.invite/200`).
+    pub schemas: BTreeSet<String>,
+    /// Role ids a setup may grant or assign.
+    pub roles: BTreeSet<String>,
+}
+
+/// Every problem found while loading a suite.
+#[derive(Debug, thiserror::Error)]
+#[error("{} problem(s) in the case files", .0.len())]
+pub struct LoadErrors(pub Vec<Diagnostic>);
+
+/// Loads every `*.yaml`/`*.yml` file below `dir`, in path order.
+pub fn load_suite(dir: &Utf8Path, known: &KnownNames) -> Result<Suite, LoadErrors> {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    if !dir.is_dir() {
+        return Err(LoadErrors(vec![Diagnostic::new(
+            dir.to_owned(),
+            None,
+            0,
+            0,
+            "",
+            "the case directory does not exist or is not a directory",
+        )]));
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let Some(path) = Utf8Path::from_path(e.path()) else {
+                    continue;
+                };
+                if matches!(path.extension(), Some("yaml" | "yml")) {
+                    files.push(path.to_owned());
+                }
+            }
+            Ok(_) => {}
+            Err(e) => diagnostics.push(Diagnostic::new(
+                dir.to_owned(),
+                None,
+                0,
+                0,
+                "",
+                format!("cannot list the case directory: {e}"),
+            )),
+        }
+    }
+    let mut texts = Vec::new();
+    for file in &files {
+        match fs_err::read_to_string(file) {
+            Ok(text) => texts.push((file.clone(), text)),
+            Err(e) => diagnostics.push(Diagnostic::new(
+                file.clone(),
+                None,
+                0,
+                0,
+                "",
+                format!("cannot read: {e}"),
+            )),
+        }
+    }
+    let mut suite = load_texts(&texts, known).unwrap_or_else(|e| {
+        diagnostics.extend(e.0);
+        Suite::default()
+    });
+    if diagnostics.is_empty() {
+        suite.files = files;
+        Ok(suite)
+    } else {
+        Err(LoadErrors(diagnostics))
+    }
+}
+
+/// Loads cases from in-memory `(path, text)` pairs; the paths are used in diagnostics.
+pub fn load_texts(texts: &[(Utf8PathBuf, String)], known: &KnownNames) -> Result<Suite, LoadErrors> {
+    let mut diagnostics = Vec::new();
+    let mut cases: Vec<Case> = Vec::new();
+    let mut first_seen: BTreeMap<String, Origin> = BTreeMap::new();
+    for (file, text) in texts {
+        let source: Arc<str> = Arc::from(text.as_str());
+        let raw = match parse_file(file, &source) {
+            Ok(raw) => raw,
+            Err(d) => {
+                diagnostics.push(*d);
+                continue;
+            }
+        };
+        if raw.cases.is_empty() {
+            diagnostics.push(Diagnostic::new(
+                file.clone(),
+                Some(source.clone()),
+                1,
+                1,
+                "cases",
+                "expected at least one case",
+            ));
+        }
+        let mut resolver = Resolver::new(file, source.clone(), known);
+        for (index, raw_case) in raw.cases.into_iter().enumerate() {
+            let id_at = resolver.origin(&raw_case.value.id.referenced);
+            let id = raw_case.value.id.value.clone();
+            if let Some(case) = resolver.case(index, raw_case) {
+                if let Some(previous) = first_seen.get(&id) {
+                    resolver.report(
+                        &id_at,
+                        format!("cases[{index}].id"),
+                        format!("duplicate case id `{id}`: already used at {previous}"),
+                    );
+                } else {
+                    first_seen.insert(id, case.origin.clone());
+                    cases.push(case);
+                }
+            }
+        }
+        diagnostics.extend(resolver.into_diagnostics());
+    }
+    if diagnostics.is_empty() {
+        Ok(Suite {
+            files: texts.iter().map(|(f, _)| f.clone()).collect(),
+            cases,
+        })
+    } else {
+        Err(LoadErrors(diagnostics))
+    }
+}
+
+fn parse_file(file: &Utf8Path, source: &Arc<str>) -> Result<RawFile, Box<Diagnostic>> {
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+    };
+    let mut path = String::new();
+    let parsed = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            path = e.path().to_string();
+            e.into_inner()
+        })
+    });
+    parsed.map_err(|error| {
+        let location = error.location().unwrap_or(Location::UNKNOWN);
+        let field = path.replace(".value", "").replace(".?", "");
+        Box::new(Diagnostic::new(
+            file.to_owned(),
+            Some(source.clone()),
+            location.line(),
+            location.column(),
+            if field == "?" { String::new() } else { field },
+            short_message(&error.to_string()),
+        ))
+    })
+}
+
+/// serde-saphyr prefixes its message with the position and appends its own snippet; keep
+/// only the sentence, since the diagnostic renders position and snippet itself.
+fn short_message(rendered: &str) -> String {
+    let first = rendered.lines().next().unwrap_or(rendered);
+    let without_prefix = first.strip_prefix("error: ").unwrap_or(first);
+    match without_prefix.split_once(": ") {
+        Some((position, rest)) if position.starts_with("line ") => rest.to_owned(),
+        _ => without_prefix.to_owned(),
+    }
+}
+
+/// Parses a `since`/`until` version field.
+pub(super) fn version_range(
+    resolver: &mut Resolver<'_>,
+    field: &str,
+    since: Option<Spanned<String>>,
+    until: Option<Spanned<String>>,
+) -> VersionRange {
+    let mut parse = |name: &str, value: Option<Spanned<String>>| {
+        let value = value?;
+        let parsed = Version::parse(&value.value);
+        if parsed.is_none() {
+            let at = resolver.origin(&value.referenced);
+            resolver.report(
+                &at,
+                format!("{field}.{name}"),
+                format!(
+                    "`{}` is not a version: expected a quoted string like \"8.1.0\"",
+                    value.value
+                ),
+            );
+        }
+        parsed
+    };
+    let since = parse("since", since);
+    let until = parse("until", until);
+    VersionRange { since, until }
+}

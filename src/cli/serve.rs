@@ -1,0 +1,73 @@
+//! `rc-conform serve`: the reference server's flags and their mapping to
+//! [`crate::reference::ServerConfig`].
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use crate::reference::{Deviation, ServerConfig};
+
+/// Flags of `rc-conform serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 3000, env = "RC_CONFORM_PORT")]
+    pub port: u16,
+    /// Address to bind.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// Username of the bootstrapped admin.
+    #[arg(long, env = "RC_CONFORM_ADMIN_USER", default_value = "rc-admin")]
+    pub admin_user: String,
+    /// Password of the bootstrapped admin.
+    #[arg(long, env = "RC_CONFORM_ADMIN_PASSWORD", default_value = "rc-admin-password", hide_env_values = true)]
+    pub admin_password: String,
+    /// Server version to report and emulate (9.0.0 and later: typed request bodies and the
+    /// 9.0 error envelope).
+    #[arg(long, default_value = "8.5.0")]
+    pub server_version: String,
+    /// Behave like a server started with TEST_MODE: no two-factor check on users.create, no
+    /// rate limiter.
+    #[arg(long)]
+    pub test_mode: bool,
+    /// Emulate the default API rate limiter (10 calls a minute per route and client).
+    #[arg(long)]
+    pub rate_limit: bool,
+    /// Answer custom-role endpoints as an Enterprise server.
+    #[arg(long)]
+    pub enterprise: bool,
+    /// Break exactly one rule (repeatable); see --list-deviations.
+    #[arg(long = "deviate", value_name = "NAME")]
+    pub deviations: Vec<Deviation>,
+    /// List the deviations, one line each, and exit.
+    #[arg(long)]
+    pub list_deviations: bool,
+}
+
+impl ServeArgs {
+    /// The server configuration these flags describe.
+    pub fn config(&self) -> ServerConfig {
+        ServerConfig {
+            admin_username: self.admin_user.clone(),
+            admin_password: self.admin_password.clone(),
+            version: self.server_version.clone(),
+            test_mode: self.test_mode,
+            rate_limit: self.rate_limit,
+            enterprise: self.enterprise,
+            deviations: self.deviations.iter().copied().collect::<BTreeSet<_>>(),
+        }
+    }
+
+    /// The socket address to bind.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.bind, self.port)
+    }
+}
+
+/// The text `--list-deviations` prints.
+pub fn deviation_list() -> String {
+    let width = Deviation::ALL.iter().map(|d| d.name().len()).max().unwrap_or(0);
+    Deviation::ALL
+        .iter()
+        .map(|d| format!("{:width$}  {}\n", d.name(), d.description()))
+        .collect()
+}

@@ -1,0 +1,14 @@
+//! rc-conform: a conformance harness and spec checker for servers that speak the
+//! Rocket.Chat REST API.
+//!
+//! Data flows one way: [`case`] (YAML → typed cases) and [`spec`] (schemas and the premise
+//! model) feed [`check`] (offline) and the runner; [`reference`] is an in-memory server that
+//! is reached only over HTTP. [`api`] holds the small vocabulary every stage shares.
+
+pub mod api;
+pub mod case;
+pub mod check;
+// pub mod cli; (re-enabled once the reference server lands)
+pub mod exit;
+pub mod reference;
+pub mod spec;
