@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
 
-use crate::case::{Case, Expectation, KnownNames, LoadErrors, Suite, load_suite};
+use crate::case::{Case, Expectation, KnownNames, LoadErrors, Suite, Version, load_suite};
 use crate::spec::coverage::Coverage;
 use crate::spec::docs::{DocFinding, DocsError, check_doc_examples};
 use crate::spec::predict::{Decision, Prediction, predict_case, version_of};
@@ -113,15 +113,15 @@ impl CheckReport {
 pub struct Specs {
     /// The premise model.
     pub model: PremiseModel,
-    /// The schema registry.
-    pub schemas: SchemaRegistry,
+    /// The schema registry, shared with concurrent cases.
+    pub schemas: std::sync::Arc<SchemaRegistry>,
 }
 
 impl Specs {
     /// Loads `premises.yaml` and `schemas/` from the specs directory.
     pub fn load(specs: &Utf8Path) -> Result<Specs, CheckError> {
         let model = PremiseModel::load(&specs.join("premises.yaml"))?;
-        let schemas = SchemaRegistry::load(&specs.join("schemas"))?;
+        let schemas = std::sync::Arc::new(SchemaRegistry::load(&specs.join("schemas"))?);
         Ok(Specs { model, schemas })
     }
 
@@ -176,12 +176,18 @@ pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
             let hit = acks.iter().position(|a| {
                 a.page == finding.page
                     && a.schema == finding.schema_id
-                    && finding.violations.iter().any(|v| v.instance_pointer == a.pointer)
+                    && finding
+                        .violations
+                        .iter()
+                        .any(|v| v.instance_pointer == a.pointer)
             });
             if let Some(i) = hit {
                 used[i] = true;
             }
-            ReportedFinding { acknowledged: hit.map(|i| acks[i].reason.clone()), finding }
+            ReportedFinding {
+                acknowledged: hit.map(|i| acks[i].reason.clone()),
+                finding,
+            }
         })
         .collect();
     let stale_acknowledgements = acks
@@ -211,7 +217,10 @@ fn load_acknowledgements(path: &Utf8Path) -> Result<Vec<Acknowledgement>, CheckE
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = fs_err::read_to_string(path).map_err(|e| CheckError::Acknowledged { path: path.to_owned(), message: e.to_string() })?;
+    let text = fs_err::read_to_string(path).map_err(|e| CheckError::Acknowledged {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct File {
@@ -219,40 +228,102 @@ fn load_acknowledgements(path: &Utf8Path) -> Result<Vec<Acknowledgement>, CheckE
     }
     serde_saphyr::from_str::<File>(&text)
         .map(|f| f.findings)
-        .map_err(|e| CheckError::Acknowledged { path: path.to_owned(), message: e.to_string() })
+        .map_err(|e| CheckError::Acknowledged {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
 }
 
-/// Compares each call of `case` (and each alternative) with the model and records coverage.
-pub fn hold_against_model(model: &PremiseModel, case: &Case, coverage: &mut Coverage) -> Vec<Disagreement> {
-    let version = version_of(model, case.versions.since.as_ref());
-    let predictions = predict_case(model, case, &version);
+/// Compares each call of `case` with the model at every version point the model
+/// distinguishes within the case's range (the default version and each threshold), using the
+/// expectation that applies there, and records coverage at the case's first version.
+pub fn hold_against_model(
+    model: &PremiseModel,
+    case: &Case,
+    coverage: &mut Coverage,
+) -> Vec<Disagreement> {
     let mut out = Vec::new();
-    let mut push = |origin: &str, field: String, case_says: String, model_says: String| {
-        out.push(Disagreement { case_id: case.id.clone(), origin: origin.to_owned(), field, case_says, model_says });
-    };
-    if let Some(first) = predictions.first()
-        && first.decision.name() != case.premise
-    {
-        push(&case.origin.to_string(), "premise".into(), case.premise.clone(), describe(&first.decision));
-    }
-    for (i, (call, prediction)) in case.calls.iter().zip(&predictions).enumerate() {
-        coverage.record(&case.id, case.endpoint, prediction);
-        let origin = call.origin.to_string();
-        for (field, says, predicted) in compare(&call.expect, prediction) {
-            push(&origin, format!("calls[{i}].expect.{field}"), says, predicted);
+    let points = version_points(model, case);
+    for (n, version) in points.iter().enumerate() {
+        let predictions = predict_case(model, case, version);
+        let at = if points.len() > 1 {
+            format!(" at server version {version}")
+        } else {
+            String::new()
+        };
+        let mut push = |origin: &str, field: String, case_says: String, model_says: String| {
+            out.push(Disagreement {
+                case_id: case.id.clone(),
+                origin: origin.to_owned(),
+                field,
+                case_says,
+                model_says: format!("{model_says}{at}"),
+            });
+        };
+        if n == 0
+            && let Some(first) = predictions.first()
+            && first.decision.name() != case.premise
+        {
+            push(
+                &case.origin.to_string(),
+                "premise".into(),
+                case.premise.clone(),
+                describe(&first.decision),
+            );
         }
-        for (j, alt) in call.alternatives.iter().enumerate() {
-            let Some(since) = alt.versions.since.as_ref() else { continue };
-            let alt_case = Case { calls: case.calls[..=i].to_vec(), ..case.clone() };
-            let alt_prediction = predict_case(model, &alt_case, &version_of(model, Some(since)));
-            if let Some(p) = alt_prediction.last() {
-                for (field, says, predicted) in compare(&alt.expect, p) {
-                    push(&origin, format!("calls[{i}].alternatives[{j}].expect.{field}"), says, predicted);
-                }
+        for (i, (call, prediction)) in case.calls.iter().zip(&predictions).enumerate() {
+            if n == 0 {
+                coverage.record(&case.id, case.endpoint, prediction);
+            }
+            let which = match call
+                .alternatives
+                .iter()
+                .position(|a| a.versions.contains(version))
+            {
+                Some(j) => format!("alternatives[{j}].expect"),
+                None => "expect".to_owned(),
+            };
+            for (field, says, predicted) in compare(call.expectation_for(Some(version)), prediction)
+            {
+                push(
+                    &call.origin.to_string(),
+                    format!("calls[{i}].{which}.{field}"),
+                    says,
+                    predicted,
+                );
             }
         }
     }
     out
+}
+
+/// The versions at which `case` is held against the model: the model's default version and
+/// every version threshold it knows, kept when inside the case's range (the range's own
+/// lower bound stands in when the default lies below it).
+pub fn version_points(model: &PremiseModel, case: &Case) -> Vec<Version> {
+    let mut points: Vec<Version> = [
+        &model.versions.default,
+        &model.versions.typed_bodies_since,
+        &model.versions.envelope_v9_since,
+    ]
+    .iter()
+    .filter_map(|v| Version::parse(v))
+    .chain(case.versions.since.clone())
+    .filter(|v| case.versions.contains(v))
+    .collect();
+    for alt in case.calls.iter().flat_map(|c| &c.alternatives) {
+        if let Some(since) = &alt.versions.since
+            && case.versions.contains(since)
+        {
+            points.push(since.clone());
+        }
+    }
+    points.sort();
+    points.dedup();
+    if points.is_empty() {
+        points.push(version_of(model, case.versions.since.as_ref()));
+    }
+    points
 }
 
 fn describe(decision: &Decision) -> String {
@@ -263,7 +334,8 @@ fn describe(decision: &Decision) -> String {
 }
 
 fn show<T: std::fmt::Debug>(v: &Option<T>) -> String {
-    v.as_ref().map_or("(not stated)".to_owned(), |v| format!("{v:?}"))
+    v.as_ref()
+        .map_or("(not stated)".to_owned(), |v| format!("{v:?}"))
 }
 
 /// Field-by-field differences between an expectation and a prediction:
@@ -273,61 +345,115 @@ fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)
     let mut out = Vec::new();
     let why = format!(" ({})", describe(&p.decision));
     if expect.status != a.status {
-        out.push(("status".into(), expect.status.to_string(), format!("{}{why}", a.status)));
+        out.push((
+            "status".into(),
+            expect.status.to_string(),
+            format!("{}{why}", a.status),
+        ));
     }
     let success = a.status == 200;
     if expect.success.is_some_and(|s| s != success) {
-        out.push(("success".into(), show(&expect.success), format!("{success}{why}")));
+        out.push((
+            "success".into(),
+            show(&expect.success),
+            format!("{success}{why}"),
+        ));
     }
     let predicted_type = a.error_type.clone().or_else(|| {
-        a.body.as_ref().and_then(|b| b.get("errorType")).and_then(|v| v.as_str()).map(str::to_owned)
+        a.body
+            .as_ref()
+            .and_then(|b| b.get("errorType"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
     });
     if expect.error_type != predicted_type {
-        out.push(("errorType".into(), show(&expect.error_type), format!("{}{why}", show(&predicted_type))));
+        out.push((
+            "errorType".into(),
+            show(&expect.error_type),
+            format!("{}{why}", show(&predicted_type)),
+        ));
     }
     let predicted_error = a.error.clone().or_else(|| {
-        a.body.as_ref().and_then(|b| b.get("error")).and_then(|v| v.as_str()).map(str::to_owned)
+        a.body
+            .as_ref()
+            .and_then(|b| b.get("error"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
     });
     if let Some(error) = &expect.error
         && predicted_error.as_ref() != Some(error)
         && a.error_template.is_none()
     {
-        out.push(("error".into(), format!("{error:?}"), format!("{}{why}", show(&predicted_error))));
+        out.push((
+            "error".into(),
+            format!("{error:?}"),
+            format!("{}{why}", show(&predicted_error)),
+        ));
     }
     for key in &a.absent {
         if !expect.absent.contains(key) {
-            out.push(("absent".into(), format!("{:?}", expect.absent), format!("must list `{key}`{why}")));
+            out.push((
+                "absent".into(),
+                format!("{:?}", expect.absent),
+                format!("must list `{key}`{why}"),
+            ));
         }
     }
     if let Some(details) = &a.details
         && let Some(method) = expect.fields.get("/details/method")
         && details.get("method") != Some(method)
     {
-        out.push(("fields./details/method".into(), method.to_string(), format!("{details}{why}")));
+        out.push((
+            "fields./details/method".into(),
+            method.to_string(),
+            format!("{details}{why}"),
+        ));
     }
     if expect.schema.as_deref() != Some(a.schema.as_str()) {
-        out.push(("schema".into(), show(&expect.schema), format!("{:?}{why}", a.schema)));
+        out.push((
+            "schema".into(),
+            show(&expect.schema),
+            format!("{:?}{why}", a.schema),
+        ));
     }
     for (room, m) in &expect.members_after {
-        let Some(after) = p.members_after.get(room) else { continue };
+        let Some(after) = p.members_after.get(room) else {
+            continue;
+        };
         for u in &m.includes {
             if !after.contains(u) {
-                out.push((format!("members_after.{}.includes", room.name()), u.name().to_owned(), format!("`{}` is not a member afterwards{why}", u.name())));
+                out.push((
+                    format!("members_after.{}.includes", room.name()),
+                    u.name().to_owned(),
+                    format!("`{}` is not a member afterwards{why}", u.name()),
+                ));
             }
         }
         for u in &m.excludes {
             if after.contains(u) {
-                out.push((format!("members_after.{}.excludes", room.name()), u.name().to_owned(), format!("`{}` is a member afterwards{why}", u.name())));
+                out.push((
+                    format!("members_after.{}.excludes", room.name()),
+                    u.name().to_owned(),
+                    format!("`{}` is a member afterwards{why}", u.name()),
+                ));
             }
         }
     }
     for (room, delta) in &expect.room_delta {
-        let added = if p.room.as_ref() == Some(room) { p.added.len() as i64 } else { 0 };
+        let added = if p.room.as_ref() == Some(room) {
+            p.added.len() as i64
+        } else {
+            0
+        };
         for (name, value) in [("usersCount", delta.users_count), ("msgs", delta.msgs)] {
             if let Some(v) = value
                 && v != added
             {
-                out.push((format!("room_delta.{}.{name}", room.name()), v.to_string(), format!("{added}{why}")));
+                out.push((
+                    format!("room_delta.{}.{name}", room.name()),
+                    v.to_string(),
+                    format!("{added}{why}"),
+                ));
             }
         }
     }
@@ -339,7 +465,11 @@ pub fn render_report(report: &CheckReport, model: &PremiseModel, show_cells: boo
     let mut out = String::new();
     let required = report.coverage.required.len();
     let uncovered = report.coverage.uncovered();
-    let _ = writeln!(out, "## Case files\n\n{} cases in {} files loaded cleanly.\n", report.cases, report.files);
+    let _ = writeln!(
+        out,
+        "## Case files\n\n{} cases in {} files loaded cleanly.\n",
+        report.cases, report.files
+    );
     let _ = writeln!(
         out,
         "## Coverage of the premise model\n\n{} of {} cells covered ({:.0}%).\n",
@@ -378,25 +508,47 @@ pub fn render_report(report: &CheckReport, model: &PremiseModel, show_cells: boo
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "## Documentation findings\n\n{} documentation examples checked against the schemas derived from them.\n", report.examples_checked);
+    let _ = writeln!(
+        out,
+        "## Documentation findings\n\n{} documentation examples checked against the schemas derived from them.\n",
+        report.examples_checked
+    );
     for f in &report.findings {
         match &f.acknowledged {
             Some(reason) => {
                 let _ = writeln!(out, "- FINDING {} (acknowledged: {reason})", f.finding);
             }
             None => {
-                let _ = writeln!(out, "- NEW FINDING {} (not in specs/doc-findings.yaml)", f.finding);
+                let _ = writeln!(
+                    out,
+                    "- NEW FINDING {} (not in specs/doc-findings.yaml)",
+                    f.finding
+                );
             }
         }
     }
     for stale in &report.stale_acknowledgements {
-        let _ = writeln!(out, "- STALE acknowledgement in specs/doc-findings.yaml: {stale} no longer occurs");
+        let _ = writeln!(
+            out,
+            "- STALE acknowledgement in specs/doc-findings.yaml: {stale} no longer occurs"
+        );
     }
-    let _ = writeln!(out, "\n## Divergences between the docs and the real server\n");
+    let _ = writeln!(
+        out,
+        "\n## Divergences between the docs and the real server\n"
+    );
     for d in &report.divergences {
-        let _ = writeln!(out, "- **{}**: docs: {}; server: {} ({})", d.id, d.docs, d.server, d.source);
+        let _ = writeln!(
+            out,
+            "- **{}**: docs: {}; server: {} ({})",
+            d.id, d.docs, d.server, d.source
+        );
     }
-    let _ = writeln!(out, "\n{} cases carry a divergence note.\n", report.divergent_cases.len());
+    let _ = writeln!(
+        out,
+        "\n{} cases carry a divergence note.\n",
+        report.divergent_cases.len()
+    );
     let verdict = if report.passed() { "PASSED" } else { "FAILED" };
     let _ = writeln!(out, "check {verdict}");
     out

@@ -8,7 +8,10 @@
 pub mod api;
 pub mod case;
 pub mod check;
-// pub mod cli; (re-enabled once the reference server lands)
+pub mod cli;
 pub mod exit;
 pub mod reference;
+pub mod report;
+pub mod run;
 pub mod spec;
+pub mod target;

@@ -48,14 +48,17 @@ impl Diagnostic {
     /// Renders the diagnostic with a snippet of the offending line and a caret.
     pub fn render(&self, renderer: &Renderer) -> String {
         let title = format!("{} (field `{}`)", self.message, self.field);
-        let path = format!("{}:{}:{}", self.file, self.line, self.column);
         let Some((text, start_line, span)) = self.excerpt() else {
-            return format!("error: {title}\n --> {path}");
+            return format!(
+                "error: {title}\n --> {}:{}:{}",
+                self.file, self.line, self.column
+            );
         };
+        let path = self.file.as_str();
         let report = &[Level::ERROR.primary_title(&title).element(
             Snippet::source(&text)
                 .line_start(start_line)
-                .path(&path)
+                .path(path)
                 .annotation(AnnotationKind::Primary.span(span).label(&self.message)),
         )];
         renderer.render(report).to_string()
@@ -80,7 +83,11 @@ impl Diagnostic {
         let end = target[col_byte..]
             .find([',', '}', ']', ' '])
             .map_or(target.len(), |e| col_byte + e.max(1));
-        Some((text, first + 1, offset_of_target + col_byte..offset_of_target + end))
+        Some((
+            text,
+            first + 1,
+            offset_of_target + col_byte..offset_of_target + end,
+        ))
     }
 }
 

@@ -93,7 +93,10 @@ pub fn load_suite(dir: &Utf8Path, known: &KnownNames) -> Result<Suite, LoadError
 }
 
 /// Loads cases from in-memory `(path, text)` pairs; the paths are used in diagnostics.
-pub fn load_texts(texts: &[(Utf8PathBuf, String)], known: &KnownNames) -> Result<Suite, LoadErrors> {
+pub fn load_texts(
+    texts: &[(Utf8PathBuf, String)],
+    known: &KnownNames,
+) -> Result<Suite, LoadErrors> {
     let mut diagnostics = Vec::new();
     let mut cases: Vec<Case> = Vec::new();
     let mut first_seen: BTreeMap<String, Origin> = BTreeMap::new();

@@ -81,7 +81,11 @@ impl<'a> Resolver<'a> {
         let raw = raw.value;
         let f = format!("cases[{index}]");
         if raw.id.value.trim().is_empty() {
-            self.report_at(&raw.id.referenced, format!("{f}.id"), "the id must not be empty".into());
+            self.report_at(
+                &raw.id.referenced,
+                format!("{f}.id"),
+                "the id must not be empty".into(),
+            );
         }
         if !self.known.premises.contains(&raw.premise.value) {
             let names: Vec<&str> = self.known.premises.iter().map(String::as_str).collect();
@@ -159,7 +163,11 @@ impl<'a> Resolver<'a> {
         }
         for (permission, roles) in raw.permissions {
             for role in &roles.value {
-                self.check_role(&roles.referenced, &format!("{f}.setup.permissions.{permission}"), role);
+                self.check_role(
+                    &roles.referenced,
+                    &format!("{f}.setup.permissions.{permission}"),
+                    role,
+                );
             }
             setup.permissions.insert(permission, roles.value);
         }
@@ -170,7 +178,9 @@ impl<'a> Resolver<'a> {
                 self.report_at(
                     &room.referenced,
                     field,
-                    format!("`{name}` names both a user and a room; names must be unique within a case"),
+                    format!(
+                        "`{name}` names both a user and a room; names must be unique within a case"
+                    ),
                 );
             }
         }
@@ -210,7 +220,10 @@ impl<'a> Resolver<'a> {
             self.report_at(
                 at,
                 field.to_owned(),
-                format!("unknown role `{role}`: expected one of {}", names.join(", ")),
+                format!(
+                    "unknown role `{role}`: expected one of {}",
+                    names.join(", ")
+                ),
             );
         }
     }
@@ -231,7 +244,10 @@ impl<'a> Resolver<'a> {
                 self.report_at(
                     &name.referenced,
                     field,
-                    format!("undefined user `{n}`: expected one of {}", defined.join(", ")),
+                    format!(
+                        "undefined user `{n}`: expected one of {}",
+                        defined.join(", ")
+                    ),
                 );
                 None
             }
@@ -251,7 +267,13 @@ impl<'a> Resolver<'a> {
             .collect()
     }
 
-    fn room_ref(&mut self, rooms: &[String], field: String, name: &str, at: &Location) -> Option<RoomRef> {
+    fn room_ref(
+        &mut self,
+        rooms: &[String],
+        field: String,
+        name: &str,
+        at: &Location,
+    ) -> Option<RoomRef> {
         if name == "general" {
             return Some(RoomRef::General);
         }
@@ -263,7 +285,10 @@ impl<'a> Resolver<'a> {
         self.report_at(
             at,
             field,
-            format!("undefined room `{name}`: expected one of {}", defined.join(", ")),
+            format!(
+                "undefined room `{name}`: expected one of {}",
+                defined.join(", ")
+            ),
         );
         None
     }
@@ -307,7 +332,10 @@ impl<'a> Resolver<'a> {
                     self.report_at(
                         &raw_list[i].referenced,
                         format!("{field}.{role}[{i}]"),
-                        format!("`{}` holds a room role but is not a member: add it to `members`", user.name()),
+                        format!(
+                            "`{}` holds a room role but is not a member: add it to `members`",
+                            user.name()
+                        ),
                     );
                 }
             }
@@ -336,11 +364,19 @@ impl<'a> Resolver<'a> {
         let auth = match (raw.auth.unwrap_or(RawAuth::Session), actor) {
             (RawAuth::None, None) if raw.actor.is_none() => Some(Auth::None),
             (RawAuth::None, _) => {
-                self.report(&origin, format!("{f}.as"), "`auth: none` takes no `as`".into());
+                self.report(
+                    &origin,
+                    format!("{f}.as"),
+                    "`auth: none` takes no `as`".into(),
+                );
                 None
             }
             (_, None) if raw.actor.is_none() => {
-                self.report(&origin, format!("{f}.as"), "missing `as`: the user who calls".into());
+                self.report(
+                    &origin,
+                    format!("{f}.as"),
+                    "missing `as`: the user who calls".into(),
+                );
                 None
             }
             (_, None) => None,
@@ -352,7 +388,11 @@ impl<'a> Resolver<'a> {
         let body = match (raw.body, raw.raw) {
             (Some(body), None) => {
                 if raw.content_type.is_some() {
-                    self.report(&origin, format!("{f}.content_type"), "`content_type` goes with `raw`, not `body`".into());
+                    self.report(
+                        &origin,
+                        format!("{f}.content_type"),
+                        "`content_type` goes with `raw`, not `body`".into(),
+                    );
                 }
                 self.template(&format!("{f}.body"), scope, &body.referenced, body.value)
                     .map(Body::Json)
@@ -362,11 +402,19 @@ impl<'a> Resolver<'a> {
                 content_type: raw.content_type,
             }),
             (None, None) => {
-                self.report(&origin, f.to_owned(), "a call needs `body` (JSON with $references) or `raw` (text sent as is)".into());
+                self.report(
+                    &origin,
+                    f.to_owned(),
+                    "a call needs `body` (JSON with $references) or `raw` (text sent as is)".into(),
+                );
                 None
             }
             (Some(_), Some(_)) => {
-                self.report(&origin, f.to_owned(), "give either `body` or `raw`, not both".into());
+                self.report(
+                    &origin,
+                    f.to_owned(),
+                    "give either `body` or `raw`, not both".into(),
+                );
                 None
             }
         };
@@ -376,7 +424,11 @@ impl<'a> Resolver<'a> {
             let af = format!("{f}.alternatives[{i}]");
             let versions = version_range(self, &af, alt.value.since, alt.value.until);
             if versions.is_any() {
-                self.report_at(&alt.referenced, af.clone(), "an alternative needs `since` or `until`".into());
+                self.report_at(
+                    &alt.referenced,
+                    af.clone(),
+                    "an alternative needs `since` or `until`".into(),
+                );
             }
             let expect = self.expect(&format!("{af}.expect"), scope, alt.value.expect);
             alternatives.push(Alternative {
@@ -407,15 +459,27 @@ impl<'a> Resolver<'a> {
             self.report_at(
                 &schema.referenced,
                 format!("{f}.schema"),
-                format!("unknown schema id `{}`: expected one of {}", schema.value, names.join(", ")),
+                format!(
+                    "unknown schema id `{}`: expected one of {}",
+                    schema.value,
+                    names.join(", ")
+                ),
             );
         }
         if !(100..=599).contains(&raw.status) {
-            self.report_at(&at, format!("{f}.status"), format!("{} is not an HTTP status", raw.status));
+            self.report_at(
+                &at,
+                format!("{f}.status"),
+                format!("{} is not an HTTP status", raw.status),
+            );
         }
         for pointer in raw.fields.keys() {
             if !pointer.starts_with('/') {
-                self.report_at(&at, format!("{f}.fields"), format!("`{pointer}` is not a JSON pointer: expected it to start with `/`"));
+                self.report_at(
+                    &at,
+                    format!("{f}.fields"),
+                    format!("`{pointer}` is not a JSON pointer: expected it to start with `/`"),
+                );
             }
         }
         let mut members_after = IndexMap::new();
@@ -424,8 +488,10 @@ impl<'a> Resolver<'a> {
             let Some(r) = self.room_ref(&scope.rooms, field.clone(), &room, &m.referenced) else {
                 continue;
             };
-            let includes = self.user_refs(scope.users, &format!("{field}.includes"), &m.value.includes);
-            let excludes = self.user_refs(scope.users, &format!("{field}.excludes"), &m.value.excludes);
+            let includes =
+                self.user_refs(scope.users, &format!("{field}.includes"), &m.value.includes);
+            let excludes =
+                self.user_refs(scope.users, &format!("{field}.excludes"), &m.value.excludes);
             members_after.insert(r, MembershipExpectation { includes, excludes });
         }
         let mut room_delta = IndexMap::new();
@@ -465,8 +531,12 @@ impl<'a> Resolver<'a> {
     ) -> Option<Template> {
         use serde_json::Value;
         match value {
-            Value::String(s) if s.starts_with("$$") => Some(Template::Literal(Value::String(s[1..].to_owned()))),
-            Value::String(s) if s.starts_with('$') => self.reference(field, scope, at, &s[1..]).map(Template::Ref),
+            Value::String(s) if s.starts_with("$$") => {
+                Some(Template::Literal(Value::String(s[1..].to_owned())))
+            }
+            Value::String(s) if s.starts_with('$') => {
+                self.reference(field, scope, at, &s[1..]).map(Template::Ref)
+            }
             Value::Array(items) => {
                 let mut out = Vec::new();
                 for (i, item) in items.into_iter().enumerate() {
@@ -486,21 +556,37 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn reference(&mut self, field: &str, scope: &Scope<'_>, at: &Location, text: &str) -> Option<Reference> {
+    fn reference(
+        &mut self,
+        field: &str,
+        scope: &Scope<'_>,
+        at: &Location,
+        text: &str,
+    ) -> Option<Reference> {
         let (name, property) = match text.split_once('.') {
             Some((n, p)) => (n, Some(p)),
             None => (text, None),
         };
         let is_user = BUILTIN_USERS.contains(&name) || scope.users.contains_key(name);
         let is_room = BUILTIN_ROOMS.contains(&name) || scope.rooms.iter().any(|r| r == name);
-        let spanned = Spanned { value: name.to_owned(), referenced: *at, defined: *at };
+        let spanned = Spanned {
+            value: name.to_owned(),
+            referenced: *at,
+            defined: *at,
+        };
         if is_user {
             let user = self.user_ref(scope.users, field.to_owned(), &spanned)?;
             let which = match property {
                 None | Some("id") => UserField::Id,
                 Some("username") => UserField::Username,
                 Some(other) => {
-                    self.report_at(at, field.to_owned(), format!("`${text}`: a user reference takes `.id` or `.username`, not `.{other}`"));
+                    self.report_at(
+                        at,
+                        field.to_owned(),
+                        format!(
+                            "`${text}`: a user reference takes `.id` or `.username`, not `.{other}`"
+                        ),
+                    );
                     return None;
                 }
             };
@@ -512,7 +598,13 @@ impl<'a> Resolver<'a> {
                 None | Some("id") => RoomField::Id,
                 Some("name") => RoomField::Name,
                 Some(other) => {
-                    self.report_at(at, field.to_owned(), format!("`${text}`: a room reference takes `.id` or `.name`, not `.{other}`"));
+                    self.report_at(
+                        at,
+                        field.to_owned(),
+                        format!(
+                            "`${text}`: a room reference takes `.id` or `.name`, not `.{other}`"
+                        ),
+                    );
                     return None;
                 }
             };

@@ -3,4 +3,5 @@
 //!
 //! Parsing only: the commands' work lives in their own modules.
 
+pub mod run;
 pub mod serve;

@@ -19,7 +19,12 @@ pub struct ServeArgs {
     #[arg(long, env = "RC_CONFORM_ADMIN_USER", default_value = "rc-admin")]
     pub admin_user: String,
     /// Password of the bootstrapped admin.
-    #[arg(long, env = "RC_CONFORM_ADMIN_PASSWORD", default_value = "rc-admin-password", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "RC_CONFORM_ADMIN_PASSWORD",
+        default_value = "rc-admin-password",
+        hide_env_values = true
+    )]
     pub admin_password: String,
     /// Server version to report and emulate (9.0.0 and later: typed request bodies and the
     /// 9.0 error envelope).
@@ -65,7 +70,11 @@ impl ServeArgs {
 
 /// The text `--list-deviations` prints.
 pub fn deviation_list() -> String {
-    let width = Deviation::ALL.iter().map(|d| d.name().len()).max().unwrap_or(0);
+    let width = Deviation::ALL
+        .iter()
+        .map(|d| d.name().len())
+        .max()
+        .unwrap_or(0);
     Deviation::ALL
         .iter()
         .map(|d| format!("{:width$}  {}\n", d.name(), d.description()))

@@ -40,15 +40,31 @@ pub enum Cell {
 impl fmt::Display for Cell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cell::Authorization { endpoint, room_type, membership, grants } => {
+            Cell::Authorization {
+                endpoint,
+                room_type,
+                membership,
+                grants,
+            } => {
                 let m = match membership {
                     ActorMembership::Member => "member",
                     ActorMembership::NonMember => "non-member",
                 };
-                write!(f, "{endpoint} · room type {room_type} · {m} · grants: {grants}")
+                write!(
+                    f,
+                    "{endpoint} · room type {room_type} · {m} · grants: {grants}"
+                )
             }
-            Cell::Failure { endpoint, room_type: Some(t), kind } => write!(f, "{endpoint} · room type {t} · {kind}"),
-            Cell::Failure { endpoint, room_type: None, kind } => write!(f, "{endpoint} · {kind}"),
+            Cell::Failure {
+                endpoint,
+                room_type: Some(t),
+                kind,
+            } => write!(f, "{endpoint} · room type {t} · {kind}"),
+            Cell::Failure {
+                endpoint,
+                room_type: None,
+                kind,
+            } => write!(f, "{endpoint} · {kind}"),
         }
     }
 }
@@ -69,7 +85,11 @@ pub fn cell_of(endpoint: Endpoint, prediction: &Prediction) -> Cell {
         _ => {
             let kind = prediction.decision.name().to_owned();
             let typed = matches!(kind.as_str(), "room-type-mismatch" | "direct-room");
-            Cell::Failure { endpoint, room_type: if typed { prediction.room_type } else { None }, kind }
+            Cell::Failure {
+                endpoint,
+                room_type: if typed { prediction.room_type } else { None },
+                kind,
+            }
         }
     }
 }
@@ -86,26 +106,48 @@ pub fn required_cells(model: &PremiseModel) -> Vec<Cell> {
     grants.push(("none".to_owned(), false));
     let mut cells = Vec::new();
     for endpoint in Endpoint::ALL {
-        let Some(em) = model.endpoints.get(&endpoint) else { continue };
+        let Some(em) = model.endpoints.get(&endpoint) else {
+            continue;
+        };
         for &room_type in &em.room_types {
             for membership in [ActorMembership::Member, ActorMembership::NonMember] {
                 for (grant, needs_membership) in &grants {
                     if *needs_membership && membership == ActorMembership::NonMember {
                         continue;
                     }
-                    cells.push(Cell::Authorization { endpoint, room_type, membership, grants: grant.clone() });
+                    cells.push(Cell::Authorization {
+                        endpoint,
+                        room_type,
+                        membership,
+                        grants: grant.clone(),
+                    });
                 }
             }
         }
         for room_type in RoomType::ALL {
             if !em.room_types.contains(&room_type) {
-                let kind = if room_type == RoomType::Direct { "direct-room" } else { "room-type-mismatch" };
-                cells.push(Cell::Failure { endpoint, room_type: Some(room_type), kind: kind.to_owned() });
+                let kind = if room_type == RoomType::Direct {
+                    "direct-room"
+                } else {
+                    "room-type-mismatch"
+                };
+                cells.push(Cell::Failure {
+                    endpoint,
+                    room_type: Some(room_type),
+                    kind: kind.to_owned(),
+                });
             }
         }
         for kind in em.answers.keys() {
-            if !matches!(kind.as_str(), "success" | "room-type-mismatch" | "direct-room" | "not-allowed") {
-                cells.push(Cell::Failure { endpoint, room_type: None, kind: kind.clone() });
+            if !matches!(
+                kind.as_str(),
+                "success" | "room-type-mismatch" | "direct-room" | "not-allowed"
+            ) {
+                cells.push(Cell::Failure {
+                    endpoint,
+                    room_type: None,
+                    kind: kind.clone(),
+                });
             }
         }
     }
@@ -127,7 +169,10 @@ impl Coverage {
     /// A coverage with every required cell and nothing covered yet.
     pub fn new(model: &PremiseModel) -> Coverage {
         Coverage {
-            required: required_cells(model).into_iter().map(|c| (c, Vec::new())).collect(),
+            required: required_cells(model)
+                .into_iter()
+                .map(|c| (c, Vec::new()))
+                .collect(),
             ..Coverage::default()
         }
     }
@@ -146,12 +191,19 @@ impl Coverage {
             Decision::Premise(p) => p.clone(),
             Decision::Failure(k) => k.clone(),
         };
-        *self.matrix.entry((decision, endpoint, prediction.room_type)).or_default() += 1;
+        *self
+            .matrix
+            .entry((decision, endpoint, prediction.room_type))
+            .or_default() += 1;
     }
 
     /// Required cells no case covers.
     pub fn uncovered(&self) -> Vec<&Cell> {
-        self.required.iter().filter(|(_, ids)| ids.is_empty()).map(|(c, _)| c).collect()
+        self.required
+            .iter()
+            .filter(|(_, ids)| ids.is_empty())
+            .map(|(c, _)| c)
+            .collect()
     }
 
     /// Covered share of the required cells, 0.0–1.0.
@@ -185,7 +237,11 @@ impl Coverage {
         for row in rows {
             out.push_str(&format!("| {row} |"));
             for (e, t) in &columns {
-                let n = self.matrix.get(&(row.clone(), *e, *t)).copied().unwrap_or(0);
+                let n = self
+                    .matrix
+                    .get(&(row.clone(), *e, *t))
+                    .copied()
+                    .unwrap_or(0);
                 if n == 0 {
                     out.push_str(" · |");
                 } else {
@@ -202,7 +258,16 @@ impl Coverage {
         let mut out = String::new();
         for (cell, ids) in &self.required {
             let mark = if ids.is_empty() { "MISSING" } else { "ok" };
-            let first = ids.first().map_or(String::new(), |i| format!(" ({i}{})", if ids.len() > 1 { format!(" +{}", ids.len() - 1) } else { String::new() }));
+            let first = ids.first().map_or(String::new(), |i| {
+                format!(
+                    " ({i}{})",
+                    if ids.len() > 1 {
+                        format!(" +{}", ids.len() - 1)
+                    } else {
+                        String::new()
+                    }
+                )
+            });
             out.push_str(&format!("- [{mark}] {cell}{first}\n"));
         }
         out
@@ -210,6 +275,11 @@ impl Coverage {
 
     /// Ids of cases in any cell.
     pub fn covering_cases(&self) -> BTreeSet<&str> {
-        self.required.values().chain(self.extra.values()).flatten().map(String::as_str).collect()
+        self.required
+            .values()
+            .chain(self.extra.values())
+            .flatten()
+            .map(String::as_str)
+            .collect()
     }
 }

@@ -29,7 +29,7 @@ use super::schemas::{SchemaError, SchemaRegistry, Violation};
 
 /// Whether an example shows a request body or a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum ExampleKind {
     /// A request body (a `curl -d` body or a "Body parameters" example).
     Request,
@@ -68,6 +68,7 @@ pub struct DocExample {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckedExample {
     /// Path of the page, as the docs directory was given joined with the file name.
+    #[serde(serialize_with = "serialize_path")]
     pub path: Utf8PathBuf,
     /// The example.
     pub example: DocExample,
@@ -82,6 +83,7 @@ pub struct CheckedExample {
 pub struct DocFinding {
     /// Path of the page, as the docs directory was given joined with the file name; used when
     /// rendering.
+    #[serde(serialize_with = "serialize_path")]
     pub path: Utf8PathBuf,
     /// The page's file name, e.g. `channels.invite.txt`.
     pub page: String,
@@ -113,6 +115,11 @@ impl fmt::Display for DocFinding {
         }
         Ok(())
     }
+}
+
+/// Paths serialise as plain strings (without relying on camino's optional serde feature).
+fn serialize_path<S: serde::Serializer>(path: &Utf8Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(path.as_str())
 }
 
 /// The outcome of checking every example of every page.
@@ -590,8 +597,16 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                (7, ExampleKind::Response { status: 200 }, "Responses 200 — Success"),
-                (16, ExampleKind::Response { status: 400 }, "Responses 400 — Nope"),
+                (
+                    7,
+                    ExampleKind::Response { status: 200 },
+                    "Responses 200 — Success"
+                ),
+                (
+                    16,
+                    ExampleKind::Response { status: 400 },
+                    "Responses 400 — Nope"
+                ),
             ]
         );
     }
@@ -619,7 +634,10 @@ mod tests {
     #[test]
     fn an_example_without_headings_is_an_error_not_a_guess() {
         let result = extract_examples(Utf8Path::new("p.txt"), "Some text\n{\"a\": 1}\n");
-        assert!(matches!(result, Err(DocsError::Unclassified { line: 2, .. })));
+        assert!(matches!(
+            result,
+            Err(DocsError::Unclassified { line: 2, .. })
+        ));
     }
 
     #[test]

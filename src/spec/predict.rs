@@ -95,7 +95,10 @@ impl World {
     /// The world of a case before its first call.
     pub fn new(model: &PremiseModel, case: &Case) -> World {
         let mut users = BTreeMap::new();
-        users.insert(UserRef::Admin, (vec!["admin".to_owned(), "user".to_owned()], true));
+        users.insert(
+            UserRef::Admin,
+            (vec!["admin".to_owned(), "user".to_owned()], true),
+        );
         users.insert(UserRef::Bot, (vec!["bot".to_owned()], true));
         for (name, u) in &case.setup.users {
             users.insert(UserRef::Fixture(name.clone()), (u.roles.clone(), u.active));
@@ -116,7 +119,12 @@ impl World {
             let members: BTreeSet<UserRef> = r.all_members().into_iter().collect();
             let room_roles = members
                 .iter()
-                .map(|m| (m.clone(), r.room_roles_of(m).into_iter().map(str::to_owned).collect()))
+                .map(|m| {
+                    (
+                        m.clone(),
+                        r.room_roles_of(m).into_iter().map(str::to_owned).collect(),
+                    )
+                })
                 .collect();
             rooms.insert(
                 room.clone(),
@@ -137,7 +145,11 @@ impl World {
         for (k, v) in &case.setup.permissions {
             permissions.insert(k.clone(), v.clone());
         }
-        World { users, rooms, permissions }
+        World {
+            users,
+            rooms,
+            permissions,
+        }
     }
 
     fn body(&self, call: &Call) -> Map<String, Value> {
@@ -147,7 +159,9 @@ impl World {
                 _ => Map::new(),
             },
             Body::Raw { text, content_type } => {
-                let json = content_type.as_deref().is_some_and(|c| c.starts_with("application/json"));
+                let json = content_type
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("application/json"));
                 match serde_json::from_str::<Value>(text) {
                     Ok(Value::Object(m)) if json => m,
                     _ => Map::new(),
@@ -168,15 +182,24 @@ impl World {
             return Some(UserRef::Bot);
         }
         let wanted = name.to_lowercase();
-        self.users.keys().find(|u| username(u).to_lowercase() == wanted).cloned()
+        self.users
+            .keys()
+            .find(|u| username(u).to_lowercase() == wanted)
+            .cloned()
     }
 
     fn find_room(&self, pred: impl Fn(&RoomRef, &RoomState) -> bool) -> Option<RoomRef> {
-        self.rooms.iter().find(|(r, s)| pred(r, s)).map(|(r, _)| r.clone())
+        self.rooms
+            .iter()
+            .find(|(r, s)| pred(r, s))
+            .map(|(r, _)| r.clone())
     }
 
     fn members(&self) -> BTreeMap<RoomRef, BTreeSet<UserRef>> {
-        self.rooms.iter().map(|(r, s)| (r.clone(), s.members.clone())).collect()
+        self.rooms
+            .iter()
+            .map(|(r, s)| (r.clone(), s.members.clone()))
+            .collect()
     }
 
     fn holds(&self, roles: &[String], permission: &str) -> bool {
@@ -195,7 +218,9 @@ fn render(template: &Template) -> Value {
         Template::Ref(Reference::Room(r, RoomField::Id)) => Value::String(room_id(r)),
         Template::Ref(Reference::Room(r, RoomField::Name)) => Value::String(room_name(r)),
         Template::Array(items) => Value::Array(items.iter().map(render).collect()),
-        Template::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), render(v))).collect()),
+        Template::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), render(v))).collect())
+        }
     }
 }
 
@@ -231,7 +256,13 @@ struct Outcome {
     added: Vec<UserRef>,
 }
 
-fn predict_call(model: &PremiseModel, endpoint: Endpoint, world: &mut World, call: &Call, version: &Version) -> Prediction {
+fn predict_call(
+    model: &PremiseModel,
+    endpoint: Endpoint,
+    world: &mut World,
+    call: &Call,
+    version: &Version,
+) -> Prediction {
     let outcome = run_steps(model, endpoint, world, call, version);
     let kind = match &outcome.decision {
         Decision::Premise(_) => "success",
@@ -255,7 +286,11 @@ fn predict_call(model: &PremiseModel, endpoint: Endpoint, world: &mut World, cal
     if let (Some(template), Some(room)) = (&answer.error_template, &outcome.room) {
         answer.error = Some(template.replace("{room_name}", room.name()));
     }
-    let room_type = outcome.room.as_ref().and_then(|r| world.rooms.get(r)).map(|s| s.room_type);
+    let room_type = outcome
+        .room
+        .as_ref()
+        .and_then(|r| world.rooms.get(r))
+        .map(|s| s.room_type);
     Prediction {
         decision: outcome.decision,
         answer,
@@ -268,17 +303,28 @@ fn predict_call(model: &PremiseModel, endpoint: Endpoint, world: &mut World, cal
 }
 
 fn fail(kind: &str, room: Option<RoomRef>) -> Outcome {
-    Outcome { decision: Decision::Failure(kind.to_owned()), room, authorization: None, added: Vec::new() }
+    Outcome {
+        decision: Decision::Failure(kind.to_owned()),
+        room,
+        authorization: None,
+        added: Vec::new(),
+    }
 }
 
-fn run_steps(model: &PremiseModel, endpoint: Endpoint, world: &mut World, call: &Call, version: &Version) -> Outcome {
+fn run_steps(
+    model: &PremiseModel,
+    endpoint: Endpoint,
+    world: &mut World,
+    call: &Call,
+    version: &Version,
+) -> Outcome {
     let Some(steps) = model.decision_order.get(&endpoint) else {
         return fail("unknown-endpoint", None);
     };
     let Some(em) = model.endpoints.get(&endpoint) else {
         return fail("unknown-endpoint", None);
     };
-    let body = world.body(call);
+    let mut body = world.body(call);
     let mut actor: Option<UserRef> = None;
     let mut room: Option<RoomRef> = None;
     let mut invitees: Vec<UserRef> = Vec::new();
@@ -287,17 +333,27 @@ fn run_steps(model: &PremiseModel, endpoint: Endpoint, world: &mut World, call: 
     for step in steps {
         match step {
             Step::Authenticate => match &call.auth {
-                Auth::As(u) if world.users.get(u).is_some_and(|(_, active)| *active) => actor = Some(u.clone()),
+                Auth::As(u) if world.users.get(u).is_some_and(|(_, active)| *active) => {
+                    actor = Some(u.clone())
+                }
                 _ => return fail("unauthenticated", None),
             },
             Step::ValidateBody => {
-                let typed = Version::parse(&model.versions.typed_bodies_since).is_some_and(|t| version >= &t);
-                if typed && !typed_body_ok(endpoint, &body) {
-                    return fail("invalid-body", None);
+                let typed = Version::parse(&model.versions.typed_bodies_since)
+                    .is_some_and(|t| version >= &t);
+                if typed {
+                    if !typed_body_ok(endpoint, &body) {
+                        return fail("invalid-body", None);
+                    }
+                    coerce_to_strings(&mut body);
                 }
             }
             Step::RequireRoomParam => {
-                let id_or_name = if truthy(body.get("roomId")) { body.get("roomId") } else { body.get("roomName") };
+                let id_or_name = if truthy(body.get("roomId")) {
+                    body.get("roomId")
+                } else {
+                    body.get("roomName")
+                };
                 match id_or_name {
                     Some(Value::String(s)) if !s.trim().is_empty() => {}
                     v if !truthy(v) => return fail("room-param-missing", None),
@@ -319,7 +375,11 @@ fn run_steps(model: &PremiseModel, endpoint: Endpoint, world: &mut World, call: 
                         }
                     }
                     RoomLookup::IdOrName => {
-                        let v = if truthy(body.get("roomId")) { body.get("roomId") } else { body.get("roomName") };
+                        let v = if truthy(body.get("roomId")) {
+                            body.get("roomId")
+                        } else {
+                            body.get("roomName")
+                        };
                         let key = v.and_then(Value::as_str).unwrap_or("").to_owned();
                         world.find_room(|r, s| room_id(r) == key || s.name == key)
                     }
@@ -335,7 +395,11 @@ fn run_steps(model: &PremiseModel, endpoint: Endpoint, world: &mut World, call: 
                 }
             }
             Step::RejectArchived => {
-                if room.as_ref().and_then(|r| world.rooms.get(r)).is_some_and(|s| s.archived) {
+                if room
+                    .as_ref()
+                    .and_then(|r| world.rooms.get(r))
+                    .is_some_and(|s| s.archived)
+                {
                     return fail("room-archived", room);
                 }
             }
@@ -370,12 +434,22 @@ fn run_steps(model: &PremiseModel, endpoint: Endpoint, world: &mut World, call: 
             }
         }
     }
-    Outcome { decision: Decision::Premise(decided_by), room, authorization, added }
+    Outcome {
+        decision: Decision::Premise(decided_by),
+        room,
+        authorization,
+        added,
+    }
 }
 
 /// `getUserListFromParams` followed by the lookup (semantics §1.1 Step C).
-fn resolve_invitees(world: &World, body: &Map<String, Value>) -> Result<Vec<UserRef>, &'static str> {
-    let sole = ["userId", "username", "user"].iter().find_map(|k| body.get(*k).filter(|v| truthy(Some(v))));
+fn resolve_invitees(
+    world: &World,
+    body: &Map<String, Value>,
+) -> Result<Vec<UserRef>, &'static str> {
+    let sole = ["userId", "username", "user"]
+        .iter()
+        .find_map(|k| body.get(*k).filter(|v| truthy(Some(v))));
     let list_param = if truthy(body.get("userIds")) {
         body.get("userIds")
     } else if truthy(body.get("usernames")) {
@@ -404,7 +478,11 @@ fn resolve_invitees(world: &World, body: &Map<String, Value>) -> Result<Vec<User
     let mut resolved = Vec::new();
     for entry in seen {
         let Some(text) = entry.as_str() else { continue };
-        let user = if by_id { world.find_user_by_id(text) } else { world.find_user_by_name(text) };
+        let user = if by_id {
+            world.find_user_by_id(text)
+        } else {
+            world.find_user_by_name(text)
+        };
         if let Some(u) = user
             && !resolved.contains(&u)
         {
@@ -416,17 +494,30 @@ fn resolve_invitees(world: &World, body: &Map<String, Value>) -> Result<Vec<User
 
 /// The premises in order; returns the first that holds, the actor's membership and the
 /// grants it holds for this room (e.g. `add-user-to-joined-room(room-role)`).
-fn authorize(model: &PremiseModel, world: &World, actor: &UserRef, room: &RoomRef) -> (Option<String>, ActorMembership, BTreeSet<String>) {
-    let global: Vec<String> = world.users.get(actor).map(|(r, _)| r.clone()).unwrap_or_default();
+fn authorize(
+    model: &PremiseModel,
+    world: &World,
+    actor: &UserRef,
+    room: &RoomRef,
+) -> (Option<String>, ActorMembership, BTreeSet<String>) {
+    let global: Vec<String> = world
+        .users
+        .get(actor)
+        .map(|(r, _)| r.clone())
+        .unwrap_or_default();
     let state = world.rooms.get(room);
     let member = state.is_some_and(|s| s.members.contains(actor));
-    let room_roles: Vec<String> = state.and_then(|s| s.room_roles.get(actor)).cloned().unwrap_or_default();
+    let room_roles: Vec<String> = state
+        .and_then(|s| s.room_roles.get(actor))
+        .cloned()
+        .unwrap_or_default();
     let room_type = state.map(|s| s.room_type);
     let mut grants = BTreeSet::new();
     let mut verdict = None;
     for premise in &model.premises {
         let via_global = world.holds(&global, &premise.permission);
-        let via_room = premise.scope == Scope::Room && member && world.holds(&room_roles, &premise.permission);
+        let via_room =
+            premise.scope == Scope::Room && member && world.holds(&room_roles, &premise.permission);
         if via_global {
             grants.insert(format!("{}(global-role)", premise.permission));
         }
@@ -439,7 +530,11 @@ fn authorize(model: &PremiseModel, world: &World, actor: &UserRef, room: &RoomRe
             verdict = Some(premise.name.clone());
         }
     }
-    let membership = if member { ActorMembership::Member } else { ActorMembership::NonMember };
+    let membership = if member {
+        ActorMembership::Member
+    } else {
+        ActorMembership::NonMember
+    };
     (verdict, membership, grants)
 }
 
@@ -450,8 +545,26 @@ fn typed_body_ok(endpoint: Endpoint, body: &Map<String, Value>) -> bool {
         Endpoint::GroupsInvite => (&["roomId", "roomName", "userId", "unbanBeforeAdd"], true),
     };
     let keys_ok = body.keys().all(|k| allowed.contains(&k.as_str()));
-    let types_ok = body.iter().all(|(k, v)| if k == "unbanBeforeAdd" { v.is_boolean() || v.is_null() } else { v.is_string() || v.is_number() });
+    let types_ok = body.iter().all(|(k, v)| {
+        if k == "unbanBeforeAdd" {
+            v.is_boolean() || v.is_null()
+        } else {
+            v.is_string() || v.is_number()
+        }
+    });
     let room_ok = body.contains_key("roomId") || body.contains_key("roomName");
     let user_ok = !required_user || body.contains_key("userId");
     keys_ok && types_ok && room_ok && user_ok
+}
+
+/// The typed routes' ajv instance coerces types: a number where a string is declared becomes
+/// that number's text (semantics §1.1 G5).
+fn coerce_to_strings(body: &mut Map<String, Value>) {
+    for (key, value) in body.iter_mut() {
+        if key != "unbanBeforeAdd"
+            && let Value::Number(n) = value
+        {
+            *value = Value::String(n.to_string());
+        }
+    }
 }

@@ -228,35 +228,53 @@ impl PremiseModel {
             path: path.to_string(),
             message,
         };
-        let options = serde_saphyr::options! { strict_booleans: true, leading_zero_numbers_as_strings: true };
-        let model: PremiseModel =
-            serde_saphyr::from_str_with_options(text, options).map_err(|e| invalid(e.to_string()))?;
+        let options =
+            serde_saphyr::options! { strict_booleans: true, leading_zero_numbers_as_strings: true };
+        let model: PremiseModel = serde_saphyr::from_str_with_options(text, options)
+            .map_err(|e| invalid(e.to_string()))?;
         model.consistency().map_err(invalid)?;
         Ok(model)
     }
 
     fn consistency(&self) -> Result<(), String> {
-        for v in [&self.versions.default, &self.versions.typed_bodies_since, &self.versions.envelope_v9_since] {
+        for v in [
+            &self.versions.default,
+            &self.versions.typed_bodies_since,
+            &self.versions.envelope_v9_since,
+        ] {
             Version::parse(v).ok_or_else(|| format!("`{v}` is not a version"))?;
         }
         for premise in &self.premises {
             if !self.permissions.contains_key(&premise.permission) {
-                return Err(format!("premise `{}` checks `{}`, which has no default role list", premise.name, premise.permission));
+                return Err(format!(
+                    "premise `{}` checks `{}`, which has no default role list",
+                    premise.name, premise.permission
+                ));
             }
         }
         for endpoint in Endpoint::ALL {
-            let steps = self.decision_order.get(&endpoint).ok_or_else(|| format!("no decision_order for {endpoint}"))?;
-            let model = self.endpoints.get(&endpoint).ok_or_else(|| format!("no endpoints entry for {endpoint}"))?;
+            let steps = self
+                .decision_order
+                .get(&endpoint)
+                .ok_or_else(|| format!("no decision_order for {endpoint}"))?;
+            let model = self
+                .endpoints
+                .get(&endpoint)
+                .ok_or_else(|| format!("no endpoints entry for {endpoint}"))?;
             let mut needed = vec!["success"];
             for step in steps {
                 needed.extend(step.failures(model.room_lookup));
             }
             for kind in needed {
                 if kind != "success" && !self.failures.contains_key(kind) {
-                    return Err(format!("failure kind `{kind}` is not described under `failures`"));
+                    return Err(format!(
+                        "failure kind `{kind}` is not described under `failures`"
+                    ));
                 }
                 if !model.answers.contains_key(kind) {
-                    return Err(format!("{endpoint} has no answer for `{kind}`, which its decision order can produce"));
+                    return Err(format!(
+                        "{endpoint} has no answer for `{kind}`, which its decision order can produce"
+                    ));
                 }
             }
             for kind in model.answers.keys() {
@@ -296,11 +314,20 @@ impl Step {
             Step::ValidateBody => &["invalid-body"],
             Step::RequireRoomParam => &["room-param-missing", "room-param-malformed"],
             Step::FindRoom => match lookup {
-                RoomLookup::IdKeyWins => &["room-param-missing", "room-not-found", "room-type-mismatch", "direct-room"],
+                RoomLookup::IdKeyWins => &[
+                    "room-param-missing",
+                    "room-not-found",
+                    "room-type-mismatch",
+                    "direct-room",
+                ],
                 RoomLookup::IdOrName => &["room-not-found", "room-type-mismatch", "direct-room"],
             },
             Step::RejectArchived => &["room-archived"],
-            Step::ResolveInvitees => &["users-params-missing", "invitee-list-malformed", "no-invitee-resolved"],
+            Step::ResolveInvitees => &[
+                "users-params-missing",
+                "invitee-list-malformed",
+                "no-invitee-resolved",
+            ],
             Step::Authorize => &["not-allowed"],
             Step::AddInvitees => &[],
         }

@@ -127,9 +127,7 @@ pub enum SchemaError {
         source: serde_json::Error,
     },
     /// A schema does not declare draft 2020-12.
-    #[error(
-        "{path}: \"$schema\" is {found}; every schema here must declare \"{DRAFT_2020_12}\""
-    )]
+    #[error("{path}: \"$schema\" is {found}; every schema here must declare \"{DRAFT_2020_12}\"")]
     NotDraft202012 {
         /// The file.
         path: Utf8PathBuf,
@@ -145,7 +143,9 @@ pub enum SchemaError {
         violations: Vec<Violation>,
     },
     /// A schema has no usable `$id`.
-    #[error("{path}: \"$id\" must be a string \"{ID_PREFIX}<id>\" with a non-empty <id>; found {found}")]
+    #[error(
+        "{path}: \"$id\" must be a string \"{ID_PREFIX}<id>\" with a non-empty <id>; found {found}"
+    )]
     BadId {
         /// The file.
         path: Utf8PathBuf,
@@ -319,13 +319,10 @@ impl SchemaRegistry {
     /// Validates `instance` against schema `id` and returns every violation (empty when the
     /// instance is valid). An id the registry does not hold is an error, never "valid".
     pub fn validate(&self, id: &str, instance: &Value) -> Result<Vec<Violation>, SchemaError> {
-        let entry = self
-            .entries
-            .get(id)
-            .ok_or_else(|| SchemaError::UnknownId {
-                id: id.to_owned(),
-                known: self.entries.keys().cloned().collect(),
-            })?;
+        let entry = self.entries.get(id).ok_or_else(|| SchemaError::UnknownId {
+            id: id.to_owned(),
+            known: self.entries.keys().cloned().collect(),
+        })?;
         Ok(entry
             .validator
             .iter_errors(instance)

@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 use rc_conform::check::{CheckError, CheckPaths, render_report, run_check};
 use rc_conform::exit::Exit;
 
+mod run;
+
 /// Conformance harness and spec checker for servers that speak the Rocket.Chat REST API.
 #[derive(Debug, Parser)]
 #[command(name = "rc-conform", version, about)]
@@ -32,6 +34,12 @@ enum Command {
         #[arg(long)]
         cells: bool,
     },
+    /// Run the cases against a target server (default: the embedded reference server).
+    Run(rc_conform::cli::run::RunArgs),
+    /// Finish cleaning up after a run that could not (crash, kill): undo its ledger.
+    Cleanup(rc_conform::cli::run::CleanupArgs),
+    /// Run the in-memory reference server (a Rocket.Chat REST subset) until Ctrl-C.
+    Serve(rc_conform::cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,25 +55,42 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Check { specs, cases, cells } => check(specs, cases, cells),
+        Command::Check {
+            specs,
+            cases,
+            cells,
+        } => check(specs, cases, cells),
+        Command::Run(args) => run::run(args),
+        Command::Cleanup(args) => run::cleanup(args),
+        Command::Serve(args) => serve(args),
     }
 }
 
 fn check(specs: Utf8PathBuf, cases: Utf8PathBuf, cells: bool) -> anyhow::Result<Exit> {
-    let paths = CheckPaths { specs: specs.clone(), cases };
+    let paths = CheckPaths {
+        specs: specs.clone(),
+        cases,
+    };
     match run_check(&paths) {
         Ok(report) => {
             let model = rc_conform::spec::premise::PremiseModel::load(&specs.join("premises.yaml"))
                 .context("reloading the premise model")?;
             anstream::print!("{}", render_report(&report, &model, cells));
-            Ok(if report.passed() { Exit::Ok } else { Exit::Failures })
+            Ok(if report.passed() {
+                Exit::Ok
+            } else {
+                Exit::Failures
+            })
         }
         Err(CheckError::Load(errors)) => {
             let renderer = annotate_snippets::Renderer::styled();
             for d in &errors.0 {
                 anstream::eprintln!("{}\n", d.render(&renderer));
             }
-            anstream::eprintln!("error: {} problem(s) in the case files; nothing was checked", errors.0.len());
+            anstream::eprintln!(
+                "error: {} problem(s) in the case files; nothing was checked",
+                errors.0.len()
+            );
             Ok(Exit::BadInput)
         }
         Err(other) => {
@@ -75,3 +100,24 @@ fn check(specs: Utf8PathBuf, cases: Utf8PathBuf, cells: bool) -> anyhow::Result<
     }
 }
 
+fn serve(args: rc_conform::cli::serve::ServeArgs) -> anyhow::Result<Exit> {
+    if args.list_deviations {
+        anstream::print!("{}", rc_conform::cli::serve::deviation_list());
+        return Ok(Exit::Ok);
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let server = rc_conform::reference::start(args.config(), args.addr())
+            .await
+            .with_context(|| format!("starting the reference server on {}", args.addr()))?;
+        anstream::println!(
+            "rc-conform reference server (Rocket.Chat {}) listening on {}; admin user `{}`; Ctrl-C stops it",
+            args.server_version,
+            server.url(),
+            args.admin_user
+        );
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        server.shutdown().await;
+        Ok(Exit::Ok)
+    })
+}

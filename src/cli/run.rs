@@ -1,0 +1,180 @@
+//! `rc-conform run` and `rc-conform cleanup`: flags (and their `RC_CONFORM_*` environment
+//! variables) resolved into [`crate::run::RunOptions`].
+
+use std::time::Duration;
+
+use camino::Utf8PathBuf;
+
+use crate::reference::{Deviation, ServerConfig};
+use crate::run::plan::{Filter, Partition};
+use crate::run::{AdminCredentials, RunOptions};
+use crate::target::Secret;
+
+/// Admin credentials flags, shared by `run` and `cleanup`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AdminArgs {
+    /// Admin username (or email) on the target.
+    #[arg(long, env = "RC_CONFORM_ADMIN_USER")]
+    pub admin_user: Option<String>,
+    /// Admin password on the target.
+    #[arg(long, env = "RC_CONFORM_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Admin personal access token (with --admin-id), instead of a password.
+    #[arg(
+        long,
+        env = "RC_CONFORM_ADMIN_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "admin_password"
+    )]
+    pub admin_token: Option<String>,
+    /// Admin user id, with --admin-token.
+    #[arg(long, env = "RC_CONFORM_ADMIN_ID")]
+    pub admin_id: Option<String>,
+}
+
+impl AdminArgs {
+    /// The credentials given, if complete.
+    pub fn credentials(&self) -> Result<Option<AdminCredentials>, String> {
+        match (
+            &self.admin_user,
+            &self.admin_password,
+            &self.admin_token,
+            &self.admin_id,
+        ) {
+            (Some(user), Some(password), None, _) => Ok(Some(AdminCredentials::Password {
+                user: user.clone(),
+                password: Secret::new(password.clone()),
+            })),
+            (_, None, Some(token), Some(id)) => Ok(Some(AdminCredentials::Token {
+                user_id: id.clone(),
+                token: Secret::new(token.clone()),
+            })),
+            (None, None, None, None) => Ok(None),
+            (_, None, Some(_), None) => Err("--admin-token needs --admin-id".into()),
+            (None, Some(_), _, _) => Err("--admin-password needs --admin-user".into()),
+            (Some(_), None, None, _) => Err(
+                "--admin-user needs --admin-password (or use --admin-token with --admin-id)".into(),
+            ),
+            _ => {
+                Err("give either --admin-user/--admin-password or --admin-token/--admin-id".into())
+            }
+        }
+    }
+}
+
+/// Flags of `rc-conform run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Target server root URL; without it the embedded reference server is started on a free
+    /// loopback port.
+    #[arg(long, env = "RC_CONFORM_TARGET")]
+    pub target: Option<String>,
+    /// Admin credentials.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// The case directory.
+    #[arg(long, default_value = "cases", env = "RC_CONFORM_CASES")]
+    pub cases: Utf8PathBuf,
+    /// The specs directory.
+    #[arg(long, default_value = "specs", env = "RC_CONFORM_SPECS")]
+    pub specs: Utf8PathBuf,
+    /// Only cases whose id matches: comma-separated substrings or globs.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Only this share of the suite: hash:K/N.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Cases run at once (within a group of cases that share permission grants).
+    #[arg(long, default_value_t = 8, env = "RC_CONFORM_JOBS")]
+    pub jobs: usize,
+    /// Where the ledger and reports go (default reports/<run-id>).
+    #[arg(long, env = "RC_CONFORM_REPORT_DIR")]
+    pub report_dir: Option<Utf8PathBuf>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Milliseconds to wait after changing permissions (role caches); default 1200 for a
+    /// target, 0 for the embedded server.
+    #[arg(long)]
+    pub grant_settle_ms: Option<u64>,
+    /// Grant api-bypass-rate-limit to the user role for the run (restored after).
+    #[arg(long)]
+    pub bypass_rate_limit: bool,
+    /// Embedded server: the version to emulate.
+    #[arg(long, default_value = "8.5.0", conflicts_with = "target")]
+    pub server_version: String,
+    /// Embedded server: behave as with TEST_MODE (no 2FA, no rate limiter).
+    #[arg(long, conflicts_with = "target")]
+    pub test_mode: bool,
+    /// Embedded server: break one rule (repeatable; see `serve --list-deviations`).
+    #[arg(long = "deviate", value_name = "NAME", conflicts_with = "target")]
+    pub deviations: Vec<Deviation>,
+    /// Print only the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print each failing case's mismatches as they come.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl RunArgs {
+    /// The run options these flags describe; `run_id` names the default report directory.
+    pub fn options(&self, run_id: &str) -> Result<RunOptions, String> {
+        let filter = self
+            .filter
+            .as_deref()
+            .map(str::parse::<Filter>)
+            .transpose()?;
+        let partition = self
+            .partition
+            .as_deref()
+            .map(str::parse::<Partition>)
+            .transpose()?;
+        let admin = self.admin.credentials()?;
+        if self.target.is_some() && admin.is_none() {
+            return Err("--target needs admin credentials: --admin-user and --admin-password (or RC_CONFORM_ADMIN_USER / RC_CONFORM_ADMIN_PASSWORD), or --admin-token and --admin-id".into());
+        }
+        if self.jobs == 0 {
+            return Err("--jobs must be at least 1".into());
+        }
+        let embedded = ServerConfig {
+            admin_password: format!(
+                "rc-{}",
+                crate::run::new_run_id() + &crate::run::new_run_id()
+            ),
+            version: self.server_version.clone(),
+            test_mode: self.test_mode,
+            deviations: self.deviations.iter().copied().collect(),
+            ..ServerConfig::default()
+        };
+        Ok(RunOptions {
+            target: self.target.clone(),
+            admin,
+            filter,
+            partition,
+            jobs: self.jobs,
+            report_dir: self
+                .report_dir
+                .clone()
+                .unwrap_or_else(|| Utf8PathBuf::from("reports").join(run_id)),
+            timeout: Duration::from_secs(self.timeout.max(1)),
+            grant_settle: self.grant_settle_ms.map(Duration::from_millis),
+            bypass_rate_limit: self.bypass_rate_limit,
+            embedded,
+        })
+    }
+}
+
+/// Flags of `rc-conform cleanup`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CleanupArgs {
+    /// The ledger of the run to finish cleaning up.
+    #[arg(long)]
+    pub ledger: Utf8PathBuf,
+    /// Target server root URL (default: the one the ledger names).
+    #[arg(long, env = "RC_CONFORM_TARGET")]
+    pub target: Option<String>,
+    /// Admin credentials.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+}

@@ -1,0 +1,282 @@
+//! An in-memory server that speaks the subset of the Rocket.Chat REST API rc-conform needs:
+//! login, user and room provisioning, permissions and roles, and the full decision procedure
+//! of `channels.invite` / `groups.invite` as the semantics notes describe it.
+//!
+//! This module owns the public surface (configuration, router, start/stop) and the shared
+//! application state. It is reached only over HTTP: nothing else in the crate may call into the
+//! route modules, and the server must not depend on the harness. Deliberate rule breaks are
+//! [`Deviation`]s, each checked at the one place its rule lives.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+mod clock;
+mod deviation;
+mod envelope;
+mod gate;
+mod ids;
+mod invite;
+mod invitees;
+mod lookup;
+mod model;
+mod ownership;
+mod permissions;
+mod ratelimit;
+mod request;
+mod room_roles;
+mod room_settings;
+mod rooms;
+mod routes;
+mod schema;
+mod seed;
+mod store;
+mod two_factor;
+mod users;
+mod version;
+
+#[cfg(test)]
+mod tests;
+
+pub use deviation::Deviation;
+
+use envelope::Envelope;
+use ratelimit::RateLimiter;
+use store::Store;
+use version::Version;
+
+/// How the reference server behaves: credentials, impersonated release, and switches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Username of the bootstrapped administrator.
+    pub admin_username: String,
+    /// Password of the bootstrapped administrator.
+    pub admin_password: String,
+    /// Release reported by `GET /api/info`; from `9.0.0` the typed invite bodies and the 9.0
+    /// error envelope apply.
+    pub version: String,
+    /// Like Rocket.Chat's `TEST_MODE`: no 2FA on `users.create`, no rate limiting.
+    pub test_mode: bool,
+    /// Emulate the API rate limiter (ignored when `test_mode`).
+    pub rate_limit: bool,
+    /// Answer `roles.create` / `roles.delete` as Enterprise Edition instead of Community.
+    pub enterprise: bool,
+    /// Rules to break on purpose.
+    pub deviations: BTreeSet<Deviation>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            admin_username: "rc-admin".to_owned(),
+            admin_password: "rc-admin-password".to_owned(),
+            version: "8.5.0".to_owned(),
+            test_mode: false,
+            rate_limit: false,
+            enterprise: false,
+            deviations: BTreeSet::new(),
+        }
+    }
+}
+
+/// Everything that can go wrong when configuring or running the reference server.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceError {
+    /// A deviation name that does not exist.
+    #[error("unknown deviation `{name}`; valid names are: {valid}")]
+    UnknownDeviation {
+        /// The name that was given.
+        name: String,
+        /// Every valid name, comma-separated.
+        valid: String,
+    },
+    /// The configured version is not `MAJOR.MINOR.PATCH`.
+    #[error("invalid server version `{version}`: expected MAJOR.MINOR.PATCH, for example 8.5.0")]
+    InvalidVersion {
+        /// The version string that was given.
+        version: String,
+    },
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server stopped because of an I/O error.
+    #[error("the reference server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// The resolved switches every route consults.
+#[derive(Debug, Clone)]
+pub(crate) struct Rules {
+    deviations: BTreeSet<Deviation>,
+    /// Error envelope of the impersonated release.
+    pub(crate) envelope: Envelope,
+    /// Whether channels.invite / groups.invite validate closed typed bodies (9.0+).
+    pub(crate) closed_invite_bodies: bool,
+    /// Whether `users.create` demands the 2FA password fallback.
+    pub(crate) two_factor: bool,
+    /// Whether the API rate limiter runs.
+    pub(crate) rate_limit: bool,
+    /// Whether Enterprise-only routes are licensed.
+    pub(crate) enterprise: bool,
+}
+
+impl Rules {
+    fn new(config: &ServerConfig, version: Version) -> Rules {
+        Rules {
+            deviations: config.deviations.clone(),
+            envelope: if version.applies_breaking_envelope() {
+                Envelope::Breaking
+            } else {
+                Envelope::Legacy
+            },
+            closed_invite_bodies: version.closes_invite_bodies(),
+            two_factor: !config.test_mode,
+            rate_limit: config.rate_limit && !config.test_mode,
+            enterprise: config.enterprise,
+        }
+    }
+
+    /// Whether the server was started with this deviation.
+    pub(crate) fn breaks(&self, deviation: Deviation) -> bool {
+        self.deviations.contains(&deviation)
+    }
+}
+
+/// Shared application state: the rules, the database and the rate limiter.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) rules: Rules,
+    pub(crate) version: String,
+    store: Mutex<Store>,
+    limiter: Mutex<RateLimiter>,
+}
+
+impl App {
+    /// Runs `work` with exclusive access to the database. Never held across an await.
+    pub(crate) fn with_store<T>(&self, work: impl FnOnce(&mut Store) -> T) -> T {
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut store)
+    }
+
+    /// Runs `work` with exclusive access to the rate limiter.
+    pub(crate) fn with_limiter<T>(&self, work: impl FnOnce(&mut RateLimiter) -> T) -> T {
+        let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut limiter)
+    }
+}
+
+fn app_for(config: &ServerConfig, version: Version) -> Arc<App> {
+    Arc::new(App {
+        rules: Rules::new(config, version),
+        version: config.version.clone(),
+        store: Mutex::new(seed::fresh_store(config)),
+        limiter: Mutex::new(RateLimiter::default()),
+    })
+}
+
+/// The whole application with fresh in-memory state. An unparsable `version` is served as
+/// given but behaves like the legacy (pre-9.0) routes; [`start`] rejects it instead.
+pub fn router(config: ServerConfig) -> axum::Router {
+    let version = Version::parse(&config.version).unwrap_or(Version::LEGACY);
+    routes::build(app_for(&config, version))
+}
+
+fn checked_router(config: &ServerConfig) -> Result<axum::Router, ReferenceError> {
+    let version =
+        Version::parse(&config.version).ok_or_else(|| ReferenceError::InvalidVersion {
+            version: config.version.clone(),
+        })?;
+    Ok(routes::build(app_for(config, version)))
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ReferenceError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ReferenceError::Bind { addr, source })
+}
+
+/// A reference server serving in a background task.
+#[derive(Debug)]
+pub struct RunningServer {
+    url: String,
+    local_addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Base URL, e.g. `http://127.0.0.1:40123` (no trailing slash).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound socket address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and waits for the task.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in a tokio task. Dropping the
+/// returned handle also stops the server.
+pub async fn start(
+    config: ServerConfig,
+    addr: SocketAddr,
+) -> Result<RunningServer, ReferenceError> {
+    let app = checked_router(&config)?;
+    let listener = bind(addr).await?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| ReferenceError::Bind { addr, source })?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    Ok(RunningServer {
+        url: format!("http://{local_addr}"),
+        local_addr,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// Serves on `addr` until Ctrl-C (for `rc-conform serve`). Prints nothing.
+pub async fn serve_until_ctrl_c(
+    config: ServerConfig,
+    addr: SocketAddr,
+) -> Result<(), ReferenceError> {
+    let app = checked_router(&config)?;
+    let listener = bind(addr).await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(ReferenceError::Serve)
+}

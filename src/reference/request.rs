@@ -1,0 +1,195 @@
+//! How request bodies and query strings become the parameter object handlers read.
+//!
+//! Owns the body rules of the Hono-era router (JSON, form, text, multipart; malformed or
+//! non-object JSON becomes `{}`), the 1 MiB body limit, query-string decoding, and the small
+//! JavaScript-semantics helpers (truthiness) that Rocket.Chat's parameter code relies on.
+//! It must not interpret parameters for any particular route.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::request::Parts;
+use serde_json::{Map, Value};
+
+use super::envelope::ApiError;
+
+/// The largest request body accepted.
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Request parameters: `this.bodyParams` or `this.queryParams`.
+pub(crate) type Params = Map<String, Value>;
+
+/// The body of a POST, read with the real server's content-type rules.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Body(pub(crate) Params);
+
+/// The query string of a GET, every value a string (last occurrence wins).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Query(pub(crate) Params);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let declared_length = request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok());
+        if declared_length.is_some_and(|length| length > MAX_BODY_BYTES) {
+            return Err(ApiError::payload_too_large());
+        }
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| ApiError::payload_too_large())?;
+        Ok(Body(parse_body(&content_type, &bytes)))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(Query(flat_map(decode_urlencoded(query))))
+    }
+}
+
+/// The router's body parsing (§5.6): whatever arrives, handlers see an object.
+fn parse_body(content_type: &str, bytes: &[u8]) -> Params {
+    if content_type.contains("application/json") {
+        return match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => map,
+            _ => Params::new(),
+        };
+    }
+    if content_type.contains("application/x-www-form-urlencoded") {
+        return flat_map(decode_urlencoded(&String::from_utf8_lossy(bytes)));
+    }
+    if content_type.contains("multipart/form-data") {
+        return Params::new();
+    }
+    // Read as text and object-spread: "" → {}, "ab" → {"0": "a", "1": "b"}.
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .enumerate()
+        .map(|(index, c)| (index.to_string(), Value::String(c.to_string())))
+        .collect()
+}
+
+fn flat_map(pairs: Vec<(String, String)>) -> Params {
+    pairs
+        .into_iter()
+        .map(|(key, value)| (key, Value::String(value)))
+        .collect()
+}
+
+/// `application/x-www-form-urlencoded` decoding (also used for query strings).
+fn decode_urlencoded(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) => (percent_decode(key), percent_decode(value)),
+            None => (percent_decode(pair), String::new()),
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let decoded = text
+                    .get(index + 1..index + 3)
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+                match decoded {
+                    Some(byte) => {
+                        out.push(byte);
+                        index += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// JavaScript truthiness of an optional JSON value (absent = `undefined` = falsy).
+pub(crate) fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(Value::Number(number)) => number.as_f64().is_some_and(|n| n != 0.0),
+        Some(Value::String(text)) => !text.is_empty(),
+        Some(Value::Array(_) | Value::Object(_)) => true,
+    }
+}
+
+/// The parameter as a string, if it is one.
+pub(crate) fn text<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
+    params.get(key).and_then(Value::as_str)
+}
+
+/// The parameter as a non-blank string (`params.x?.trim()` is truthy).
+pub(crate) fn nonblank<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
+    text(params, key).filter(|value| !value.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn malformed_or_non_object_json_becomes_empty() {
+        assert!(parse_body("application/json", b"{not json").is_empty());
+        assert!(parse_body("application/json; charset=utf-8", b"[1,2]").is_empty());
+        assert!(parse_body("application/json", b"42").is_empty());
+        assert_eq!(
+            Value::Object(parse_body("application/json", br#"{"roomId":"x"}"#)),
+            json!({"roomId": "x"})
+        );
+    }
+
+    #[test]
+    fn text_bodies_are_spread_into_characters() {
+        assert!(parse_body("", b"").is_empty());
+        assert_eq!(
+            Value::Object(parse_body("text/plain", b"ab")),
+            json!({"0": "a", "1": "b"})
+        );
+    }
+
+    #[test]
+    fn forms_are_flat_and_last_value_wins() {
+        assert_eq!(
+            Value::Object(parse_body(
+                "application/x-www-form-urlencoded",
+                b"userIds=a&userIds=b&roomName=my+room%21"
+            )),
+            json!({"userIds": "b", "roomName": "my room!"})
+        );
+    }
+
+    #[test]
+    fn truthiness_follows_javascript() {
+        assert!(!truthy(None));
+        assert!(!truthy(Some(&json!(""))));
+        assert!(!truthy(Some(&json!(0))));
+        assert!(truthy(Some(&json!([]))));
+        assert!(truthy(Some(&json!({}))));
+        assert!(truthy(Some(&json!("0"))));
+    }
+}

@@ -1,0 +1,175 @@
+//! Making a case's call: the body rendered with the fixtures' real ids and names, the auth
+//! variant turned into headers, then the state the expectation needs read back (counters
+//! before and after, members after). Produces an [`Observed`] for the judge and the
+//! transcript of every request.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::judge::Observed;
+use super::provision::Fixtures;
+use crate::api::Endpoint;
+use crate::case::{
+    Auth, Body, Call, Expectation, Reference, RoomField, RoomRef, Template, UserField,
+};
+use crate::target::api::Api;
+use crate::target::{Exchange, Purpose, Request, RequestBody, Secret};
+
+/// The token sent by `auth: wrong-token`: well-formed, never issued.
+pub const WRONG_TOKEN: &str = "rc-conform-token-that-was-never-issued-000000";
+
+/// Renders a template with the fixtures' ids and names.
+pub fn render(template: &Template, fx: &Fixtures) -> Value {
+    match template {
+        Template::Literal(v) => v.clone(),
+        Template::Ref(Reference::User(u, field)) => {
+            let live = fx.users.get(u);
+            Value::String(live.map_or_else(String::new, |l| match field {
+                UserField::Id => l.id.clone(),
+                UserField::Username => l.username.clone(),
+            }))
+        }
+        Template::Ref(Reference::Room(r, field)) => {
+            let live = fx.rooms.get(r);
+            Value::String(live.map_or_else(String::new, |l| match field {
+                RoomField::Id => l.id.clone(),
+                RoomField::Name => l.name.clone(),
+            }))
+        }
+        Template::Array(items) => Value::Array(items.iter().map(|t| render(t, fx)).collect()),
+        Template::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), render(v, fx)))
+                .collect(),
+        ),
+    }
+}
+
+/// The request of a call.
+pub fn request(endpoint: Endpoint, call: &Call, fx: &Fixtures) -> Request {
+    let body = match &call.body {
+        Body::Json(t) => RequestBody::Json(render(t, fx)),
+        Body::Raw { text, content_type } => RequestBody::Raw {
+            text: text.clone(),
+            content_type: content_type.clone(),
+        },
+    };
+    let mut request = Request {
+        method: reqwest::Method::POST,
+        path: endpoint.path().to_owned(),
+        auth: Default::default(),
+        body,
+        headers: Vec::new(),
+        purpose: Purpose::Call,
+    };
+    let session_of = |u| fx.users.get(u).and_then(|l| l.session.clone());
+    let id_of = |u| fx.users.get(u).map(|l| l.id.clone());
+    match &call.auth {
+        Auth::None => {}
+        Auth::As(u) => {
+            if let Some(s) = session_of(u) {
+                request.auth = s.auth();
+            }
+        }
+        Auth::UserIdOnly(u) => request.auth.user_id = id_of(u),
+        Auth::TokenOnly(u) => request.auth.token = session_of(u).map(|s| s.token),
+        Auth::WrongToken(u) => {
+            request.auth.user_id = id_of(u);
+            request.auth.token = Some(Secret::new(WRONG_TOKEN));
+        }
+    }
+    request
+}
+
+/// A curl command reproducing `exchange`, with placeholders for secrets.
+pub fn curl(exchange: &Exchange) -> String {
+    let mut out = format!("curl -sS -X {} '{}'", exchange.method, exchange.url);
+    for (name, value) in &exchange.request_headers {
+        let value = match name.as_str() {
+            "X-Auth-Token" => "$RC_TOKEN".to_owned(),
+            "X-User-Id" => "$RC_USER_ID".to_owned(),
+            _ if value == crate::target::secret::REDACTED => {
+                format!("${}", name.to_uppercase().replace('-', "_"))
+            }
+            _ => value.clone(),
+        };
+        let quote = if value.starts_with('$') { '"' } else { '\'' };
+        out.push_str(&format!(" -H {quote}{name}: {value}{quote}"));
+    }
+    if let Some(body) = &exchange.request_body {
+        out.push_str(&format!(" --data-raw '{}'", body.replace('\'', "'\\''")));
+    }
+    out
+}
+
+fn counters(room: &Value) -> (Option<i64>, Option<i64>) {
+    (
+        room.get("usersCount").and_then(Value::as_i64),
+        room.get("msgs").and_then(Value::as_i64),
+    )
+}
+
+/// Makes the call and reads back what `expect` needs.
+pub async fn make_call(
+    api: &Api,
+    endpoint: Endpoint,
+    call: &Call,
+    expect: &Expectation,
+    fx: &Fixtures,
+) -> (Observed, Vec<Exchange>, Exchange) {
+    let mut transcript = Vec::new();
+    let mut before: BTreeMap<RoomRef, (Option<i64>, Option<i64>)> = BTreeMap::new();
+    for room in expect.room_delta.keys() {
+        if let (Some(live), Some(reader)) = (fx.rooms.get(room), fx.reader_of(room)) {
+            match api
+                .room_info(reader, live.room_type, &live.id, Purpose::Verify)
+                .await
+            {
+                Ok((ex, info)) => {
+                    transcript.push(ex);
+                    before.insert(room.clone(), counters(&info));
+                }
+                Err(e) => transcript.push(e.exchange().clone()),
+            }
+        }
+    }
+    let request = request(endpoint, call, fx);
+    let (exchange, outcome) = api.client().send(&request).await;
+    transcript.push(exchange.clone());
+    let mut observed = Observed::default();
+    match outcome {
+        Ok(r) => {
+            observed.status = Some(r.status);
+            observed.body = r.json;
+            observed.raw_body = r.text;
+        }
+        Err(e) => observed.transport_error = Some(e.to_string()),
+    }
+    for (room, b) in before {
+        if let (Some(live), Some(reader)) = (fx.rooms.get(&room), fx.reader_of(&room)) {
+            match api
+                .room_info(reader, live.room_type, &live.id, Purpose::Verify)
+                .await
+            {
+                Ok((ex, info)) => {
+                    transcript.push(ex);
+                    observed.counters.insert(room, (b, counters(&info)));
+                }
+                Err(e) => transcript.push(e.exchange().clone()),
+            }
+        }
+    }
+    for room in expect.members_after.keys() {
+        if let (Some(live), Some(reader)) = (fx.rooms.get(room), fx.reader_of(room)) {
+            match api.members(reader, live.room_type, &live.id).await {
+                Ok((ex, ids)) => {
+                    transcript.push(ex);
+                    observed.members_after.insert(room.clone(), ids);
+                }
+                Err(e) => transcript.push(e.exchange().clone()),
+            }
+        }
+    }
+    (observed, transcript, exchange)
+}

@@ -1,0 +1,353 @@
+//! The ledger: an append-only JSON-lines file of every object a run creates on the target
+//! and every permission it changes (with the exact previous role list), each line written
+//! and flushed *before* the change is made.
+//!
+//! Undoing walks the entries in reverse. The file holds ids and names only, never a password
+//! or token: cleanup logs in again with the admin credentials it is given.
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::{Deserialize, Serialize};
+
+use crate::api::RoomType;
+
+/// One thing the run did (or was about to do) on the target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "entry", rename_all = "kebab-case")]
+pub enum Entry {
+    /// The run started: its id and target.
+    Run {
+        /// The run id every name carries.
+        run_id: String,
+        /// The target URL (no credentials).
+        target: String,
+    },
+    /// A user is being created with this username; `id` follows once known.
+    User {
+        /// The username (carries the run id).
+        username: String,
+    },
+    /// The id the server gave a created user.
+    UserId {
+        /// The username.
+        username: String,
+        /// The id.
+        id: String,
+    },
+    /// A room is being created.
+    Room {
+        /// The name (carries the run id); direct rooms use the creator's username.
+        name: String,
+        /// Its type.
+        room_type: RoomType,
+        /// Username of a member that may delete it (groups can only be deleted by members).
+        deleter: String,
+    },
+    /// The id the server gave a created room.
+    RoomId {
+        /// The name.
+        name: String,
+        /// The id.
+        id: String,
+    },
+    /// A permission's role list is about to change; `previous` is what to restore.
+    Permission {
+        /// Permission id.
+        id: String,
+        /// The role list before the change.
+        previous: Vec<String>,
+    },
+    /// A permission was restored; earlier entries for it need no undo.
+    PermissionRestored {
+        /// Permission id.
+        id: String,
+    },
+    /// Everything before this line was undone.
+    Cleaned,
+}
+
+/// Why the ledger could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// File I/O failed.
+    #[error("ledger {path}: {source}")]
+    Io {
+        /// The file.
+        path: Utf8PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A line is not a ledger entry.
+    #[error("ledger {path}:{line}: not a ledger entry: {message}")]
+    Parse {
+        /// The file.
+        path: Utf8PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// An open ledger; appends are serialised and flushed to disk one by one.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    path: Utf8PathBuf,
+    file: Arc<Mutex<std::fs::File>>,
+}
+
+impl Ledger {
+    /// Creates (or appends to) the ledger at `path`.
+    pub fn create(path: &Utf8Path) -> Result<Ledger, LedgerError> {
+        let io = |source| LedgerError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        Ok(Ledger {
+            path: path.to_owned(),
+            file: Arc::new(Mutex::new(file)),
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+
+    /// Appends `entry` and syncs it to disk before returning.
+    pub fn record(&self, entry: &Entry) -> Result<(), LedgerError> {
+        let io = |source| LedgerError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut line = serde_json::to_string(entry).map_err(|e| io(std::io::Error::other(e)))?;
+        line.push('\n');
+        let mut file = self
+            .file
+            .lock()
+            .map_err(|_| io(std::io::Error::other("ledger lock poisoned")))?;
+        file.write_all(line.as_bytes()).map_err(io)?;
+        file.sync_data().map_err(io)
+    }
+
+    /// Reads every entry of the ledger at `path`.
+    pub fn read(path: &Utf8Path) -> Result<Vec<Entry>, LedgerError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LedgerError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut entries = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            // A crash can cut the last line short; it was never acted upon past its write.
+            match serde_json::from_str(line) {
+                Ok(e) => entries.push(e),
+                Err(_) if i + 1 == text.lines().count() => {}
+                Err(e) => {
+                    return Err(LedgerError::Parse {
+                        path: path.to_owned(),
+                        line: i + 1,
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(entries)
+    }
+}
+
+/// What remains to undo, derived from the entries: newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undo {
+    /// Delete this room (by id when known, else look it up by name).
+    Room {
+        /// Name.
+        name: String,
+        /// Id, when the creation answered.
+        id: Option<String>,
+        /// Type.
+        room_type: RoomType,
+        /// Member username that may delete it.
+        deleter: String,
+    },
+    /// Delete this user.
+    User {
+        /// Username.
+        username: String,
+        /// Id, when the creation answered.
+        id: Option<String>,
+    },
+    /// Put this permission's role list back.
+    Permission {
+        /// Permission id.
+        id: String,
+        /// The list to restore.
+        previous: Vec<String>,
+    },
+}
+
+/// The undo list of `entries`: everything after the last `Cleaned`, newest first; each
+/// permission restored to its *oldest* recorded previous value.
+pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
+    let start = entries
+        .iter()
+        .rposition(|e| matches!(e, Entry::Cleaned))
+        .map_or(0, |i| i + 1);
+    let live = &entries[start..];
+    let id_of_user = |name: &str| {
+        live.iter().find_map(|e| match e {
+            Entry::UserId { username, id } if username == name => Some(id.clone()),
+            _ => None,
+        })
+    };
+    let id_of_room = |n: &str| {
+        live.iter().find_map(|e| match e {
+            Entry::RoomId { name, id } if name == n => Some(id.clone()),
+            _ => None,
+        })
+    };
+    let mut undo = Vec::new();
+    let mut permissions_seen: Vec<&str> = Vec::new();
+    for (i, entry) in live.iter().enumerate().rev() {
+        match entry {
+            Entry::User { username } => undo.push(Undo::User {
+                username: username.clone(),
+                id: id_of_user(username),
+            }),
+            Entry::Room {
+                name,
+                room_type,
+                deleter,
+            } => undo.push(Undo::Room {
+                name: name.clone(),
+                id: id_of_room(name),
+                room_type: *room_type,
+                deleter: deleter.clone(),
+            }),
+            Entry::Permission { id, .. } if !permissions_seen.contains(&id.as_str()) => {
+                permissions_seen.push(id);
+                let restored_later = live[i + 1..]
+                    .iter()
+                    .any(|e| matches!(e, Entry::PermissionRestored { id: r } if r == id));
+                if !restored_later {
+                    // The oldest unrestored previous value is the state before the run.
+                    let oldest = live
+                        .iter()
+                        .find_map(|e| match e {
+                            Entry::Permission { id: p, previous } if p == id => {
+                                Some(previous.clone())
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    undo.push(Undo::Permission {
+                        id: id.clone(),
+                        previous: oldest,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    undo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undo_is_reverse_order_and_skips_restored_permissions() {
+        let entries = vec![
+            Entry::Run {
+                run_id: "r".into(),
+                target: "t".into(),
+            },
+            Entry::Permission {
+                id: "p1".into(),
+                previous: vec!["admin".into()],
+            },
+            Entry::User {
+                username: "u1".into(),
+            },
+            Entry::UserId {
+                username: "u1".into(),
+                id: "ID1".into(),
+            },
+            Entry::Room {
+                name: "room".into(),
+                room_type: RoomType::Private,
+                deleter: "u1".into(),
+            },
+            Entry::Permission {
+                id: "p2".into(),
+                previous: vec![],
+            },
+            Entry::PermissionRestored { id: "p2".into() },
+        ];
+        let undo = pending_undo(&entries);
+        assert_eq!(
+            undo,
+            vec![
+                Undo::Room {
+                    name: "room".into(),
+                    id: None,
+                    room_type: RoomType::Private,
+                    deleter: "u1".into()
+                },
+                Undo::User {
+                    username: "u1".into(),
+                    id: Some("ID1".into())
+                },
+                Undo::Permission {
+                    id: "p1".into(),
+                    previous: vec!["admin".into()]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_pending_after_cleaned() {
+        let entries = vec![
+            Entry::User {
+                username: "u".into(),
+            },
+            Entry::Cleaned,
+        ];
+        assert!(pending_undo(&entries).is_empty());
+    }
+
+    #[test]
+    fn a_permission_changed_twice_is_restored_to_its_first_value() {
+        let entries = vec![
+            Entry::Permission {
+                id: "p".into(),
+                previous: vec!["a".into()],
+            },
+            Entry::Permission {
+                id: "p".into(),
+                previous: vec!["a".into(), "b".into()],
+            },
+        ];
+        assert_eq!(
+            pending_undo(&entries),
+            vec![Undo::Permission {
+                id: "p".into(),
+                previous: vec!["a".into()]
+            }]
+        );
+    }
+}

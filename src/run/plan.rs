@@ -1,0 +1,232 @@
+//! Planning: which cases run (filter, version condition, partition) and in which groups.
+//!
+//! Permission grants are global on a real server, so cases are grouped by the exact grant
+//! set their setup needs: groups run one after another (grants applied before a group and
+//! restored after it), the cases inside a group run concurrently. Cases without grants form
+//! the first group and see the server's own permissions.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use crate::case::{Case, Suite, Version};
+
+/// `--partition hash:K/N`: this run takes the cases whose id hashes to bucket K of N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// 1-based bucket.
+    pub index: u64,
+    /// Number of buckets.
+    pub count: u64,
+}
+
+impl FromStr for Partition {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let usage = || {
+            format!("`{s}` is not a partition: expected hash:K/N with 1 <= K <= N, e.g. hash:1/3")
+        };
+        let rest = s.strip_prefix("hash:").ok_or_else(usage)?;
+        let (k, n) = rest.split_once('/').ok_or_else(usage)?;
+        let (index, count): (u64, u64) = (
+            k.parse().map_err(|_| usage())?,
+            n.parse().map_err(|_| usage())?,
+        );
+        if index == 0 || count == 0 || index > count {
+            return Err(usage());
+        }
+        Ok(Partition { index, count })
+    }
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "hash:{}/{}", self.index, self.count)
+    }
+}
+
+impl Partition {
+    /// Whether `id` falls in this partition. FNV-1a of the id: stable across runs and
+    /// platforms, and adding a case never moves another.
+    pub fn contains(&self, id: &str) -> bool {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in id.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        hash % self.count == self.index - 1
+    }
+}
+
+/// `--filter`: comma-separated patterns; a pattern with `*`, `?` or `[` is a glob over the
+/// case id, any other is a substring of it.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    text: String,
+    globs: globset::GlobSet,
+    substrings: Vec<String>,
+}
+
+impl FromStr for Filter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut builder = globset::GlobSetBuilder::new();
+        let mut substrings = Vec::new();
+        for pattern in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if pattern.contains(['*', '?', '[']) {
+                let glob = globset::GlobBuilder::new(pattern)
+                    .literal_separator(false)
+                    .build()
+                    .map_err(|e| format!("`{pattern}`: {e}"))?;
+                builder.add(glob);
+            } else {
+                substrings.push(pattern.to_owned());
+            }
+        }
+        let globs = builder.build().map_err(|e| e.to_string())?;
+        Ok(Filter {
+            text: s.to_owned(),
+            globs,
+            substrings,
+        })
+    }
+}
+
+impl Filter {
+    /// Whether the filter selects `id`.
+    pub fn matches(&self, id: &str) -> bool {
+        self.globs.is_match(id) || self.substrings.iter().any(|s| id.contains(s.as_str()))
+    }
+
+    /// The filter as given.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A planned case.
+#[derive(Debug, Clone)]
+pub struct Planned<'a> {
+    /// Its number in the plan (names carry it).
+    pub number: usize,
+    /// The case.
+    pub case: &'a Case,
+    /// Why it does not run, if it does not.
+    pub skip: Option<String>,
+}
+
+/// Cases that share one grant set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Permission → role list applied for the group (empty: the server's own).
+    pub grants: Vec<(String, Vec<String>)>,
+    /// Indexes into [`Plan::cases`].
+    pub members: Vec<usize>,
+}
+
+/// The plan of a run.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    /// Every case of the partition, in suite order, with its skip reason.
+    pub cases: Vec<Planned<'a>>,
+    /// Groups of runnable cases, default-grant group first.
+    pub groups: Vec<Group>,
+}
+
+/// Plans `suite` for a server of `version`.
+pub fn plan<'a>(
+    suite: &'a Suite,
+    filter: Option<&Filter>,
+    partition: Option<Partition>,
+    version: &Version,
+) -> Plan<'a> {
+    let mut cases = Vec::new();
+    let mut by_grants: BTreeMap<Vec<(String, Vec<String>)>, Vec<usize>> = BTreeMap::new();
+    for case in suite
+        .cases
+        .iter()
+        .filter(|c| partition.is_none_or(|p| p.contains(&c.id)))
+    {
+        let skip = if filter.is_some_and(|f| !f.matches(&case.id)) {
+            Some("not selected by --filter".to_owned())
+        } else if !case.versions.contains(version) {
+            Some(format!(
+                "applies to server versions {}, the target is {version}",
+                describe_range(case)
+            ))
+        } else {
+            None
+        };
+        let index = cases.len();
+        if skip.is_none() {
+            let mut grants: Vec<(String, Vec<String>)> = case
+                .setup
+                .permissions
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            grants.sort();
+            by_grants.entry(grants).or_default().push(index);
+        }
+        cases.push(Planned {
+            number: index + 1,
+            case,
+            skip,
+        });
+    }
+    let groups = by_grants
+        .into_iter()
+        .map(|(grants, members)| Group { grants, members })
+        .collect();
+    Plan { cases, groups }
+}
+
+fn describe_range(case: &Case) -> String {
+    match (&case.versions.since, &case.versions.until) {
+        (Some(s), Some(u)) => format!(">= {s} and < {u}"),
+        (Some(s), None) => format!(">= {s}"),
+        (None, Some(u)) => format!("< {u}"),
+        (None, None) => "any".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_split_ids_without_overlap() {
+        let ids: Vec<String> = (0..200).map(|i| format!("case/{i}")).collect();
+        let parts: Vec<Partition> = (1..=3)
+            .map(|k| {
+                format!("hash:{k}/3")
+                    .parse()
+                    .unwrap_or(Partition { index: 1, count: 1 })
+            })
+            .collect();
+        for id in &ids {
+            assert_eq!(parts.iter().filter(|p| p.contains(id)).count(), 1, "{id}");
+        }
+        assert!(
+            parts
+                .iter()
+                .all(|p| ids.iter().filter(|i| p.contains(i)).count() > 40)
+        );
+    }
+
+    #[test]
+    fn bad_partitions_are_refused() {
+        for bad in ["1/3", "hash:0/3", "hash:4/3", "hash:a/b", "hash:1/0"] {
+            assert!(bad.parse::<Partition>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn filters_match_substrings_and_globs() {
+        let f: Filter = "groups.invite/room/*,no-grant"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
+        assert!(f.matches("groups.invite/room/direct-room"));
+        assert!(f.matches("channels.invite/no-grant/member"));
+        assert!(!f.matches("channels.invite/room/archived"));
+    }
+}

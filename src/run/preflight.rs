@@ -1,0 +1,205 @@
+//! Preflight: before anything is created, make sure the target is reachable, the admin can
+//! log in and holds every permission the run needs, and say what was found about two-factor
+//! authentication, the rate limiter and roles. Any failure stops the run with nothing
+//! created.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::{RunError, RunOptions};
+use crate::target::api::{Api, ApiError, Session, two_factor_code};
+use crate::target::{Purpose, Request, Secret};
+
+/// How the runner authenticates as admin.
+#[derive(Debug, Clone)]
+pub enum AdminCredentials {
+    /// Username (or email) and password; the password also yields the 2FA fallback code.
+    Password {
+        /// Username or email.
+        user: String,
+        /// Password.
+        password: Secret,
+    },
+    /// A personal access token.
+    Token {
+        /// `X-User-Id`.
+        user_id: String,
+        /// `X-Auth-Token`.
+        token: Secret,
+    },
+}
+
+/// What preflight established.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    /// The admin's session.
+    pub admin: Session,
+    /// The admin's username.
+    pub admin_username: String,
+    /// The two-factor fallback code (password credentials only).
+    pub two_factor: Option<Secret>,
+    /// `/api/info`'s version.
+    pub server_version: Option<String>,
+    /// What was found and done, for the report.
+    pub notes: Vec<String>,
+    /// Every permission's role list before the run.
+    pub permissions: IndexMap<String, Vec<String>>,
+}
+
+impl Preflight {
+    /// `permission`'s current role list plus `user`.
+    pub fn with_user_role(&self, permission: &str) -> Vec<String> {
+        let mut roles = self
+            .permissions
+            .get(permission)
+            .cloned()
+            .unwrap_or_default();
+        if !roles.iter().any(|r| r == "user") {
+            roles.push("user".into());
+        }
+        roles
+    }
+}
+
+/// Permissions the admin must hold, with what they are for.
+const NEEDED: [(&str, &str); 7] = [
+    ("create-user", "users.create"),
+    ("delete-user", "users.delete (cleanup)"),
+    (
+        "edit-other-user-active-status",
+        "users.setActiveStatus (deactivated fixtures)",
+    ),
+    (
+        "access-permissions",
+        "permissions.update (grants, restored after)",
+    ),
+    ("create-c", "channels.create"),
+    ("create-p", "groups.create"),
+    (
+        "view-room-administration",
+        "rooms.adminRooms (leftover check)",
+    ),
+];
+
+fn unusable(what: &str, e: &ApiError) -> RunError {
+    let hint = if e.is_transport() {
+        "is the URL right and the server up?"
+    } else {
+        "check the URL and the credentials"
+    };
+    RunError::Unusable(format!("{what}: {e} ({hint})"))
+}
+
+/// Runs the preflight checks.
+pub async fn preflight(
+    api: &Api,
+    credentials: &super::AdminCredentials,
+    options: &RunOptions,
+    embedded: bool,
+) -> Result<Preflight, RunError> {
+    let mut notes = Vec::new();
+    let server_version = api.server_version(None).await.map_err(|e| {
+        unusable(
+            &format!(
+                "{} does not answer GET /api/info like a Rocket.Chat server",
+                api.client().base_url()
+            ),
+            &e,
+        )
+    })?;
+    notes.push(match &server_version {
+        Some(v) => format!("server version {v} (GET /api/info)"),
+        None => "the server did not say its version; cases are judged as for the premise model's default version".into(),
+    });
+    let (admin, two_factor) = match credentials {
+        AdminCredentials::Password { user, password } => {
+            let session = api
+                .login(user, password, Purpose::Preflight)
+                .await
+                .map_err(|e| unusable(&format!("logging in as `{user}`"), &e))?;
+            (session, Some(two_factor_code(password)))
+        }
+        AdminCredentials::Token { user_id, token } => {
+            api.client().redactor().register(token);
+            (
+                Session {
+                    user_id: user_id.clone(),
+                    token: token.clone(),
+                },
+                None,
+            )
+        }
+    };
+    let (_, me) = api
+        .expect_ok(
+            "reading the admin's account (GET me)",
+            Request::get("/api/v1/me", Purpose::Preflight).auth(admin.auth()),
+        )
+        .await
+        .map_err(|e| unusable("the admin credentials", &e))?;
+    let admin_username = me
+        .get("username")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let roles: Vec<String> = me
+        .get("roles")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let permissions = api
+        .permissions(&admin, Purpose::Preflight)
+        .await
+        .map_err(|e| unusable("listing permissions", &e))?;
+    let holds = |p: &str| {
+        permissions
+            .get(p)
+            .is_some_and(|granted| roles.iter().any(|r| granted.contains(r)))
+    };
+    let missing: Vec<String> = NEEDED
+        .iter()
+        .filter(|(p, _)| !holds(p))
+        .map(|(p, why)| format!("{p} (for {why})"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(RunError::Unusable(format!(
+            "the admin `{admin_username}` lacks: {}; use an account with the admin role",
+            missing.join(", ")
+        )));
+    }
+    notes.push(format!(
+        "admin `{admin_username}` holds every permission the run needs"
+    ));
+    notes.push(match two_factor {
+        Some(_) => "two-factor: users.create is sent with the password fallback headers (X-2FA-Method: password), as a server outside TEST_MODE requires".into(),
+        None => "two-factor: token credentials give no password fallback code; users.create works only if the server does not ask for 2FA (TEST_MODE or 2FA disabled)".into(),
+    });
+    if holds("api-bypass-rate-limit") {
+        notes.push(
+            "rate limiter: the admin holds api-bypass-rate-limit, so provisioning is not limited"
+                .into(),
+        );
+    }
+    notes.push(if options.bypass_rate_limit {
+        "rate limiter: --bypass-rate-limit grants api-bypass-rate-limit to the user role for the run (restored after)".into()
+    } else {
+        "rate limiter: calls made as fixture users may be limited (by default 10 a minute per route and client); the runner waits as Retry-After / X-RateLimit-Reset say. --bypass-rate-limit avoids the waits".into()
+    });
+    notes.push("roles: grants are applied to built-in roles with permissions.update (custom roles are Enterprise-only); cases needing different grants run in separate groups, one after another, and every list is restored".into());
+    if embedded {
+        notes.push("target: the embedded reference server on a free loopback port".into());
+    }
+    Ok(Preflight {
+        admin,
+        admin_username,
+        two_factor,
+        server_version,
+        notes,
+        permissions,
+    })
+}

@@ -1,0 +1,280 @@
+//! Provisioning: a case's setup → users, rooms, room roles and room state on the target,
+//! through its REST API only. Every object is written to the ledger before it is created;
+//! every name carries the run id and the case's number, so cases never share an object and
+//! a run never touches one it did not create.
+
+use std::collections::BTreeMap;
+
+use rand::Rng as _;
+use rand::distr::Alphanumeric;
+
+use super::ledger::{Entry, Ledger, LedgerError};
+use crate::api::RoomType;
+use crate::case::{Case, RoomRef, UserRef};
+use crate::target::api::{Api, ApiError, RoomRole, Session};
+use crate::target::{Exchange, Secret};
+
+/// The run-wide things provisioning needs.
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    /// The API of the target.
+    pub api: Api,
+    /// The admin's session.
+    pub admin: Session,
+    /// The admin's username.
+    pub admin_username: String,
+    /// The two-factor password-fallback code of the admin, when known.
+    pub two_factor: Option<Secret>,
+    /// The ledger.
+    pub ledger: Ledger,
+    /// The run id.
+    pub run_id: String,
+}
+
+/// A user the case uses, as it exists on the target.
+#[derive(Debug, Clone)]
+pub struct LiveUser {
+    /// `_id`.
+    pub id: String,
+    /// `username`.
+    pub username: String,
+    /// Its own session (revoked for a deactivated user); none for the bot.
+    pub session: Option<Session>,
+}
+
+/// A room the case uses, as it exists on the target.
+#[derive(Debug, Clone)]
+pub struct LiveRoom {
+    /// `_id`.
+    pub id: String,
+    /// `name`.
+    pub name: String,
+    /// Type.
+    pub room_type: RoomType,
+    /// A member whose session can read it (groups are visible to members only).
+    pub reader: UserRef,
+}
+
+/// A case's fixtures on the target.
+#[derive(Debug, Clone, Default)]
+pub struct Fixtures {
+    /// Users by logical name, built-ins included.
+    pub users: BTreeMap<UserRef, LiveUser>,
+    /// Rooms by logical name, `general` included.
+    pub rooms: BTreeMap<RoomRef, LiveRoom>,
+}
+
+impl Fixtures {
+    /// A session that can read `room`.
+    pub fn reader_of(&self, room: &RoomRef) -> Option<&Session> {
+        let r = self.rooms.get(room)?;
+        self.users.get(&r.reader)?.session.as_ref()
+    }
+
+    /// User ids by logical name.
+    pub fn user_ids(&self) -> BTreeMap<UserRef, String> {
+        self.users
+            .iter()
+            .map(|(k, u)| (k.clone(), u.id.clone()))
+            .collect()
+    }
+}
+
+/// Why a setup could not be provisioned.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    /// The target refused or failed a provisioning call.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The ledger could not be written: nothing further is created.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The setup needs something the target does not have.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl ProvisionError {
+    /// The failing exchange, if there was one.
+    pub fn exchange(&self) -> Option<&Exchange> {
+        match self {
+            ProvisionError::Api(e) => Some(e.exchange()),
+            _ => None,
+        }
+    }
+}
+
+fn password() -> Secret {
+    let tail: String = rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect();
+    Secret::new(format!("Rc-{tail}"))
+}
+
+impl Provisioner {
+    /// The name prefix of case number `n`: `rcc-<run>-<n>`.
+    pub fn prefix(&self, n: usize) -> String {
+        format!("rcc-{}-{n:03}", self.run_id)
+    }
+
+    /// Creates the fixtures of `case` (number `n` in the plan).
+    pub async fn provision(&self, n: usize, case: &Case) -> Result<Fixtures, ProvisionError> {
+        let prefix = self.prefix(n);
+        let mut fx = Fixtures::default();
+        fx.users.insert(
+            UserRef::Admin,
+            LiveUser {
+                id: self.admin.user_id.clone(),
+                username: self.admin_username.clone(),
+                session: Some(self.admin.clone()),
+            },
+        );
+        fx.users.insert(
+            UserRef::Bot,
+            LiveUser {
+                id: "rocket.cat".into(),
+                username: "rocket.cat".into(),
+                session: None,
+            },
+        );
+        fx.rooms.insert(
+            RoomRef::General,
+            LiveRoom {
+                id: "GENERAL".into(),
+                name: "general".into(),
+                room_type: RoomType::Public,
+                reader: UserRef::Admin,
+            },
+        );
+        for (name, user) in &case.setup.users {
+            let username = format!("{prefix}-{name}");
+            self.ledger.record(&Entry::User {
+                username: username.clone(),
+            })?;
+            let password = password();
+            let id = self
+                .api
+                .create_user(
+                    &self.admin,
+                    self.two_factor.as_ref(),
+                    &username,
+                    &password,
+                    &user.roles,
+                )
+                .await?;
+            self.ledger.record(&Entry::UserId {
+                username: username.clone(),
+                id: id.clone(),
+            })?;
+            let session = self
+                .api
+                .login(&username, &password, crate::target::Purpose::Provision)
+                .await?;
+            fx.users.insert(
+                UserRef::Fixture(name.clone()),
+                LiveUser {
+                    id,
+                    username,
+                    session: Some(session),
+                },
+            );
+        }
+        for (name, room) in &case.setup.rooms {
+            let creator = fx.users.get(&room.creator).cloned().ok_or_else(|| {
+                ProvisionError::Unsupported(format!(
+                    "room `{name}`: creator `{}` has no session",
+                    room.creator.name()
+                ))
+            })?;
+            let Some(session) = creator.session.clone() else {
+                return Err(ProvisionError::Unsupported(format!(
+                    "room `{name}`: `{}` cannot create rooms here",
+                    room.creator.name()
+                )));
+            };
+            let others: Vec<String> = room
+                .all_members()
+                .iter()
+                .skip(1)
+                .filter_map(|m| fx.users.get(m))
+                .map(|u| u.username.clone())
+                .collect();
+            let (room_name, id) = if room.room_type == RoomType::Direct {
+                let other = others.first().cloned().unwrap_or_default();
+                self.ledger.record(&Entry::Room {
+                    name: format!("{}+{other}", creator.username),
+                    room_type: RoomType::Direct,
+                    deleter: creator.username.clone(),
+                })?;
+                let id = self.api.create_direct(&session, &other).await?;
+                (format!("{}+{other}", creator.username), id)
+            } else {
+                let room_name = format!("{prefix}-{name}");
+                self.ledger.record(&Entry::Room {
+                    name: room_name.clone(),
+                    room_type: room.room_type,
+                    deleter: creator.username.clone(),
+                })?;
+                let id = self
+                    .api
+                    .create_room(
+                        &session,
+                        room.room_type,
+                        &room_name,
+                        &others,
+                        room.read_only,
+                    )
+                    .await?;
+                (room_name, id)
+            };
+            self.ledger.record(&Entry::RoomId {
+                name: room_name.clone(),
+                id: id.clone(),
+            })?;
+            for (role, users) in [
+                (RoomRole::Owner, &room.owners),
+                (RoomRole::Moderator, &room.moderators),
+                (RoomRole::Leader, &room.leaders),
+            ] {
+                for user in users {
+                    if role == RoomRole::Owner && user == &room.creator {
+                        continue;
+                    }
+                    let uid = fx.users.get(user).map(|u| u.id.clone()).unwrap_or_default();
+                    self.api
+                        .add_room_role(&session, room.room_type, role, &id, &uid)
+                        .await?;
+                }
+            }
+            if room.archived {
+                self.api.archive(&session, room.room_type, &id).await?;
+            }
+            fx.rooms.insert(
+                RoomRef::Fixture(name.clone()),
+                LiveRoom {
+                    id,
+                    name: room_name,
+                    room_type: room.room_type,
+                    reader: room.creator.clone(),
+                },
+            );
+        }
+        for (name, user) in &case.setup.users {
+            if !user.active
+                && let Some(live) = fx.users.get(&UserRef::Fixture(name.clone()))
+            {
+                self.api
+                    .set_active(
+                        &self.admin,
+                        &live.id,
+                        false,
+                        crate::target::Purpose::Provision,
+                    )
+                    .await?;
+            }
+        }
+        Ok(fx)
+    }
+}

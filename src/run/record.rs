@@ -1,0 +1,237 @@
+//! One case from fixtures to record: provision, make each call, judge it, and turn the
+//! outcome into a [`CaseRecord`] with its evidence.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use super::call::{curl, make_call};
+use super::judge::judge;
+use super::plan::Planned;
+use super::provision::{ProvisionError, Provisioner};
+use crate::case::{Case, Expectation, Suite, Version};
+use crate::check::Specs;
+use crate::report::model::{CallRecord, CaseRecord, DivergenceRecord, Verdict};
+use crate::spec::schemas::SchemaRegistry;
+use crate::target::Exchange;
+use crate::target::api::Session;
+
+/// What running a case produced.
+#[derive(Debug)]
+pub(super) enum CaseOutcome {
+    /// The setup could not be provisioned.
+    SetupFailed(ProvisionError),
+    /// The calls were made.
+    Called(Vec<CallRecord>),
+}
+
+/// Provisions `case` and makes its calls.
+pub(super) async fn run_case(
+    provisioner: &Provisioner,
+    schemas: &Arc<SchemaRegistry>,
+    number: usize,
+    case: &Case,
+    version: &Version,
+    sessions: &Arc<Mutex<BTreeMap<String, Session>>>,
+) -> CaseOutcome {
+    let fixtures = match provisioner.provision(number, case).await {
+        Ok(f) => f,
+        Err(e) => return CaseOutcome::SetupFailed(e),
+    };
+    {
+        let mut all = sessions.lock().await;
+        for user in fixtures.users.values() {
+            if let Some(s) = &user.session {
+                all.insert(user.username.clone(), s.clone());
+            }
+        }
+    }
+    let user_ids = fixtures.user_ids();
+    let mut calls = Vec::new();
+    for call in &case.calls {
+        let expect = call.expectation_for(Some(version));
+        let source = call
+            .alternatives
+            .iter()
+            .find(|a| a.versions.contains(version))
+            .map_or_else(
+                || "default".to_owned(),
+                |a| {
+                    format!(
+                        "alternative since {} ({})",
+                        a.versions
+                            .since
+                            .as_ref()
+                            .map_or("-".to_owned(), |v| v.to_string()),
+                        a.source
+                    )
+                },
+            );
+        let (observed, transcript, exchange) =
+            make_call(&provisioner.api, case.endpoint, call, expect, &fixtures).await;
+        let judgement = judge(expect, &observed, &user_ids, schemas);
+        calls.push(CallRecord {
+            expected: expectation_json(expect),
+            expectation_source: source,
+            status: observed.status,
+            mismatches: judgement.mismatches,
+            schema_violations: judgement.violations,
+            curl: curl(&exchange),
+            transcript,
+        });
+    }
+    CaseOutcome::Called(calls)
+}
+
+/// The record of a case that ran.
+pub(super) fn finish(case: &Case, outcome: CaseOutcome, elapsed: Duration) -> CaseRecord {
+    let mut record = base(case, Verdict::Pass);
+    record.duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+    match outcome {
+        CaseOutcome::SetupFailed(e) => {
+            record.verdict = Verdict::Error;
+            record.reason = Some(format!("setup could not be provisioned: {e}"));
+            record.setup_transcript = e.exchange().cloned().into_iter().collect();
+        }
+        CaseOutcome::Called(calls) => {
+            let failed = calls
+                .iter()
+                .any(|c| !c.mismatches.is_empty() || !c.schema_violations.is_empty());
+            let retried = calls
+                .iter()
+                .flat_map(|c| &c.transcript)
+                .any(|e| e.attempts > 1);
+            record.verdict = match (failed, retried) {
+                (true, _) => Verdict::Fail,
+                (false, true) => Verdict::Flaky,
+                (false, false) => Verdict::Pass,
+            };
+            if retried {
+                record.reason =
+                    Some("a request was retried for transport reasons (see the transcript)".into());
+            }
+            record.calls = calls;
+        }
+    }
+    record
+}
+
+fn base(case: &Case, verdict: Verdict) -> CaseRecord {
+    CaseRecord {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        endpoint: case.endpoint.name().to_owned(),
+        premise: case.premise.clone(),
+        source: case.source.clone(),
+        divergence: case.divergence.clone(),
+        location: case.origin.to_string(),
+        verdict,
+        reason: None,
+        duration_ms: 0,
+        calls: Vec::new(),
+        setup_transcript: Vec::new(),
+    }
+}
+
+/// The record of a case that did not run.
+pub(super) fn not_run(planned: &Planned<'_>, interrupted: bool) -> CaseRecord {
+    let mut r = base(planned.case, Verdict::Skipped);
+    r.reason = Some(planned.skip.clone().unwrap_or_else(|| {
+        if interrupted {
+            "the run was interrupted".into()
+        } else {
+            "not run".into()
+        }
+    }));
+    r
+}
+
+/// The record of a case whose setup failed outside provisioning (grants, panic).
+pub(super) fn setup_error(
+    planned: &Planned<'_>,
+    reason: &str,
+    transcript: Vec<Exchange>,
+) -> CaseRecord {
+    let mut r = base(planned.case, Verdict::Error);
+    r.reason = Some(reason.to_owned());
+    r.setup_transcript = transcript;
+    r
+}
+
+/// An expectation as the report shows it: names, not ids.
+pub(super) fn expectation_json(e: &Expectation) -> Value {
+    let mut v = json!({ "status": e.status });
+    let obj = v.as_object_mut();
+    if let Some(o) = obj {
+        if let Some(s) = e.success {
+            o.insert("success".into(), json!(s));
+        }
+        if let Some(t) = &e.error_type {
+            o.insert("errorType".into(), json!(t));
+        }
+        if let Some(t) = &e.error {
+            o.insert("error".into(), json!(t));
+        }
+        if !e.absent.is_empty() {
+            o.insert("absent".into(), json!(e.absent));
+        }
+        if !e.fields.is_empty() {
+            o.insert("fields".into(), json!(e.fields));
+        }
+        if let Some(s) = &e.schema {
+            o.insert("schema".into(), json!(s));
+        }
+        if !e.members_after.is_empty() {
+            let m: serde_json::Map<String, Value> = e.members_after.iter().map(|(r, m)| (r.name().to_owned(), json!({ "includes": m.includes.iter().map(|u| u.name()).collect::<Vec<_>>(), "excludes": m.excludes.iter().map(|u| u.name()).collect::<Vec<_>>() }))).collect();
+            o.insert("members_after".into(), Value::Object(m));
+        }
+        if !e.room_delta.is_empty() {
+            let m: serde_json::Map<String, Value> = e
+                .room_delta
+                .iter()
+                .map(|(r, d)| {
+                    (
+                        r.name().to_owned(),
+                        json!({ "usersCount": d.users_count, "msgs": d.msgs }),
+                    )
+                })
+                .collect();
+            o.insert("room_delta".into(), Value::Object(m));
+        }
+    }
+    v
+}
+
+/// The commit of the case files, when they are in a git checkout.
+pub(super) fn git_commit(suite: &Suite) -> Option<String> {
+    let dir = suite.files.first()?.parent()?;
+    let out = std::process::Command::new("git")
+        .args(["-C", dir.as_str(), "rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The model's divergences with the cases that note them.
+pub(super) fn divergences(specs: &Specs, cases: &[CaseRecord]) -> Vec<DivergenceRecord> {
+    specs
+        .model
+        .divergences
+        .iter()
+        .map(|d| DivergenceRecord {
+            id: d.id.clone(),
+            docs: d.docs.clone(),
+            server: d.server.clone(),
+            cases: cases
+                .iter()
+                .filter(|c| c.divergence.as_deref().is_some_and(|n| n.contains(&d.id)))
+                .map(|c| c.id.clone())
+                .collect(),
+        })
+        .collect()
+}

@@ -1,0 +1,519 @@
+//! The one HTTP client of a target server: auth headers, timeouts, bounded retries for
+//! transport failures and 429/503, body-size limits, request counting and a redacted record
+//! ([`Exchange`]) of every request.
+//!
+//! It knows HTTP and the Rocket.Chat auth headers, nothing of cases or expectations.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::secret::{REDACTED, Redactor, Secret};
+
+/// How the client talks to the target.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Server root, e.g. `https://chat.example.org` (no trailing slash).
+    pub base_url: String,
+    /// Timeout of one attempt.
+    pub timeout: Duration,
+    /// Largest response body read; a larger one is a transport failure with evidence.
+    pub max_body: usize,
+    /// Attempts per request for connection failures, 429 and 503 (1 = no retry).
+    pub attempts: u32,
+    /// Longest wait before a retry (Retry-After beyond it is capped).
+    pub max_retry_wait: Duration,
+}
+
+impl ClientConfig {
+    /// Defaults for `base_url`: 30 s timeout, 4 MiB bodies, 4 attempts, waits up to 65 s.
+    pub fn new(base_url: impl Into<String>) -> ClientConfig {
+        ClientConfig {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            timeout: Duration::from_secs(30),
+            max_body: 4 * 1024 * 1024,
+            attempts: 4,
+            max_retry_wait: Duration::from_secs(65),
+        }
+    }
+}
+
+/// Why a request got no usable response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+pub enum TransportError {
+    /// No response within the timeout.
+    #[error("no response within {0:?}")]
+    Timeout(Duration),
+    /// The connection failed or was dropped.
+    #[error("connection failed: {0}")]
+    Connection(String),
+    /// The body exceeded the limit.
+    #[error("response body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The request could not be built.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+}
+
+/// What a request is for; requests are counted per purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// Version, login and capability checks before a run.
+    Preflight,
+    /// Creating fixtures and applying grants.
+    Provision,
+    /// The calls under test.
+    Call,
+    /// Reading state to judge a call.
+    Verify,
+    /// Undoing fixtures and grants.
+    Cleanup,
+}
+
+impl Purpose {
+    /// Every purpose, in flow order.
+    pub const ALL: [Purpose; 5] = [
+        Purpose::Preflight,
+        Purpose::Provision,
+        Purpose::Call,
+        Purpose::Verify,
+        Purpose::Cleanup,
+    ];
+}
+
+/// The auth headers of a request.
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    /// `X-User-Id`.
+    pub user_id: Option<String>,
+    /// `X-Auth-Token`.
+    pub token: Option<Secret>,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum RequestBody {
+    /// No body.
+    None,
+    /// A JSON body.
+    Json(Value),
+    /// Text sent as is, with an optional content type.
+    Raw {
+        /// The text.
+        text: String,
+        /// The `Content-Type`.
+        content_type: Option<String>,
+    },
+}
+
+/// One request to the target.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `GET` or `POST`.
+    pub method: reqwest::Method,
+    /// Path and query below the root, e.g. `/api/v1/channels.members?roomId=x`.
+    pub path: String,
+    /// Auth headers.
+    pub auth: Auth,
+    /// Body.
+    pub body: RequestBody,
+    /// Other headers; values are secrets when they carry credentials (2FA code).
+    pub headers: Vec<(String, Secret)>,
+    /// What it is for.
+    pub purpose: Purpose,
+}
+
+impl Request {
+    /// A `GET` of `path`.
+    pub fn get(path: impl Into<String>, purpose: Purpose) -> Request {
+        Request {
+            method: reqwest::Method::GET,
+            path: path.into(),
+            auth: Auth::default(),
+            body: RequestBody::None,
+            headers: Vec::new(),
+            purpose,
+        }
+    }
+
+    /// A `POST` of a JSON body to `path`.
+    pub fn post(path: impl Into<String>, body: Value, purpose: Purpose) -> Request {
+        Request {
+            method: reqwest::Method::POST,
+            path: path.into(),
+            auth: Auth::default(),
+            body: RequestBody::Json(body),
+            headers: Vec::new(),
+            purpose,
+        }
+    }
+
+    /// The same request with auth headers.
+    pub fn auth(mut self, auth: Auth) -> Request {
+        self.auth = auth;
+        self
+    }
+}
+
+/// A response with its body read.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// The body as text (lossy UTF-8).
+    pub text: String,
+    /// The body as JSON, when it is JSON.
+    pub json: Option<Value>,
+    /// Response headers, lower-case names.
+    pub headers: Vec<(String, String)>,
+}
+
+/// The redacted record of one request and its answer, as reports show it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Exchange {
+    /// Method.
+    pub method: String,
+    /// Full URL (the base has no credentials).
+    pub url: String,
+    /// Request headers, secrets redacted.
+    pub request_headers: Vec<(String, String)>,
+    /// Request body, secrets redacted.
+    pub request_body: Option<String>,
+    /// Response status, when one came.
+    pub status: Option<u16>,
+    /// Response headers.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body (secrets redacted, cut at 64 KiB).
+    pub response_body: Option<String>,
+    /// The transport failure, when no usable response came.
+    pub error: Option<String>,
+    /// Attempts made (more than one means a transport retry).
+    pub attempts: u32,
+    /// Why earlier attempts were retried.
+    pub retries: Vec<String>,
+    /// Wall time of all attempts, in milliseconds.
+    pub duration_ms: u64,
+}
+
+const RECORDED_BODY_LIMIT: usize = 64 * 1024;
+
+/// The client. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    config: Arc<ClientConfig>,
+    redactor: Redactor,
+    counters: Arc<[AtomicU64; 5]>,
+}
+
+impl Client {
+    /// A client for `config`; secrets are scrubbed from records with `redactor`.
+    pub fn new(config: ClientConfig, redactor: Redactor) -> Result<Client, TransportError> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("rc-conform/", env!("CARGO_PKG_VERSION")));
+        if is_loopback(&config.base_url) {
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| TransportError::Invalid(e.to_string()))?;
+        Ok(Client {
+            http,
+            config: Arc::new(config),
+            redactor,
+            counters: Arc::new(Default::default()),
+        })
+    }
+
+    /// The server root.
+    pub fn base_url(&self) -> &str {
+        &self.config.base_url
+    }
+
+    /// The run's redactor.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Requests sent so far (attempts included), per purpose.
+    pub fn request_counts(&self) -> Vec<(Purpose, u64)> {
+        Purpose::ALL
+            .iter()
+            .map(|p| (*p, self.counters[*p as usize].load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// Sends `request`, retrying connection failures, 429 and 503 within the configured
+    /// bounds. Returns the record and the outcome; never panics on what the target sends.
+    pub async fn send(&self, request: &Request) -> (Exchange, Result<Response, TransportError>) {
+        let started = Instant::now();
+        let url = format!("{}{}", self.config.base_url, request.path);
+        let mut retries = Vec::new();
+        let mut attempt = 0;
+        let outcome = loop {
+            attempt += 1;
+            self.counters[request.purpose as usize].fetch_add(1, Ordering::Relaxed);
+            let outcome = self.attempt(&url, request).await;
+            let wait = match &outcome {
+                Err(TransportError::Connection(e)) => {
+                    Some((format!("connection failed: {e}"), backoff(attempt)))
+                }
+                Ok(r) if r.status == 429 || r.status == 503 => {
+                    let wait = retry_after(&r.headers).unwrap_or_else(|| backoff(attempt));
+                    Some((format!("status {}", r.status), wait))
+                }
+                _ => None,
+            };
+            match wait {
+                Some((why, wait)) if attempt < self.config.attempts => {
+                    let wait = wait.min(self.config.max_retry_wait);
+                    retries.push(format!(
+                        "attempt {attempt}: {why}; retried after {} ms",
+                        wait.as_millis()
+                    ));
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break outcome,
+            }
+        };
+        let exchange = self.record(request, &url, &outcome, attempt, retries, started.elapsed());
+        (exchange, outcome)
+    }
+
+    async fn attempt(&self, url: &str, request: &Request) -> Result<Response, TransportError> {
+        let mut builder = self.http.request(request.method.clone(), url);
+        if let Some(id) = &request.auth.user_id {
+            builder = builder.header("X-User-Id", id);
+        }
+        if let Some(token) = &request.auth.token {
+            builder = builder.header("X-Auth-Token", token.expose());
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value.expose());
+        }
+        builder = match &request.body {
+            RequestBody::None => builder,
+            RequestBody::Json(v) => builder.json(v),
+            RequestBody::Raw { text, content_type } => {
+                let b = builder.body(text.clone());
+                match content_type {
+                    Some(ct) => b.header(CONTENT_TYPE, ct),
+                    None => b,
+                }
+            }
+        };
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| classify(&e, self.config.timeout))?;
+        let status = response.status().as_u16();
+        let headers = header_list(response.headers());
+        let bytes = read_limited(response, self.config.max_body, self.config.timeout).await?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_slice(&bytes).ok();
+        Ok(Response {
+            status,
+            text,
+            json,
+            headers,
+        })
+    }
+
+    fn record(
+        &self,
+        request: &Request,
+        url: &str,
+        outcome: &Result<Response, TransportError>,
+        attempts: u32,
+        retries: Vec<String>,
+        elapsed: Duration,
+    ) -> Exchange {
+        let scrub = |s: &str| self.redactor.scrub(s);
+        let mut request_headers = Vec::new();
+        if let Some(id) = &request.auth.user_id {
+            request_headers.push(("X-User-Id".to_owned(), scrub(id)));
+        }
+        if request.auth.token.is_some() {
+            request_headers.push(("X-Auth-Token".to_owned(), REDACTED.to_owned()));
+        }
+        for (name, _) in &request.headers {
+            request_headers.push((name.clone(), REDACTED.to_owned()));
+        }
+        let request_body = match &request.body {
+            RequestBody::None => None,
+            RequestBody::Json(v) => Some(scrub(&v.to_string())),
+            RequestBody::Raw { text, content_type } => {
+                if let Some(ct) = content_type {
+                    request_headers.push(("Content-Type".to_owned(), ct.clone()));
+                }
+                Some(scrub(text))
+            }
+        };
+        if matches!(request.body, RequestBody::Json(_)) {
+            request_headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+        }
+        let (status, response_headers, response_body, error) = match outcome {
+            Ok(r) => (
+                Some(r.status),
+                r.headers.clone(),
+                Some(scrub(cut(&r.text, RECORDED_BODY_LIMIT))),
+                None,
+            ),
+            Err(e) => (None, Vec::new(), None, Some(e.to_string())),
+        };
+        Exchange {
+            method: request.method.to_string(),
+            url: scrub(url),
+            request_headers,
+            request_body,
+            status,
+            response_headers,
+            response_body,
+            error,
+            attempts,
+            retries,
+            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+fn cut(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn is_loopback(url: &str) -> bool {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    host == "localhost" || host.starts_with("127.") || url.contains("://[::1]")
+}
+
+fn classify(error: &reqwest::Error, timeout: Duration) -> TransportError {
+    if error.is_timeout() {
+        TransportError::Timeout(timeout)
+    } else if error.is_builder() {
+        TransportError::Invalid(error.to_string())
+    } else {
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        TransportError::Connection(message)
+    }
+}
+
+fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "set-cookie" | "x-auth-token"))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, TransportError> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    return Err(TransportError::BodyTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(classify(&e, timeout)),
+        }
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(200 * 2u64.pow(attempt.min(6)))
+}
+
+/// The wait a 429/503 asks for: `Retry-After` (seconds or HTTP date), else
+/// `X-RateLimit-Reset` (epoch milliseconds).
+fn retry_after(headers: &[(String, String)]) -> Option<Duration> {
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    };
+    if let Some(v) = get("retry-after") {
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(at) = httpdate::parse_http_date(v) {
+            return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
+        }
+    }
+    let reset = get("x-ratelimit-reset")?.parse::<u64>().ok()?;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    let wait = u128::from(reset).saturating_sub(now);
+    Some(Duration::from_millis(u64::try_from(wait).unwrap_or(u64::MAX)) + Duration::from_millis(50))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_then_ratelimit_reset() {
+        let h = vec![("Retry-After".to_owned(), "3".to_owned())];
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let h = vec![("x-ratelimit-reset".to_owned(), (now + 2000).to_string())];
+        let wait = retry_after(&h).unwrap_or_default();
+        assert!(
+            wait > Duration::from_millis(1500) && wait <= Duration::from_millis(2100),
+            "{wait:?}"
+        );
+        assert_eq!(retry_after(&[]), None);
+    }
+
+    #[test]
+    fn loopback_targets_are_recognised() {
+        assert!(is_loopback("http://127.0.0.1:3000"));
+        assert!(is_loopback("http://localhost:3000/x"));
+        assert!(!is_loopback("https://chat.example.org"));
+    }
+}

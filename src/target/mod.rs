@@ -1,0 +1,14 @@
+//! A typed client of the Rocket.Chat REST API as a target server exposes it: the HTTP layer
+//! ([`client`]), secrets and their redaction ([`secret`]), and the provisioning and
+//! inspection endpoints the runner uses ([`api`]).
+//!
+//! The target module speaks HTTP only; it never reads case files or judges outcomes.
+
+pub mod api;
+pub mod client;
+pub mod secret;
+
+pub use client::{
+    Auth, Client, ClientConfig, Exchange, Purpose, Request, RequestBody, Response, TransportError,
+};
+pub use secret::{Redactor, Secret};
