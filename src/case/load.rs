@@ -162,16 +162,74 @@ fn parse_file(file: &Utf8Path, source: &Arc<str>) -> Result<RawFile, Box<Diagnos
     });
     parsed.map_err(|error| {
         let location = error.location().unwrap_or(Location::UNKNOWN);
+        let message = short_message(&error.to_string());
+        let (line, column) = if message.starts_with("missing field") {
+            mapping_start(source, location.line(), location.column())
+        } else {
+            (location.line(), location.column())
+        };
         let field = path.replace(".value", "").replace(".?", "");
         Box::new(Diagnostic::new(
             file.to_owned(),
             Some(source.clone()),
-            location.line(),
-            location.column(),
-            if field == "?" { String::new() } else { field },
-            short_message(&error.to_string()),
+            line,
+            column,
+            if field == "?" {
+                String::new()
+            } else {
+                field.clone()
+            },
+            explain(&message, &field),
         ))
     })
+}
+
+/// serde-saphyr places a missing-field error at the mapping's last key; the mapping starts at
+/// the first line above it with the same indentation (block style).
+fn mapping_start(source: &str, at_line: u64, at_column: u64) -> (u64, u64) {
+    let at = (at_line, at_column);
+    let lines: Vec<&str> = source.lines().collect();
+    let (Ok(line), Ok(column)) = (usize::try_from(at_line), usize::try_from(at_column)) else {
+        return at;
+    };
+    let indent = column.saturating_sub(1);
+    let Some(current) = line.checked_sub(1).and_then(|l| lines.get(l)) else {
+        return at;
+    };
+    if current.len() - current.trim_start().len() != indent {
+        return at; // flow style: keep the position serde-saphyr gave
+    }
+    let mut start = line;
+    for l in (1..line).rev() {
+        let text = lines[l - 1];
+        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+            continue;
+        }
+        let lead = text.len() - text.trim_start().len();
+        let item = text.trim_start().starts_with("- ") && lead + 2 == indent;
+        if lead == indent || item {
+            start = l;
+            if item {
+                break;
+            }
+        } else if lead < indent {
+            break;
+        }
+    }
+    (start as u64, at_column)
+}
+
+/// Says what was expected where serde's own words are terse.
+fn explain(message: &str, field: &str) -> String {
+    let message = message.trim_end_matches(", set DuplicateKeyPolicy in Options if acceptable");
+    if message.starts_with("invalid u16") && field.ends_with("status") {
+        return "expected an HTTP status: a number such as 200 or 400".to_owned();
+    }
+    if message.starts_with("invalid") && (field.ends_with("usersCount") || field.ends_with("msgs"))
+    {
+        return format!("{message}: expected a whole number (the change of the counter)");
+    }
+    message.to_owned()
 }
 
 /// serde-saphyr prefixes its message with the position and appends its own snippet; keep

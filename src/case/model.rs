@@ -93,7 +93,7 @@ impl Version {
         let core = text.trim().split(['-', '+']).next()?;
         let parts: Option<Vec<u64>> = core.split('.').map(|p| p.parse().ok()).collect();
         let mut parts = parts?;
-        if parts.is_empty() || parts.len() > 4 {
+        if parts.is_empty() || parts.len() > 3 {
             return None;
         }
         parts.resize(3, 0);

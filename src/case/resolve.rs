@@ -100,7 +100,9 @@ impl<'a> Resolver<'a> {
             );
         }
         let versions = version_range(self, &f, raw.since, raw.until);
+        let declared_rooms: Vec<String> = raw.setup.rooms.keys().cloned().collect();
         let setup = self.setup(&f, raw.setup);
+        let single = raw.call.is_some();
         let raw_calls: Vec<Spanned<RawCall>> = match (raw.call, raw.calls) {
             (Some(call), calls) if calls.is_empty() => vec![call],
             (None, calls) if !calls.is_empty() => calls,
@@ -119,11 +121,16 @@ impl<'a> Resolver<'a> {
         };
         let scope = Scope {
             users: &setup.users,
-            rooms: setup.rooms.keys().cloned().collect(),
+            rooms: declared_rooms,
         };
         let mut calls = Vec::new();
         for (i, call) in raw_calls.into_iter().enumerate() {
-            if let Some(call) = self.call(&format!("{f}.calls[{i}]"), &scope, call) {
+            let field = if single {
+                format!("{f}.call")
+            } else {
+                format!("{f}.calls[{i}]")
+            };
+            if let Some(call) = self.call(&field, &scope, call) {
                 calls.push(call);
             }
         }

@@ -109,6 +109,9 @@ pub struct RunArgs {
     /// Embedded server: break one rule (repeatable; see `serve --list-deviations`).
     #[arg(long = "deviate", value_name = "NAME", conflicts_with = "target")]
     pub deviations: Vec<Deviation>,
+    /// Seconds to wait for another run on the same target to finish (the run lock).
+    #[arg(long, default_value_t = 600)]
+    pub lock_timeout: u64,
     /// Print only the summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -161,6 +164,7 @@ impl RunArgs {
             grant_settle: self.grant_settle_ms.map(Duration::from_millis),
             bypass_rate_limit: self.bypass_rate_limit,
             embedded,
+            lock_timeout: Duration::from_secs(self.lock_timeout),
         })
     }
 }

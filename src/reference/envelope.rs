@@ -26,6 +26,16 @@ const NO_PERMISSION: &str = "User does not have the permissions required for thi
 pub(crate) struct ApiError {
     status: StatusCode,
     body: Map<String, Value>,
+    /// The JavaScript error class when the real server *throws* this error (and so adds a
+    /// `stack` in TEST_MODE); `None` for results a route returns directly.
+    thrown: Option<&'static str>,
+}
+
+/// Response extension marking a body that came from a thrown error.
+#[derive(Debug, Clone)]
+struct ThrownError {
+    class: &'static str,
+    body: Map<String, Value>,
 }
 
 /// What a route handler returns.
@@ -48,7 +58,11 @@ impl ApiError {
         for (key, value) in pairs {
             body.insert(key.into(), value);
         }
-        ApiError { status, body }
+        ApiError {
+            status,
+            body,
+            thrown: None,
+        }
     }
 
     /// A thrown `Meteor.Error(code, reason)`: 400 `{error: "<reason> [<code>]", errorType}`.
@@ -58,10 +72,19 @@ impl ApiError {
         } else {
             format!("{reason} [{code}]")
         };
-        ApiError::with_body(
+        let mut thrown = ApiError::with_body(
             StatusCode::BAD_REQUEST,
             vec![("error", json!(error)), ("errorType", json!(code))],
-        )
+        );
+        thrown.thrown = Some("Error");
+        thrown
+    }
+
+    /// A JavaScript `TypeError` escaping a route: 400 `{error: message}`, no errorType.
+    pub(crate) fn type_error(message: &str) -> ApiError {
+        let mut thrown = ApiError::failure(message);
+        thrown.thrown = Some("TypeError");
+        thrown
     }
 
     /// `API.v1.failure(message)`: 400 `{success: false, error: message}`, no errorType.
@@ -129,7 +152,10 @@ impl ApiError {
         let reason = format!(
             "Error, too many requests. Please slow down. You must wait {wait_seconds} seconds before trying this endpoint again."
         );
-        ApiError::meteor(code, &reason).with_status(StatusCode::TOO_MANY_REQUESTS)
+        let mut refused =
+            ApiError::meteor(code, &reason).with_status(StatusCode::TOO_MANY_REQUESTS);
+        refused.thrown = None;
+        refused
     }
 
     /// A request body or query failed its schema (ajv messages).
@@ -181,18 +207,47 @@ impl ApiError {
     pub(crate) fn status(&self) -> StatusCode {
         self.status
     }
-
-    /// `errorType`, when present.
-    #[cfg(test)]
-    pub(crate) fn error_type(&self) -> Option<&str> {
-        self.body.get("errorType").and_then(Value::as_str)
-    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(Value::Object(self.body))).into_response()
+        let mut response = (self.status, Json(Value::Object(self.body.clone()))).into_response();
+        if let Some(class) = self.thrown {
+            response.extensions_mut().insert(ThrownError {
+                class,
+                body: self.body,
+            });
+        }
+        response
     }
+}
+
+/// TEST_MODE: a thrown error's body gains `stack` (right after `error`, as `failure()` builds it).
+pub(crate) fn with_stack(response: Response) -> Response {
+    let Some(thrown) = response.extensions().get::<ThrownError>().cloned() else {
+        return response;
+    };
+    let mut body = Map::new();
+    for (key, value) in thrown.body {
+        let after = (key == "error").then(|| {
+            format!(
+                "{}: {}\n    at rc-conform reference server",
+                thrown.class,
+                value.as_str().unwrap_or_default()
+            )
+        });
+        body.insert(key, value);
+        if let Some(stack) = after {
+            body.insert("stack".into(), Value::String(stack));
+        }
+    }
+    let mut rebuilt = (response.status(), Json(Value::Object(body))).into_response();
+    for (name, value) in response.headers() {
+        if !rebuilt.headers().contains_key(name) {
+            rebuilt.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rebuilt
 }
 
 /// Router fallback for unknown paths.

@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::clock::Moment;
-use super::envelope::{ApiError, Envelope};
+use super::envelope::{self, ApiError, Envelope};
 use super::{App, Deviation, Rules};
 
 /// Routes that do not require credentials.
@@ -80,7 +80,13 @@ pub(crate) async fn admit(
     next: Next,
 ) -> Response {
     let route = matched.as_str().to_owned();
-    let presented = credentials(request.headers());
+    let public = PUBLIC_ROUTES.contains(&route.as_str());
+    // Public routes never authenticate, so credentials there exempt nobody from the limiter.
+    let presented = if public {
+        None
+    } else {
+        credentials(request.headers())
+    };
     let (caller, bypasses_limiter) = app.with_store(|store| {
         let caller = presented.and_then(|(user_id, token)| {
             store.authenticate(&user_id, &token).map(|user| Caller {
@@ -97,24 +103,29 @@ pub(crate) async fn admit(
         Some(caller) => {
             request.extensions_mut().insert(caller);
         }
-        None if !PUBLIC_ROUTES.contains(&route.as_str()) => {
+        None if !public => {
             return unauthenticated(&app.rules).into_response();
         }
         None => {}
     }
-    if !app.rules.rate_limit || bypasses_limiter || !route.starts_with(LIMITED_PREFIX) {
-        return next.run(request).await;
-    }
-    let client = client_ip(&request);
-    let method = request.method().as_str().to_owned();
-    let now = Moment::now();
-    let verdict = app.with_limiter(|limiter| limiter.hit(&client, &method, &route, now));
-    let mut response = if verdict.allowed {
-        next.run(request).await
-    } else {
-        ApiError::too_many_requests(verdict.wait_seconds).into_response()
+    let counted = app.rules.rate_limit && !bypasses_limiter && route.starts_with(LIMITED_PREFIX);
+    let verdict = counted.then(|| {
+        let client = client_ip(&request);
+        let method = request.method().as_str().to_owned();
+        app.with_limiter(|limiter| limiter.hit(&client, &method, &route, Moment::now()))
+    });
+    let mut response = match verdict {
+        Some(verdict) if !verdict.allowed => {
+            ApiError::too_many_requests(verdict.wait_seconds).into_response()
+        }
+        _ => next.run(request).await,
     };
-    verdict.write_headers(response.headers_mut());
+    if app.rules.test_mode {
+        response = envelope::with_stack(response);
+    }
+    if let Some(verdict) = verdict {
+        verdict.write_headers(response.headers_mut());
+    }
     response
 }
 

@@ -135,7 +135,7 @@ fn group_id_or_name(params: &Params) -> Result<String, ApiError> {
         Value::String(text) if !text.trim().is_empty() => Ok(text),
         Value::String(_) | Value::Null => Err(lookup::room_param_missing()),
         // A number, boolean, array or object has no `.trim`: a TypeError, no errorType.
-        _ => Err(ApiError::failure("idOrName?.trim is not a function")),
+        _ => Err(ApiError::type_error("idOrName?.trim is not a function")),
     }
 }
 

@@ -33,7 +33,7 @@ fn requested(params: &Params) -> Result<Requested, ApiError> {
         None => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
         // `userListParam.push(...)` on a string, number, boolean or object.
-        Some(_) => return Err(ApiError::failure("userListParam.push is not a function")),
+        Some(_) => return Err(ApiError::type_error("userListParam.push is not a function")),
     };
     entries.push(sole.cloned().unwrap_or_else(|| json!("")));
     entries.retain(|entry| truthy(Some(entry)));
@@ -74,7 +74,7 @@ pub(crate) fn resolve(
             // Ids: Mongo `$in` with a non-string matches no string `_id`.
             None if by_id => wanted.push(String::new()),
             // Usernames: `escapeRegExp(entry)` calls `.replace` on a non-string.
-            None => return Err(ApiError::failure("input.replace is not a function")),
+            None => return Err(ApiError::type_error("input.replace is not a function")),
         }
     }
     let matches = |key: &str| wanted.iter().any(|w| !w.is_empty() && w == key);

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod administration;
 mod clock;
 mod deviation;
 mod envelope;
@@ -58,7 +59,8 @@ pub struct ServerConfig {
     /// Release reported by `GET /api/info`; from `9.0.0` the typed invite bodies and the 9.0
     /// error envelope apply.
     pub version: String,
-    /// Like Rocket.Chat's `TEST_MODE`: no 2FA on `users.create`, no rate limiting.
+    /// Like Rocket.Chat's `TEST_MODE`: no 2FA on `users.create`, no rate limiting, and thrown
+    /// errors carry a `stack`.
     pub test_mode: bool,
     /// Emulate the API rate limiter (ignored when `test_mode`).
     pub rate_limit: bool,
@@ -121,6 +123,8 @@ pub(crate) struct Rules {
     pub(crate) envelope: Envelope,
     /// Whether channels.invite / groups.invite validate closed typed bodies (9.0+).
     pub(crate) closed_invite_bodies: bool,
+    /// Like `TEST_MODE`: thrown errors carry a `stack`.
+    pub(crate) test_mode: bool,
     /// Whether `users.create` demands the 2FA password fallback.
     pub(crate) two_factor: bool,
     /// Whether the API rate limiter runs.
@@ -139,6 +143,7 @@ impl Rules {
                 Envelope::Legacy
             },
             closed_invite_bodies: version.closes_invite_bodies(),
+            test_mode: config.test_mode,
             two_factor: !config.test_mode,
             rate_limit: config.rate_limit && !config.test_mode,
             enterprise: config.enterprise,

@@ -202,7 +202,7 @@ pub(crate) async fn roles_delete(
     })
 }
 
-fn requested_role<'a>(params: &'a Params) -> Option<&'a str> {
+fn requested_role(params: &Params) -> Option<&str> {
     nonblank(params, "roleId").or_else(|| nonblank(params, "roleName"))
 }
 
@@ -210,10 +210,10 @@ fn requested_role<'a>(params: &'a Params) -> Option<&'a str> {
 fn grant_role(store: &mut Store, user: &User, role: &Role, room: Option<&str>) {
     match role.scope {
         RoleScope::Users => {
-            if let Some(stored) = store.user_mut(&user.id) {
-                if !stored.roles.contains(&role.id) {
-                    stored.roles.push(role.id.clone());
-                }
+            if let Some(stored) = store.user_mut(&user.id)
+                && !stored.roles.contains(&role.id)
+            {
+                stored.roles.push(role.id.clone());
             }
         }
         RoleScope::Subscriptions => {
@@ -265,14 +265,13 @@ pub(crate) async fn add_user_to_role(
                 json!({"method": "authorization:addUserToRole", "action": "Assign_admin"}),
             ));
         }
-        if let (RoleScope::Subscriptions, Some(rid)) = (role.scope, room) {
-            if !store.is_member(rid, &user.id) {
-                return Err(ApiError::meteor(
-                    "error-invalid-user",
-                    "User is not part of given room",
-                )
-                .with_details(json!({"method": "authorization:addUserToRole"})));
-            }
+        if let (RoleScope::Subscriptions, Some(rid)) = (role.scope, room)
+            && !store.is_member(rid, &user.id)
+        {
+            return Err(
+                ApiError::meteor("error-invalid-user", "User is not part of given room")
+                    .with_details(json!({"method": "authorization:addUserToRole"})),
+            );
         }
         grant_role(store, &user, &role, room);
         success(json!({"role": role.to_json(true)}))

@@ -90,7 +90,7 @@ fn flat_map(pairs: Vec<(String, String)>) -> Params {
 }
 
 /// `application/x-www-form-urlencoded` decoding (also used for query strings).
-fn decode_urlencoded(text: &str) -> Vec<(String, String)> {
+pub(crate) fn decode_urlencoded(text: &str) -> Vec<(String, String)> {
     text.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| match pair.split_once('=') {

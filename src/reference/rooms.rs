@@ -97,7 +97,7 @@ fn create_room(
     let name = match params.get("name") {
         Some(Value::String(name)) => name.clone(),
         Some(other) => {
-            return Err(ApiError::failure(format!(
+            return Err(ApiError::type_error(&format!(
                 "Match error: Expected string, got {}",
                 js_type(other)
             )));
@@ -110,7 +110,7 @@ fn create_room(
             match item.as_str() {
                 Some(username) => members.push(username.to_owned()),
                 None => {
-                    return Err(ApiError::failure(format!(
+                    return Err(ApiError::type_error(&format!(
                         "Match error: Expected string, got {} in field [{index}]",
                         js_type(item)
                     )));

@@ -10,7 +10,10 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 
-use super::{App, envelope, gate, invite, permissions, room_roles, room_settings, rooms, users};
+use super::{
+    App, administration, envelope, gate, invite, permissions, room_roles, room_settings, rooms,
+    users,
+};
 
 /// The application router over `app`.
 pub(crate) fn build(app: Arc<App>) -> Router {
@@ -107,6 +110,7 @@ pub(crate) fn build(app: Arc<App>) -> Router {
             "/api/v1/groups.removeLeader",
             post(room_roles::groups_remove_leader),
         )
+        .route("/api/v1/rooms.adminRooms", get(administration::admin_rooms))
         .route("/api/v1/channels.invite", post(invite::channels_invite))
         .route("/api/v1/groups.invite", post(invite::groups_invite))
         .route("/api/v1/permissions.listAll", get(permissions::list_all))

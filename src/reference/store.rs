@@ -25,6 +25,8 @@ pub(crate) struct Store {
     roles: IndexMap<String, Role>,
     permissions: IndexMap<String, Permission>,
     last_moment: i64,
+    /// Successful two-factor checks: login token + client fingerprint → when.
+    two_factor_checks: HashMap<String, Moment>,
 }
 
 impl Store {
@@ -33,6 +35,21 @@ impl Store {
         let millis = Moment::now().millis().max(self.last_moment + 1);
         self.last_moment = millis;
         Moment::from_millis(millis)
+    }
+
+    // ----- two-factor -----
+
+    /// Whether a two-factor check of this login and client succeeded within `window_ms`.
+    pub(crate) fn two_factor_remembered(&self, key: &str, window_ms: i64) -> bool {
+        self.two_factor_checks
+            .get(key)
+            .is_some_and(|at| Moment::now().millis() - at.millis() < window_ms)
+    }
+
+    /// Remembers a successful two-factor check of this login and client.
+    pub(crate) fn remember_two_factor(&mut self, key: String) {
+        let now = self.now();
+        self.two_factor_checks.insert(key, now);
     }
 
     // ----- users -----

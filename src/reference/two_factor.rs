@@ -2,8 +2,9 @@
 //!
 //! Owns the decision whether the request carries a valid second factor: `X-2FA-Code` must be
 //! the lowercase hex SHA-256 of the caller's password (`X-2FA-Method` is read as "password";
-//! no TOTP or e-mail codes exist here). Disabled in test mode. It must not remember earlier
-//! successes: every protected call needs the headers.
+//! no TOTP or e-mail codes exist here). Disabled in test mode. A success is remembered for the
+//! login and client (token + user agent) for [`REMEMBER_FOR_MS`], as
+//! `Accounts_TwoFactorAuthentication_RememberFor` (default 1800 s) does; the store keeps it.
 
 use axum::http::HeaderMap;
 use serde_json::json;
@@ -11,6 +12,18 @@ use serde_json::json;
 use super::Rules;
 use super::envelope::ApiError;
 use super::model::User;
+
+/// `Accounts_TwoFactorAuthentication_RememberFor` default: 1800 seconds.
+pub(crate) const REMEMBER_FOR_MS: i64 = 1_800_000;
+
+/// The key a successful check is remembered under: the login token and the client's user agent.
+pub(crate) fn fingerprint(token: &str, headers: &HeaderMap) -> String {
+    let agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    format!("{token}|{agent}")
+}
 
 /// `checkCodeForUser` with only the password method available.
 pub(crate) fn verify(rules: &Rules, headers: &HeaderMap, caller: &User) -> Result<(), ApiError> {

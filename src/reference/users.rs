@@ -167,7 +167,15 @@ fn create_user(
         .user(&caller.id)
         .cloned()
         .ok_or_else(|| ApiError::unauthenticated(rules.envelope))?;
-    two_factor::verify(rules, headers, &caller_user)?;
+    // A successful check is remembered for this login and client (§5.4,
+    // Accounts_TwoFactorAuthentication_RememberFor).
+    let remembered_as = two_factor::fingerprint(&caller.token, headers);
+    if !store.two_factor_remembered(&remembered_as, two_factor::REMEMBER_FOR_MS) {
+        two_factor::verify(rules, headers, &caller_user)?;
+        if rules.two_factor {
+            store.remember_two_factor(remembered_as);
+        }
+    }
     let field = |key: &str| text(params, key).unwrap_or_default().to_owned();
     let (username, email, name, password) = (
         field("username"),

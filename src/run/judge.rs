@@ -9,6 +9,9 @@ use crate::case::{Expectation, RoomRef, UserRef};
 use crate::report::model::SchemaViolation;
 use crate::spec::schemas::SchemaRegistry;
 
+/// A room's `(usersCount, msgs)`, each when the room object has it as a number.
+pub type Counters = (Option<i64>, Option<i64>);
+
 /// What was observed for one call.
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
@@ -23,7 +26,7 @@ pub struct Observed {
     /// Member user ids of rooms read afterwards.
     pub members_after: BTreeMap<RoomRef, Vec<String>>,
     /// `(usersCount, msgs)` before and after, per room.
-    pub counters: BTreeMap<RoomRef, ((Option<i64>, Option<i64>), (Option<i64>, Option<i64>))>,
+    pub counters: BTreeMap<RoomRef, (Counters, Counters)>,
 }
 
 /// The judgement of one call.

@@ -64,6 +64,11 @@ pub enum Entry {
         /// Permission id.
         id: String,
     },
+    /// The room of this name is gone (or was never ours); earlier entries need no undo.
+    Removed {
+        /// The name.
+        name: String,
+    },
     /// Everything before this line was undone.
     Cleaned,
 }
@@ -316,6 +321,38 @@ mod tests {
                     previous: vec!["admin".into()]
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_removed_room_needs_no_undo() {
+        let entries = vec![
+            Entry::Room {
+                name: "lock".into(),
+                room_type: RoomType::Private,
+                deleter: String::new(),
+            },
+            Entry::Removed {
+                name: "lock".into(),
+            },
+            Entry::Room {
+                name: "lock".into(),
+                room_type: RoomType::Private,
+                deleter: String::new(),
+            },
+            Entry::RoomId {
+                name: "lock".into(),
+                id: "L".into(),
+            },
+        ];
+        assert_eq!(
+            pending_undo(&entries),
+            vec![Undo::Room {
+                name: "lock".into(),
+                id: Some("L".into()),
+                room_type: RoomType::Private,
+                deleter: String::new()
+            }]
         );
     }
 

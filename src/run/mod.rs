@@ -9,6 +9,7 @@ pub mod call;
 pub mod cleanup;
 pub mod judge;
 pub mod ledger;
+pub mod lock;
 pub mod plan;
 pub mod preflight;
 pub mod provision;
@@ -56,6 +57,8 @@ pub struct RunOptions {
     pub bypass_rate_limit: bool,
     /// The embedded server's settings.
     pub embedded: crate::reference::ServerConfig,
+    /// Longest wait for another run's lock on the same target.
+    pub lock_timeout: Duration,
 }
 
 /// Why a run could not start (nothing was created on the target).

@@ -92,6 +92,25 @@ impl FromStr for Filter {
 }
 
 impl Filter {
+    /// A filter that selects exactly the case `id`.
+    pub fn exact(id: &str) -> Filter {
+        let mut builder = globset::GlobSetBuilder::new();
+        if let Ok(glob) = globset::GlobBuilder::new(&globset::escape(id))
+            .literal_separator(false)
+            .build()
+        {
+            builder.add(glob);
+        }
+        let globs = builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
+        Filter {
+            text: id.to_owned(),
+            globs,
+            substrings: Vec::new(),
+        }
+    }
+
     /// Whether the filter selects `id`.
     pub fn matches(&self, id: &str) -> bool {
         self.globs.is_match(id) || self.substrings.iter().any(|s| id.contains(s.as_str()))

@@ -1,0 +1,151 @@
+//! The suite against every deviation of the reference server: each deviation breaks exactly
+//! one rule, and at least one case must catch it; against the faithful server every case
+//! passes. The table of which cases caught which deviation is kept in the README between
+//! `<!-- mutation-table:start -->` and `<!-- mutation-table:end -->`; this test fails when the
+//! README is stale (run with `RC_CONFORM_BLESS=1` to rewrite it).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use camino::Utf8PathBuf;
+use rc_conform::case::Suite;
+use rc_conform::check::Specs;
+use rc_conform::reference::{Deviation, ServerConfig};
+use rc_conform::report::model::{RunReport, Verdict};
+use rc_conform::run::{Interrupt, RunOptions};
+
+fn root() -> Utf8PathBuf {
+    Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviation>) -> RunReport {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = RunOptions {
+        target: None,
+        admin: None,
+        filter: None,
+        partition: None,
+        jobs: 8,
+        report_dir: Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8 temp dir"),
+        timeout: Duration::from_secs(30),
+        grant_settle: None,
+        bypass_rate_limit: false,
+        embedded: ServerConfig {
+            deviations,
+            ..ServerConfig::default()
+        },
+        lock_timeout: Duration::from_secs(60),
+    };
+    let run_id = rc_conform::run::new_run_id();
+    rc_conform::run::run(
+        suite,
+        specs,
+        &options,
+        &run_id,
+        &Interrupt::default(),
+        &|_| {},
+    )
+    .await
+    .expect("the run starts")
+    .report
+}
+
+fn failing(report: &RunReport) -> Vec<String> {
+    report
+        .cases
+        .iter()
+        .filter(|c| c.verdict.fails_gate())
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_deviation_is_caught_by_a_case_and_the_faithful_server_passes_all() {
+    let specs = std::sync::Arc::new(Specs::load(&root().join("specs")).expect("specs load"));
+    let suite = std::sync::Arc::new(specs.load_cases(&root().join("cases")).expect("cases load"));
+
+    let faithful = run_against(&suite, &specs, BTreeSet::new()).await;
+    assert!(
+        failing(&faithful).is_empty(),
+        "against the faithful server these failed: {:?}",
+        failing(&faithful)
+    );
+    assert!(
+        faithful
+            .cases
+            .iter()
+            .all(|c| matches!(c.verdict, Verdict::Pass | Verdict::Skipped))
+    );
+    assert!(
+        faithful.cleanup.leftovers.is_empty(),
+        "leftovers: {:?}",
+        faithful.cleanup.leftovers
+    );
+
+    // One embedded server per deviation, all runs at once.
+    let mut runs = tokio::task::JoinSet::new();
+    for &d in Deviation::ALL {
+        let (suite, specs) = (suite.clone(), specs.clone());
+        runs.spawn(async move { (d, run_against(&suite, &specs, BTreeSet::from([d])).await) });
+    }
+    let mut results = runs.join_all().await;
+    results.sort_by_key(|(d, _)| *d);
+
+    let mut uncaught = Vec::new();
+    let mut table = String::from("| deviation | cases that catch it |\n|---|---|\n");
+    for (deviation, report) in &results {
+        let caught = failing(report);
+        if caught.is_empty() {
+            uncaught.push(deviation.name());
+        }
+        let shown: Vec<String> = caught.iter().take(4).map(|id| format!("`{id}`")).collect();
+        let more = if caught.len() > 4 {
+            format!(" and {} more", caught.len() - 4)
+        } else {
+            String::new()
+        };
+        table.push_str(&format!(
+            "| `{}` | {} ({} in all){more} |\n",
+            deviation.name(),
+            shown.join(", "),
+            caught.len()
+        ));
+        assert!(
+            report.cleanup.leftovers.is_empty(),
+            "{}: leftovers {:?}",
+            deviation.name(),
+            report.cleanup.leftovers
+        );
+    }
+    assert!(
+        uncaught.is_empty(),
+        "no case catches these deviations: {uncaught:?}\n{table}"
+    );
+    keep_readme_table(&table);
+}
+
+fn keep_readme_table(table: &str) {
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let (start, end) = (
+        "<!-- mutation-table:start -->\n",
+        "<!-- mutation-table:end -->",
+    );
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        panic!(
+            "README.md has no mutation-table markers; add them and run with RC_CONFORM_BLESS=1\n{table}"
+        );
+    };
+    let current = &readme[a + start.len()..b];
+    if current == table {
+        return;
+    }
+    if std::env::var_os("RC_CONFORM_BLESS").is_some() {
+        let updated = format!("{}{table}{}", &readme[..a + start.len()], &readme[b..]);
+        std::fs::write(&path, updated).expect("README.md written");
+    } else {
+        panic!(
+            "the README's mutation table is stale; run `RC_CONFORM_BLESS=1 cargo test --test mutation` to rewrite it. The current table:\n{table}"
+        );
+    }
+}

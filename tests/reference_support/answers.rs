@@ -1,0 +1,141 @@
+//! The answers the spec pins down, as assertions: exact error bodies of the invite endpoints
+//! (`rocketchat-server-semantics.md` §1.1, §1.2, §5) and the shapes shared by every route.
+
+use serde_json::json;
+
+use super::{Reply, RoomKind};
+
+/// The text of the 401 body (spec §5.1).
+pub(crate) const LOGIN_REQUIRED: &str = "You must be logged in to do this.";
+
+/// Asserts a Meteor-error body exactly: `{success:false, error, errorType}` (spec §1, step 5).
+#[track_caller]
+pub(crate) fn assert_error_body(reply: &Reply, status: u16, error: &str, error_type: &str) {
+    reply.expect_status(status, error_type);
+    assert_eq!(
+        reply.body,
+        json!({"success": false, "error": error, "errorType": error_type}),
+        "body of a {error_type} failure"
+    );
+}
+
+/// Asserts `error-not-allowed` from addUsersToRoom exactly (spec §1.1 Step E.4).
+#[track_caller]
+pub(crate) fn assert_not_allowed(reply: &Reply) {
+    reply.expect_status(400, "error-not-allowed");
+    assert_eq!(
+        reply.body,
+        json!({
+            "success": false,
+            "error": "Not allowed [error-not-allowed]",
+            "errorType": "error-not-allowed",
+            "details": {"method": "addUsersToRoom"},
+        }),
+        "body of error-not-allowed"
+    );
+}
+
+/// Asserts an error whose text the spec does not pin: the status, `success: false`,
+/// `errorType`, and a non-empty `error` (thrown Meteor errors read "<reason> [<code>]",
+/// direct `failure(message, code)` calls just "<message>"; spec §5.2).
+#[track_caller]
+pub(crate) fn assert_error_type(reply: &Reply, status: u16, error_type: &str) {
+    reply.expect_status(status, error_type);
+    assert_eq!(
+        reply.body["success"],
+        json!(false),
+        "success flag: {reply:#?}"
+    );
+    assert_eq!(
+        reply.body["errorType"],
+        json!(error_type),
+        "errorType: {reply:#?}"
+    );
+    let error = reply.body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("error is not a string: {reply:#?}"));
+    assert!(!error.is_empty(), "a non-empty error text: {reply:#?}");
+}
+
+/// Asserts the 8.x 401 body exactly (spec §5.1, G4).
+#[track_caller]
+pub(crate) fn assert_login_required(reply: &Reply) {
+    reply.expect_status(401, "unauthenticated");
+    assert_eq!(
+        reply.body,
+        json!({
+            "success": false,
+            "status": "error",
+            "error": LOGIN_REQUIRED,
+            "message": LOGIN_REQUIRED,
+        }),
+        "401 body"
+    );
+}
+
+/// The exact `error` of `error-room-not-found` from the invite endpoint of `kind` (spec §1.1 Step A, §1.2 Step B).
+pub(crate) fn room_not_found_error(kind: RoomKind) -> String {
+    let what = match kind {
+        RoomKind::Channel => "channel",
+        RoomKind::Group => "group",
+    };
+    format!(
+        "The required \"roomId\" or \"roomName\" param provided does not match any {what} [error-room-not-found]"
+    )
+}
+
+/// Asserts the invite endpoint's room-not-found body exactly.
+#[track_caller]
+pub(crate) fn assert_room_not_found(kind: RoomKind, reply: &Reply) {
+    assert_error_body(
+        reply,
+        400,
+        &room_not_found_error(kind),
+        "error-room-not-found",
+    );
+}
+
+/// The exact `error` of `error-users-params-not-provided` (spec §1.1 Step C.3).
+pub(crate) const USERS_PARAMS_NOT_PROVIDED: &str = "Please provide \"userId\" or \"username\" or \"userIds\" or \"usernames\" as param [error-users-params-not-provided]";
+
+/// Asserts the "nothing resolved" answer of `kind`: channels swap error and errorType
+/// (spec §1.1 Step D), groups use `error-empty-invite-list` (spec §1.2 Step D).
+#[track_caller]
+pub(crate) fn assert_no_valid_users(kind: RoomKind, reply: &Reply) {
+    match kind {
+        RoomKind::Channel => assert_error_body(
+            reply,
+            400,
+            "invalid-user-invite-list",
+            "Cannot invite if no users are provided",
+        ),
+        RoomKind::Group => assert_error_body(
+            reply,
+            400,
+            "Cannot invite if no valid users are provided [error-empty-invite-list]",
+            "error-empty-invite-list",
+        ),
+    }
+}
+
+/// Asserts a failed login: 401, `status: "error"`, a message, no data (spec §4 login row).
+#[track_caller]
+pub(crate) fn assert_login_failed(reply: &Reply) {
+    // §4 login row: 401 with status "error" and a message (text not pinned down).
+    reply.expect_status(401, "failed login");
+    assert_eq!(
+        reply.body["status"],
+        json!("error"),
+        "status field: {reply:#?}"
+    );
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "a message: {reply:#?}"
+    );
+    assert!(
+        reply.body.get("data").is_none(),
+        "no data on failure: {reply:#?}"
+    );
+}
