@@ -61,6 +61,26 @@ pub struct Case {
     pub origin: Origin,
 }
 
+impl Case {
+    /// Whether the case uses the target's shared `general` channel (in a body or an
+    /// expectation): such cases must not run alongside each other.
+    pub fn touches_general(&self) -> bool {
+        fn in_template(t: &Template) -> bool {
+            match t {
+                Template::Literal(_) | Template::Ref(Reference::User(..)) => false,
+                Template::Ref(Reference::Room(r, _)) => *r == RoomRef::General,
+                Template::Array(items) => items.iter().any(in_template),
+                Template::Object(map) => map.values().any(in_template),
+            }
+        }
+        self.calls.iter().any(|call| {
+            let in_body = matches!(&call.body, Body::Json(t) if in_template(t));
+            let in_expect = std::iter::once(&call.expect).chain(call.alternatives.iter().map(|a| &a.expect)).any(|e| e.members_after.contains_key(&RoomRef::General) || e.room_delta.contains_key(&RoomRef::General));
+            in_body || in_expect
+        })
+    }
+}
+
 /// A half-open range of server versions, `since <= v < until`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VersionRange {

@@ -1,5 +1,5 @@
-//! Administration listings: `rooms.adminRooms`, which lists rooms of every type by name for
-//! holders of `view-room-administration` (the runner's leftover check uses it).
+//! Administration listings: `rooms.adminRooms` (rooms of every type by name, for holders of
+//! `view-room-administration`; the runner's leftover check) and `users.list` (every user).
 //!
 //! Read-only; it must not change any state.
 
@@ -80,5 +80,31 @@ pub(crate) async fn admin_rooms(State(app): State<Arc<App>>, caller: Caller, uri
         let total = rooms.len();
         let page: Vec<Value> = rooms.into_iter().skip(offset).take(count).collect();
         success(json!({"rooms": page, "count": page.len(), "offset": offset, "total": total}))
+    })
+}
+
+/// GET /api/v1/users.list?offset=&count= (every user, sorted by username; `view-d-room`).
+pub(crate) async fn users_list(State(app): State<Arc<App>>, caller: Caller, uri: Uri) -> Reply {
+    let pairs = decode_urlencoded(uri.query().unwrap_or_default());
+    let number = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).and_then(|(_, v)| v.trim().parse::<usize>().ok()).unwrap_or(0);
+    let offset = number("offset");
+    let count = match number("count") {
+        0 => DEFAULT_COUNT,
+        n => n.min(MAX_COUNT),
+    };
+    app.with_store(|store| {
+        require_any_permission(store, &caller, &["view-d-room"], app.rules.envelope)?;
+        let mut users: Vec<_> = store.users().collect();
+        users.sort_by(|a, b| a.username.cmp(&b.username));
+        let total = users.len();
+        let page: Vec<Value> = users.iter().skip(offset).take(count).map(|u| {
+            let mut doc = u.member_json();
+            if let Some(map) = doc.as_object_mut() {
+                map.insert("active".into(), json!(u.active));
+                map.insert("roles".into(), json!(u.roles));
+            }
+            doc
+        }).collect();
+        success(json!({"users": page, "count": page.len(), "offset": offset, "total": total}))
     })
 }

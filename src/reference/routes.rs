@@ -111,6 +111,7 @@ pub(crate) fn build(app: Arc<App>) -> Router {
             post(room_roles::groups_remove_leader),
         )
         .route("/api/v1/rooms.adminRooms", get(administration::admin_rooms))
+        .route("/api/v1/users.list", get(administration::users_list))
         .route("/api/v1/channels.invite", post(invite::channels_invite))
         .route("/api/v1/groups.invite", post(invite::groups_invite))
         .route("/api/v1/permissions.listAll", get(permissions::list_all))

@@ -194,7 +194,21 @@ pub async fn run(
             pre.with_user_role("api-bypass-rate-limit"),
         ));
     }
-    let run_result = run_groups(
+    // Another run on the same target must not change permissions under this one: hold the
+    // target's run lock while cases run (the embedded server is this run's alone).
+    let held = if embedded.is_some() {
+        None
+    } else {
+        let waiting = || tracing::warn!("another rc-conform run holds the lock on this target; waiting");
+        match lock::acquire(&api, &pre.admin, &ledger, options.lock_timeout, &waiting).await {
+            Ok(held) => Some(held),
+            Err(e) => {
+                let _ = cleanup::undo(&api, &pre.admin, &ledger, &BTreeMap::new()).await;
+                return Err(RunError::Unusable(e.to_string()));
+            }
+        }
+    };
+    let mut run_result = run_groups(
         &plan,
         &provisioner,
         specs,
@@ -208,6 +222,11 @@ pub async fn run(
         progress,
     )
     .await;
+    if let Some(held) = held
+        && let Err(e) = held.release(&api, &pre.admin, &ledger).await
+    {
+        run_result = run_result.and(Err(RunError::Unusable(format!("releasing the run lock: {e}"))));
+    }
     let sessions = sessions.lock().await.clone();
     let cleanup = cleanup::undo(&api, &pre.admin, &ledger, &sessions).await;
     let mut totals = Totals::default();
@@ -373,6 +392,7 @@ async fn run_group(
     let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     let mut index_of_task = std::collections::HashMap::new();
+    let general = Arc::new(Mutex::new(()));
     for &index in &group.members {
         let case = plan.cases[index].case.clone();
         let number = plan.cases[index].number;
@@ -381,10 +401,14 @@ async fn run_group(
         let sessions = sessions.clone();
         let version = version.clone();
         let schemas = specs.schemas.clone();
+        let general = general.clone();
         let handle = tasks.spawn(async move {
             let Ok(_permit) = semaphore.acquire_owned().await else {
                 return (index, None);
             };
+            // Cases on the shared `general` channel take turns: their counters and members
+            // must see only their own effects.
+            let _general = if case.touches_general() { Some(general.lock().await) } else { None };
             let started = Instant::now();
             let outcome =
                 record::run_case(&provisioner, &schemas, number, &case, &version, &sessions).await;
