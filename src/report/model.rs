@@ -145,6 +145,10 @@ pub struct CaseRecord {
     pub endpoint: String,
     /// Premise or failure kind.
     pub premise: String,
+    /// Type of the room the call resolves, by the premise model (`c`, `p`, `d`), if any.
+    pub room_type: Option<String>,
+    /// The premise model's cell of the case's first call (its coverage cell).
+    pub cell: String,
     /// Citation.
     pub source: String,
     /// Divergence note.

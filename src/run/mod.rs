@@ -199,7 +199,8 @@ pub async fn run(
     let held = if embedded.is_some() {
         None
     } else {
-        let waiting = || tracing::warn!("another rc-conform run holds the lock on this target; waiting");
+        let waiting =
+            || tracing::warn!("another rc-conform run holds the lock on this target; waiting");
         match lock::acquire(&api, &pre.admin, &ledger, options.lock_timeout, &waiting).await {
             Ok(held) => Some(held),
             Err(e) => {
@@ -225,17 +226,20 @@ pub async fn run(
     if let Some(held) = held
         && let Err(e) = held.release(&api, &pre.admin, &ledger).await
     {
-        run_result = run_result.and(Err(RunError::Unusable(format!("releasing the run lock: {e}"))));
+        run_result = run_result.and(Err(RunError::Unusable(format!(
+            "releasing the run lock: {e}"
+        ))));
     }
     let sessions = sessions.lock().await.clone();
     let cleanup = cleanup::undo(&api, &pre.admin, &ledger, &sessions).await;
     let mut totals = Totals::default();
-    let cases: Vec<CaseRecord> = plan
+    let mut cases: Vec<CaseRecord> = plan
         .cases
         .iter()
         .zip(records)
         .map(|(planned, r)| r.unwrap_or_else(|| record::not_run(planned, interrupt.is_set())))
         .collect();
+    record::place_in_model(specs, suite, &version, &mut cases);
     for c in &cases {
         totals.add(c.verdict);
     }
@@ -408,7 +412,11 @@ async fn run_group(
             };
             // Cases on the shared `general` channel take turns: their counters and members
             // must see only their own effects.
-            let _general = if case.touches_general() { Some(general.lock().await) } else { None };
+            let _general = if case.touches_general() {
+                Some(general.lock().await)
+            } else {
+                None
+            };
             let started = Instant::now();
             let outcome =
                 record::run_case(&provisioner, &schemas, number, &case, &version, &sessions).await;

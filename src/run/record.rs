@@ -125,6 +125,8 @@ fn base(case: &Case, verdict: Verdict) -> CaseRecord {
         title: case.title.clone(),
         endpoint: case.endpoint.name().to_owned(),
         premise: case.premise.clone(),
+        room_type: None,
+        cell: String::new(),
         source: case.source.clone(),
         divergence: case.divergence.clone(),
         location: case.origin.to_string(),
@@ -215,6 +217,30 @@ pub(super) fn git_commit(suite: &Suite) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Fills in each record's model cell and room type, as the premise model places the case's
+/// first call at `version`.
+pub(super) fn place_in_model(
+    specs: &Specs,
+    suite: &Suite,
+    version: &Version,
+    records: &mut [CaseRecord],
+) {
+    for record in records {
+        let Some(case) = suite.cases.iter().find(|c| c.id == record.id) else {
+            continue;
+        };
+        let at = if case.versions.contains(version) {
+            version.clone()
+        } else {
+            crate::spec::predict::version_of(&specs.model, case.versions.since.as_ref())
+        };
+        if let Some(first) = crate::spec::predict::predict_case(&specs.model, case, &at).first() {
+            record.room_type = first.room_type.map(|t| t.code().to_owned());
+            record.cell = crate::spec::coverage::cell_of(case.endpoint, first).to_string();
+        }
+    }
 }
 
 /// The model's divergences with the cases that note them.
