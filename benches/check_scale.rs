@@ -13,7 +13,7 @@ const CASES: usize = 10_000;
 
 /// One generated case; the shapes cycle through grants, room types, auth and failures.
 fn case(i: usize) -> String {
-    let (endpoint, t, schema) = if i % 2 == 0 {
+    let (endpoint, t, schema) = if i.is_multiple_of(2) {
         ("channels.invite", "c", "channels.invite/200")
     } else {
         ("groups.invite", "p", "groups.invite/200")

@@ -2,7 +2,7 @@
 //! Rocket.Chat REST API.
 //!
 //! Data flows one way: [`case`] (YAML → typed cases) and [`spec`] (schemas and the premise
-//! model) feed [`check`] (offline) and the runner; [`reference`] is an in-memory server that
+//! model) feed [`check`] (offline) and the runner; [`mod@reference`] is an in-memory server that
 //! is reached only over HTTP. [`api`] holds the small vocabulary every stage shares.
 
 pub mod api;

@@ -22,12 +22,39 @@ struct Snapshot {
 }
 
 async fn snapshot(url: &str) -> Snapshot {
-    let http = reqwest::Client::builder().no_proxy().build().expect("client");
-    let login: Value = http.post(format!("{url}/api/v1/login")).json(&json!({"user": ADMIN, "password": PASSWORD})).send().await.expect("login").json().await.expect("login body");
-    let (id, token) = (login["data"]["userId"].as_str().expect("userId").to_owned(), login["data"]["authToken"].as_str().expect("authToken").to_owned());
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let login: Value = http
+        .post(format!("{url}/api/v1/login"))
+        .json(&json!({"user": ADMIN, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login body");
+    let (id, token) = (
+        login["data"]["userId"].as_str().expect("userId").to_owned(),
+        login["data"]["authToken"]
+            .as_str()
+            .expect("authToken")
+            .to_owned(),
+    );
     let get = |path: String| {
         let (http, id, token) = (http.clone(), id.clone(), token.clone());
-        async move { http.get(format!("{url}{path}")).header("X-User-Id", id).header("X-Auth-Token", token).send().await.expect("request").json::<Value>().await.expect("JSON") }
+        async move {
+            http.get(format!("{url}{path}"))
+                .header("X-User-Id", id)
+                .header("X-Auth-Token", token)
+                .send()
+                .await
+                .expect("request")
+                .json::<Value>()
+                .await
+                .expect("JSON")
+        }
     };
     let list = |v: &Value, key: &str, f: &dyn Fn(&Value) -> String| -> Vec<String> {
         let mut out: Vec<String> = v[key].as_array().expect(key).iter().map(f).collect();
@@ -35,41 +62,68 @@ async fn snapshot(url: &str) -> Snapshot {
         out
     };
     let users = get("/api/v1/users.list?count=100".into()).await;
-    let rooms = get("/api/v1/rooms.adminRooms?count=100&types[]=c&types[]=p&types[]=d".into()).await;
+    let rooms =
+        get("/api/v1/rooms.adminRooms?count=100&types[]=c&types[]=p&types[]=d".into()).await;
     let roles = get("/api/v1/roles.list".into()).await;
     let permissions = get("/api/v1/permissions.listAll".into()).await;
     Snapshot {
-        users: list(&users, "users", &|u| format!("{} {} {} {}", u["_id"], u["username"], u["active"], u["roles"])),
-        rooms: list(&rooms, "rooms", &|r| format!("{} {} {}", r["_id"], r["name"], r["t"])),
+        users: list(&users, "users", &|u| {
+            format!(
+                "{} {} {} {}",
+                u["_id"], u["username"], u["active"], u["roles"]
+            )
+        }),
+        rooms: list(&rooms, "rooms", &|r| {
+            format!("{} {} {}", r["_id"], r["name"], r["t"])
+        }),
         roles: list(&roles, "roles", &|r| format!("{} {}", r["_id"], r["scope"])),
-        permissions: list(&permissions, "update", &|p| format!("{} {}", p["_id"], p["roles"])),
+        permissions: list(&permissions, "update", &|p| {
+            format!("{} {}", p["_id"], p["roles"])
+        }),
     }
 }
 
 async fn server(test_mode: bool) -> RunningServer {
-    let config = ServerConfig { test_mode, ..ServerConfig::default() };
-    start(config, "127.0.0.1:0".parse().expect("address")).await.expect("the reference server starts")
+    let config = ServerConfig {
+        test_mode,
+        ..ServerConfig::default()
+    };
+    start(config, "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("the reference server starts")
 }
 
 fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rc-conform"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1").env_remove("RC_CONFORM_TARGET");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("RC_CONFORM_TARGET");
     cmd
 }
 
 fn run_against(url: &str, report_dir: &Path, extra: &[&str]) -> Command {
     let mut cmd = binary();
-    cmd.args(["run", "--target", url, "--report-dir"]).arg(report_dir).args(["--grant-settle-ms", "0"]).args(extra);
-    cmd.env("RC_CONFORM_ADMIN_USER", ADMIN).env("RC_CONFORM_ADMIN_PASSWORD", PASSWORD);
+    cmd.args(["run", "--target", url, "--report-dir"])
+        .arg(report_dir)
+        .args(["--grant-settle-ms", "0"])
+        .args(extra);
+    cmd.env("RC_CONFORM_ADMIN_USER", ADMIN)
+        .env("RC_CONFORM_ADMIN_PASSWORD", PASSWORD);
     cmd
 }
 
 async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs")).await.expect("join")
+    tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
+        .await
+        .expect("join")
 }
 
 fn text(o: &Output) -> String {
-    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn temp() -> (tempfile::TempDir, PathBuf) {
@@ -85,10 +139,23 @@ async fn a_run_in_production_mode_passes_and_leaves_the_server_as_it_was() {
     let (_dir, report) = temp();
     let out = output(run_against(server.url(), &report, &[])).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(" 0 failed"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(" 0 failed"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(snapshot(server.url()).await, before);
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).expect("report.json")).expect("JSON report");
-    assert!(report["run"]["preflight"].as_array().expect("notes").iter().any(|n| n.as_str().is_some_and(|n| n.contains("password fallback"))));
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(report.join("report.json")).expect("report.json"),
+    )
+    .expect("JSON report");
+    assert!(
+        report["run"]["preflight"]
+            .as_array()
+            .expect("notes")
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.contains("password fallback")))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +173,10 @@ async fn two_runs_at_once_against_one_server_both_pass() {
     let server = server(false).await;
     let before = snapshot(server.url()).await;
     let ((_a, ra), (_b, rb)) = (temp(), temp());
-    let (first, second) = tokio::join!(output(run_against(server.url(), &ra, &[])), output(run_against(server.url(), &rb, &[])));
+    let (first, second) = tokio::join!(
+        output(run_against(server.url(), &ra, &[])),
+        output(run_against(server.url(), &rb, &[]))
+    );
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
     assert_eq!(snapshot(server.url()).await, before);
@@ -123,13 +193,19 @@ fn wait_for_grant(child: &mut Child, ledger: &Path) {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the run ended before it reached a grant: {status}");
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "no grant in the ledger after 60 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no grant in the ledger after 60 s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
 fn signal(child: &Child, signal: &str) {
-    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("kill runs");
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
     assert!(status.success());
 }
 
@@ -139,7 +215,11 @@ async fn sigint_midway_undoes_the_ledger_and_exits_with_the_interrupted_code() {
     let before = snapshot(server.url()).await;
     let (_dir, report) = temp();
     // A long settle after each grant keeps the run inside a grant group for a while.
-    let mut cmd = run_against(server.url(), &report, &["--grant-settle-ms", "4000", "--jobs", "1"]);
+    let mut cmd = run_against(
+        server.url(),
+        &report,
+        &["--grant-settle-ms", "4000", "--jobs", "1"],
+    );
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let ledger = report.join("ledger.jsonl");
     let out = tokio::task::spawn_blocking(move || {
@@ -159,7 +239,11 @@ async fn after_sigkill_cleanup_from_the_ledger_leaves_nothing() {
     let server = server(false).await;
     let before = snapshot(server.url()).await;
     let (_dir, report) = temp();
-    let mut cmd = run_against(server.url(), &report, &["--grant-settle-ms", "4000", "--jobs", "1"]);
+    let mut cmd = run_against(
+        server.url(),
+        &report,
+        &["--grant-settle-ms", "4000", "--jobs", "1"],
+    );
     cmd.stdout(Stdio::null()).stderr(Stdio::null());
     let ledger = report.join("ledger.jsonl");
     let killed_ledger = ledger.clone();
@@ -171,9 +255,17 @@ async fn after_sigkill_cleanup_from_the_ledger_leaves_nothing() {
     })
     .await
     .expect("join");
-    assert_ne!(snapshot(server.url()).await, before, "the killed run should have left its fixtures and grant");
+    assert_ne!(
+        snapshot(server.url()).await,
+        before,
+        "the killed run should have left its fixtures and grant"
+    );
     let mut cleanup = binary();
-    cleanup.args(["cleanup", "--ledger"]).arg(&ledger).env("RC_CONFORM_ADMIN_USER", ADMIN).env("RC_CONFORM_ADMIN_PASSWORD", PASSWORD);
+    cleanup
+        .args(["cleanup", "--ledger"])
+        .arg(&ledger)
+        .env("RC_CONFORM_ADMIN_USER", ADMIN)
+        .env("RC_CONFORM_ADMIN_PASSWORD", PASSWORD);
     let out = output(cleanup).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(snapshot(server.url()).await, before);
@@ -183,21 +275,40 @@ async fn after_sigkill_cleanup_from_the_ledger_leaves_nothing() {
 async fn against_a_deviated_server_the_run_fails_and_names_the_failing_cases() {
     let (_dir, report) = temp();
     let mut cmd = binary();
-    cmd.args(["run", "--deviate", "ignore-room-roles", "--report-dir"]).arg(&report);
+    cmd.args(["run", "--deviate", "ignore-room-roles", "--report-dir"])
+        .arg(&report);
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("FAIL channels.invite/joined-room/room-moderator"), "{stdout}");
-    assert!(stdout.contains("FAIL groups.invite/joined-room/room-owner"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL channels.invite/joined-room/room-moderator"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL groups.invite/joined-room/room-owner"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_target_stops_before_anything_with_exit_3() {
     let (_dir, report) = temp();
-    let out = output(run_against("http://127.0.0.1:9", &report, &["--timeout", "5"])).await;
+    let out = output(run_against(
+        "http://127.0.0.1:9",
+        &report,
+        &["--timeout", "5"],
+    ))
+    .await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was created"), "{}", text(&out));
-    assert!(!report.join("ledger.jsonl").exists(), "no ledger: nothing may have been created");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothing was created"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !report.join("ledger.jsonl").exists(),
+        "no ledger: nothing may have been created"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,13 +316,21 @@ async fn bad_case_files_exit_2_and_send_nothing() {
     let server = server(false).await;
     let before = snapshot(server.url()).await;
     let cases = tempfile::tempdir().expect("temp dir");
-    std::fs::write(cases.path().join("broken.yaml"), "cases:\n  - id: x\n    endpoint: nowhere\n").expect("write");
+    std::fs::write(
+        cases.path().join("broken.yaml"),
+        "cases:\n  - id: x\n    endpoint: nowhere\n",
+    )
+    .expect("write");
     let (_dir, report) = temp();
     let mut cmd = run_against(server.url(), &report, &["--cases"]);
     cmd.arg(cases.path());
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.yaml:3:"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("broken.yaml:3:"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(snapshot(server.url()).await, before);
     assert!(!report.join("ledger.jsonl").exists());
 }
@@ -220,20 +339,38 @@ async fn bad_case_files_exit_2_and_send_nothing() {
 async fn a_filter_that_selects_nothing_exits_6() {
     let (_dir, report) = temp();
     let mut cmd = binary();
-    cmd.args(["run", "--filter", "no-such-case-anywhere", "--report-dir"]).arg(&report);
+    cmd.args(["run", "--filter", "no-such-case-anywhere", "--report-dir"])
+        .arg(&report);
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(6), "{}", text(&out));
 }
 
 #[test]
 fn the_conformance_harness_lists_one_test_per_case() {
-    let specs = rc_conform::check::Specs::load(&camino::Utf8PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/specs"))).expect("specs");
-    let suite = specs.load_cases(&camino::Utf8PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"))).expect("cases");
-    let out = Command::new(env!("CARGO")).args(["test", "-q", "--test", "conformance", "--", "--list"]).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("cargo runs");
+    let specs = rc_conform::check::Specs::load(&camino::Utf8PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs"
+    )))
+    .expect("specs");
+    let suite = specs
+        .load_cases(&camino::Utf8PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/cases"
+        )))
+        .expect("cases");
+    let out = Command::new(env!("CARGO"))
+        .args(["test", "-q", "--test", "conformance", "--", "--list"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     // libtest-mimic prints `[kind] name: test`; the kind is the endpoint.
-    let listed: Vec<&str> = stdout.lines().filter_map(|l| l.strip_suffix(": test")).map(|l| l.split_once("] ").map_or(l, |(_, name)| name)).collect();
+    let listed: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(|l| l.split_once("] ").map_or(l, |(_, name)| name))
+        .collect();
     let mut ids: Vec<&str> = suite.cases.iter().map(|c| c.id.as_str()).collect();
     let mut listed_sorted = listed.clone();
     ids.sort_unstable();

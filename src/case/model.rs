@@ -75,7 +75,12 @@ impl Case {
         }
         self.calls.iter().any(|call| {
             let in_body = matches!(&call.body, Body::Json(t) if in_template(t));
-            let in_expect = std::iter::once(&call.expect).chain(call.alternatives.iter().map(|a| &a.expect)).any(|e| e.members_after.contains_key(&RoomRef::General) || e.room_delta.contains_key(&RoomRef::General));
+            let in_expect = std::iter::once(&call.expect)
+                .chain(call.alternatives.iter().map(|a| &a.expect))
+                .any(|e| {
+                    e.members_after.contains_key(&RoomRef::General)
+                        || e.room_delta.contains_key(&RoomRef::General)
+                });
             in_body || in_expect
         })
     }

@@ -87,7 +87,7 @@ pub struct RunArgs {
     /// Cases run at once (within a group of cases that share permission grants).
     #[arg(long, default_value_t = 8, env = "RC_CONFORM_JOBS")]
     pub jobs: usize,
-    /// Where the ledger and reports go (default reports/<run-id>).
+    /// Where the ledger and reports go (default reports/RUN-ID).
     #[arg(long, env = "RC_CONFORM_REPORT_DIR")]
     pub report_dir: Option<Utf8PathBuf>,
     /// Per-request timeout in seconds.
@@ -109,13 +109,17 @@ pub struct RunArgs {
     /// Embedded server: break one rule (repeatable; see `serve --list-deviations`).
     #[arg(long = "deviate", value_name = "NAME", conflicts_with = "target")]
     pub deviations: Vec<Deviation>,
+    /// Known deviations of the target (YAML, see README "Expectations file"): a listed case
+    /// that fails as listed is expected-fail, a listed case that passes is unexpected-pass.
+    #[arg(long, value_name = "FILE", env = "RC_CONFORM_EXPECTATIONS")]
+    pub expectations: Option<Utf8PathBuf>,
     /// Seconds to wait for another run on the same target to finish (the run lock).
     #[arg(long, default_value_t = 600)]
     pub lock_timeout: u64,
-    /// Print only the summary.
-    #[arg(short, long)]
+    /// Print only the summary (no progress, no case lines).
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Print each failing case's mismatches as they come.
+    /// Print every case with its details (reason, mismatches), passing ones too.
     #[arg(short, long)]
     pub verbose: bool,
 }

@@ -86,7 +86,14 @@ pub(crate) async fn admin_rooms(State(app): State<Arc<App>>, caller: Caller, uri
 /// GET /api/v1/users.list?offset=&count= (every user, sorted by username; `view-d-room`).
 pub(crate) async fn users_list(State(app): State<Arc<App>>, caller: Caller, uri: Uri) -> Reply {
     let pairs = decode_urlencoded(uri.query().unwrap_or_default());
-    let number = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).and_then(|(_, v)| v.trim().parse::<usize>().ok()).unwrap_or(0);
+    let number = |key: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+            .unwrap_or(0)
+    };
     let offset = number("offset");
     let count = match number("count") {
         0 => DEFAULT_COUNT,
@@ -97,14 +104,19 @@ pub(crate) async fn users_list(State(app): State<Arc<App>>, caller: Caller, uri:
         let mut users: Vec<_> = store.users().collect();
         users.sort_by(|a, b| a.username.cmp(&b.username));
         let total = users.len();
-        let page: Vec<Value> = users.iter().skip(offset).take(count).map(|u| {
-            let mut doc = u.member_json();
-            if let Some(map) = doc.as_object_mut() {
-                map.insert("active".into(), json!(u.active));
-                map.insert("roles".into(), json!(u.roles));
-            }
-            doc
-        }).collect();
+        let page: Vec<Value> = users
+            .iter()
+            .skip(offset)
+            .take(count)
+            .map(|u| {
+                let mut doc = u.member_json();
+                if let Some(map) = doc.as_object_mut() {
+                    map.insert("active".into(), json!(u.active));
+                    map.insert("roles".into(), json!(u.roles));
+                }
+                doc
+            })
+            .collect();
         success(json!({"users": page, "count": page.len(), "offset": offset, "total": total}))
     })
 }

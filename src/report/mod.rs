@@ -1,5 +1,12 @@
 //! Run results and their renderings: [`model`] is the one value a run produces; the
 //! renderers turn it into the formats CI systems and auditors read.
 
+pub mod diff;
+pub mod expectations;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod merge;
 pub mod model;
+pub mod render;

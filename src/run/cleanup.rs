@@ -37,53 +37,23 @@ pub async fn undo(
         _ => None,
     });
     let steps = pending_undo(&entries);
-    let mut deleted_users = Vec::new();
-    let mut orphaned_groups = Vec::new();
     for step in &steps {
         let outcome = match step {
+            // Direct rooms go with their members; rooms whose creation never answered have no
+            // id to delete by, and the leftover check looks for them by name.
             Undo::Room {
                 room_type: RoomType::Direct,
                 ..
-            } => Ok(()), // removed with its members
+            }
+            | Undo::Room { id: None, .. } => continue,
             Undo::Room {
-                name,
-                id,
+                id: Some(id),
                 room_type,
                 deleter,
-            } => {
-                let Some(id) = id.clone() else {
-                    orphaned_groups.push(name.clone());
-                    continue;
-                };
-                let by_member = sessions.get(deleter);
-                match (
-                    by_member,
-                    api.delete_room(by_member.unwrap_or(admin), *room_type, &id)
-                        .await,
-                ) {
-                    (_, Ok(())) => Ok(()),
-                    (Some(_), Err(e)) | (None, Err(e)) => {
-                        match api.delete_room(admin, *room_type, &id).await {
-                            Ok(()) => Ok(()),
-                            Err(_) if *room_type == RoomType::Private => {
-                                // Only members may delete a group; with its members deleted the
-                                // server removes it as orphaned. Checked among the leftovers.
-                                orphaned_groups.push(name.clone());
-                                continue;
-                            }
-                            Err(_) => Err(e),
-                        }
-                    }
-                }
-            }
+                ..
+            } => delete_room(api, admin, sessions.get(deleter), *room_type, id).await,
             Undo::User { id, .. } => match id {
-                Some(id) => {
-                    let r = api.delete_user(admin, id).await;
-                    if r.is_ok() {
-                        deleted_users.push(id.clone());
-                    }
-                    absent_is_fine(r)
-                }
+                Some(id) => absent_is_fine(api.delete_user(admin, id).await),
                 None => Ok(()),
             },
             Undo::Permission { id, previous } => {
@@ -108,6 +78,34 @@ pub async fn undo(
         record.leftovers = leftovers(api, admin, &run_id, &entries).await;
     }
     record
+}
+
+/// Deletes a room as a member (only members may delete a private group), else as the admin.
+/// A room that is gone counts as deleted. A private group the admin cannot see goes with its
+/// last member (users are deleted next), which the leftover check verifies.
+async fn delete_room(
+    api: &Api,
+    admin: &Session,
+    member: Option<&Session>,
+    room_type: RoomType,
+    id: &str,
+) -> Result<(), ApiError> {
+    if let Some(member) = member {
+        match api.delete_room(member, room_type, id).await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_gone(&e) => return Ok(()),
+            Err(_) => {}
+        }
+    }
+    match api.delete_room(admin, room_type, id).await {
+        Err(e) if is_gone(&e) => Ok(()),
+        other => other,
+    }
+}
+
+/// Whether the server says the object does not exist (any more).
+fn is_gone(e: &ApiError) -> bool {
+    matches!(e, ApiError::Refused { status: 400 | 404, message, .. } if message.contains("not-found") || message.contains("not found"))
 }
 
 fn absent_is_fine(r: Result<(), ApiError>) -> Result<(), ApiError> {

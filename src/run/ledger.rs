@@ -211,17 +211,25 @@ pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
         .rposition(|e| matches!(e, Entry::Cleaned))
         .map_or(0, |i| i + 1);
     let live = &entries[start..];
-    let id_of_user = |name: &str| {
-        live.iter().find_map(|e| match e {
+    // The id a creation got is the first matching id entry after it (a name can recur, as the
+    // run lock's does).
+    let id_of_user = |at: usize, name: &str| {
+        live[at..].iter().find_map(|e| match e {
             Entry::UserId { username, id } if username == name => Some(id.clone()),
             _ => None,
         })
     };
-    let id_of_room = |n: &str| {
-        live.iter().find_map(|e| match e {
+    let id_of_room = |at: usize, n: &str| {
+        live[at..].iter().find_map(|e| match e {
             Entry::RoomId { name, id } if name == n => Some(id.clone()),
             _ => None,
         })
+    };
+    let removed_after = |at: usize, n: &str| {
+        live[at..]
+            .iter()
+            .take_while(|e| !matches!(e, Entry::Room { name, .. } if name == n))
+            .any(|e| matches!(e, Entry::Removed { name } if name == n))
     };
     let mut undo = Vec::new();
     let mut permissions_seen: Vec<&str> = Vec::new();
@@ -229,15 +237,16 @@ pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
         match entry {
             Entry::User { username } => undo.push(Undo::User {
                 username: username.clone(),
-                id: id_of_user(username),
+                id: id_of_user(i + 1, username),
             }),
+            Entry::Room { name, .. } if removed_after(i + 1, name) => {}
             Entry::Room {
                 name,
                 room_type,
                 deleter,
             } => undo.push(Undo::Room {
                 name: name.clone(),
-                id: id_of_room(name),
+                id: id_of_room(i + 1, name),
                 room_type: *room_type,
                 deleter: deleter.clone(),
             }),

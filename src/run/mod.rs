@@ -132,6 +132,20 @@ pub async fn run(
     interrupt: &Interrupt,
     progress: &(dyn Fn(&CaseRecord) + Sync),
 ) -> Result<RunOutcome, RunError> {
+    run_recorded(suite, specs, options, run_id, interrupt, progress, None).await
+}
+
+/// [`run`], also recording every request and answer into `recording` (benchmarks that
+/// replay a run's traffic; the records hold live tokens and are never written out).
+pub async fn run_recorded(
+    suite: &Suite,
+    specs: &Specs,
+    options: &RunOptions,
+    run_id: &str,
+    interrupt: &Interrupt,
+    progress: &(dyn Fn(&CaseRecord) + Sync),
+    recording: Option<crate::target::Recording>,
+) -> Result<RunOutcome, RunError> {
     let started = SystemTime::now();
     let redactor = Redactor::default();
     let (url, admin, embedded) = match &options.target {
@@ -157,8 +171,11 @@ pub async fn run(
     };
     let mut config = ClientConfig::new(url.clone());
     config.timeout = options.timeout;
-    let client =
+    let mut client =
         Client::new(config, redactor.clone()).map_err(|e| RunError::Unusable(e.to_string()))?;
+    if let Some(recording) = recording {
+        client = client.recording_into(recording);
+    }
     let api = Api::new(client);
     let pre = preflight::preflight(&api, &admin, options, embedded.is_some()).await?;
     let version = pre
@@ -406,7 +423,7 @@ async fn run_group(
         let version = version.clone();
         let schemas = specs.schemas.clone();
         let general = general.clone();
-        let handle = tasks.spawn(async move {
+        let handle = tasks.spawn(crate::target::CASE_NUMBER.scope(number, async move {
             let Ok(_permit) = semaphore.acquire_owned().await else {
                 return (index, None);
             };
@@ -424,7 +441,7 @@ async fn run_group(
                 index,
                 Some(record::finish(&case, outcome, started.elapsed())),
             )
-        });
+        }));
         index_of_task.insert(handle.id(), index);
     }
     loop {

@@ -477,7 +477,14 @@ fn resolve_invitees(
     let by_id = truthy(body.get("userIds")) || truthy(body.get("userId"));
     let mut resolved = Vec::new();
     for entry in seen {
-        let Some(text) = entry.as_str() else { continue };
+        let Some(text) = entry.as_str() else {
+            // A username lookup escapes its input with `.replace`, which only strings have
+            // (behaviour E6); an id lookup simply finds nothing.
+            if by_id {
+                continue;
+            }
+            return Err("invitee-entry-malformed");
+        };
         let user = if by_id {
             world.find_user_by_id(text)
         } else {
@@ -538,21 +545,43 @@ fn authorize(
     (verdict, membership, grants)
 }
 
-/// The typed routes' closed bodies (semantics §1.1 G5, §1.3).
+/// The typed routes' closed bodies (semantics §1.1 G5, §1.3): channels.invite allows
+/// roomId/roomName (anyOf) with userId/username/user; groups.invite is a `oneOf` of
+/// {roomId} and {roomName} objects (so not both), each with a required userId and optional
+/// unbanBeforeAdd, name and typeGroup (behaviour §2.1).
 fn typed_body_ok(endpoint: Endpoint, body: &Map<String, Value>) -> bool {
-    let (allowed, required_user): (&[&str], bool) = match endpoint {
-        Endpoint::ChannelsInvite => (&["roomId", "roomName", "userId", "username", "user"], false),
-        Endpoint::GroupsInvite => (&["roomId", "roomName", "userId", "unbanBeforeAdd"], true),
+    let (allowed, required_user, one_room_key): (&[&str], bool, bool) = match endpoint {
+        Endpoint::ChannelsInvite => (
+            &["roomId", "roomName", "userId", "username", "user"],
+            false,
+            false,
+        ),
+        Endpoint::GroupsInvite => (
+            &[
+                "roomId",
+                "roomName",
+                "userId",
+                "unbanBeforeAdd",
+                "name",
+                "typeGroup",
+            ],
+            true,
+            true,
+        ),
     };
     let keys_ok = body.keys().all(|k| allowed.contains(&k.as_str()));
-    let types_ok = body.iter().all(|(k, v)| {
-        if k == "unbanBeforeAdd" {
-            v.is_boolean() || v.is_null()
-        } else {
-            v.is_string() || v.is_number()
-        }
+    let types_ok = body.iter().all(|(k, v)| match k.as_str() {
+        "unbanBeforeAdd" => v.is_boolean() || v.is_null(),
+        "name" | "typeGroup" => v.is_string() || v.is_null(),
+        _ => v.is_string() || v.is_number(),
     });
-    let room_ok = body.contains_key("roomId") || body.contains_key("roomName");
+    let room_keys =
+        usize::from(body.contains_key("roomId")) + usize::from(body.contains_key("roomName"));
+    let room_ok = if one_room_key {
+        room_keys == 1
+    } else {
+        room_keys >= 1
+    };
     let user_ok = !required_user || body.contains_key("userId");
     keys_ok && types_ok && room_ok && user_ok
 }

@@ -326,6 +326,7 @@ impl Step {
             Step::ResolveInvitees => &[
                 "users-params-missing",
                 "invitee-list-malformed",
+                "invitee-entry-malformed",
                 "no-invitee-resolved",
             ],
             Step::Authorize => &["not-allowed"],

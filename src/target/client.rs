@@ -205,6 +205,32 @@ pub struct Exchange {
 
 const RECORDED_BODY_LIMIT: usize = 64 * 1024;
 
+tokio::task_local! {
+    /// The plan number of the case a task works for; requests made inside carry it.
+    pub static CASE_NUMBER: usize;
+}
+
+/// One request as sent and its answer, unredacted, kept in memory for benchmarks that replay
+/// a run's traffic. It holds live tokens: never write it anywhere.
+#[derive(Debug, Clone)]
+pub struct RawExchange {
+    /// The case the request was made for (none: preflight, grants, lock, cleanup).
+    pub case: Option<usize>,
+    /// Method.
+    pub method: reqwest::Method,
+    /// Path and query.
+    pub path: String,
+    /// Every header sent, including credentials.
+    pub headers: Vec<(String, String)>,
+    /// The body sent.
+    pub body: Option<(Option<String>, String)>,
+    /// The answer's JSON, if any.
+    pub response: Option<Value>,
+}
+
+/// Where a [`Client`] records [`RawExchange`]s.
+pub type Recording = Arc<std::sync::Mutex<Vec<RawExchange>>>;
+
 /// The client. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -212,6 +238,7 @@ pub struct Client {
     config: Arc<ClientConfig>,
     redactor: Redactor,
     counters: Arc<[AtomicU64; 5]>,
+    recording: Option<Recording>,
 }
 
 impl Client {
@@ -232,7 +259,15 @@ impl Client {
             config: Arc::new(config),
             redactor,
             counters: Arc::new(Default::default()),
+            recording: None,
         })
+    }
+
+    /// The same client, also recording every request and answer into `recording`
+    /// (benchmarks only: the records hold live tokens).
+    pub fn recording_into(mut self, recording: Recording) -> Client {
+        self.recording = Some(recording);
+        self
     }
 
     /// The server root.
@@ -286,6 +321,9 @@ impl Client {
                 _ => break outcome,
             }
         };
+        if let Some(recording) = &self.recording {
+            self.record_raw(recording, request, &outcome);
+        }
         let exchange = self.record(request, &url, &outcome, attempt, retries, started.elapsed());
         (exchange, outcome)
     }
@@ -327,6 +365,43 @@ impl Client {
             json,
             headers,
         })
+    }
+
+    fn record_raw(
+        &self,
+        recording: &Recording,
+        request: &Request,
+        outcome: &Result<Response, TransportError>,
+    ) {
+        let mut headers = Vec::new();
+        if let Some(id) = &request.auth.user_id {
+            headers.push(("X-User-Id".to_owned(), id.clone()));
+        }
+        if let Some(token) = &request.auth.token {
+            headers.push(("X-Auth-Token".to_owned(), token.expose().to_owned()));
+        }
+        headers.extend(
+            request
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.expose().to_owned())),
+        );
+        let body = match &request.body {
+            RequestBody::None => None,
+            RequestBody::Json(v) => Some((Some("application/json".to_owned()), v.to_string())),
+            RequestBody::Raw { text, content_type } => Some((content_type.clone(), text.clone())),
+        };
+        let raw = RawExchange {
+            case: CASE_NUMBER.try_with(|n| *n).ok(),
+            method: request.method.clone(),
+            path: request.path.clone(),
+            headers,
+            body,
+            response: outcome.as_ref().ok().and_then(|r| r.json.clone()),
+        };
+        if let Ok(mut all) = recording.lock() {
+            all.push(raw);
+        }
     }
 
     fn record(

@@ -9,6 +9,7 @@ pub mod client;
 pub mod secret;
 
 pub use client::{
-    Auth, Client, ClientConfig, Exchange, Purpose, Request, RequestBody, Response, TransportError,
+    Auth, CASE_NUMBER, Client, ClientConfig, Exchange, Purpose, RawExchange, Recording, Request,
+    RequestBody, Response, TransportError,
 };
 pub use secret::{Redactor, Secret};

@@ -9,11 +9,14 @@ use clap::{Parser, Subcommand};
 use rc_conform::check::{CheckError, CheckPaths, render_report, run_check};
 use rc_conform::exit::Exit;
 
+mod diff;
+mod expectations;
+mod merge;
 mod run;
 
 /// Conformance harness and spec checker for servers that speak the Rocket.Chat REST API.
 #[derive(Debug, Parser)]
-#[command(name = "rc-conform", version, about)]
+#[command(name = "rc-conform", version, about, args_override_self = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,11 +38,22 @@ enum Command {
         cells: bool,
     },
     /// Run the cases against a target server (default: the embedded reference server).
-    Run(rc_conform::cli::run::RunArgs),
+    Run(Box<rc_conform::cli::run::RunArgs>),
     /// Finish cleaning up after a run that could not (crash, kill): undo its ledger.
     Cleanup(rc_conform::cli::run::CleanupArgs),
     /// Run the in-memory reference server (a Rocket.Chat REST subset) until Ctrl-C.
     Serve(rc_conform::cli::serve::ServeArgs),
+    /// Maintain an expectations file (the target's known deviations).
+    Expectations {
+        #[command(subcommand)]
+        command: expectations::ExpectationsCommand,
+    },
+    /// Combine the report.json of each shard (`run --partition hash:K/N`) into one report and
+    /// write every format; exits as `run` would have for the whole suite.
+    Merge(merge::MergeArgs),
+    /// Compare two report.json files: regressions, fixes, new and removed cases; exit 1 on
+    /// a regression.
+    Diff(diff::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,9 +74,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             cases,
             cells,
         } => check(specs, cases, cells),
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Cleanup(args) => run::cleanup(args),
         Command::Serve(args) => serve(args),
+        Command::Expectations { command } => expectations::run(command),
+        Command::Merge(args) => merge::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
 

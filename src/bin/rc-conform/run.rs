@@ -1,11 +1,17 @@
-//! The `run` and `cleanup` commands: wiring flags, Ctrl-C, terminal output and report files
+//! The `run` and `cleanup` commands: wiring flags, Ctrl-C, terminal output (a progress bar
+//! on a terminal, one line per case otherwise), the expectations file and the report files
 //! around the library's runner.
 
+use std::io::IsTerminal as _;
+
 use anyhow::Context as _;
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rc_conform::case::Version;
 use rc_conform::check::Specs;
 use rc_conform::cli::run::{CleanupArgs, RunArgs};
 use rc_conform::exit::Exit;
+use rc_conform::report::expectations::{self, Date, ExpectationsError, ExpectationsFile};
 use rc_conform::report::model::{CaseRecord, RunReport, Verdict};
 use rc_conform::run::ledger::{Entry, Ledger};
 use rc_conform::run::{Interrupt, RunError};
@@ -59,12 +65,109 @@ fn print_case(r: &CaseRecord, verbose: bool) {
     }
 }
 
-fn summary(report: &RunReport) -> String {
+/// The one-line totals of a report.
+pub(crate) fn summary(report: &RunReport) -> String {
     let t = &report.totals;
     format!(
         "{} passed, {} failed, {} errors, {} flaky, {} expected failures, {} unexpected passes, {} skipped",
         t.pass, t.fail, t.error, t.flaky, t.expected_fail, t.unexpected_pass, t.skipped
     )
+}
+
+/// Writes every report format into `dir`, returning the files written.
+pub(crate) fn write_reports(
+    dir: &Utf8Path,
+    report: &RunReport,
+) -> anyhow::Result<Vec<Utf8PathBuf>> {
+    rc_conform::report::render::write_all(dir, report)
+        .with_context(|| format!("writing the reports into {dir}"))
+}
+
+/// The live view of a run: one plain line per case when stdout is not a terminal; on a
+/// terminal a progress bar, with a line above it for each case that did not simply pass.
+struct Terminal {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    verbose: bool,
+    /// The expectations file with the version it is judged at (known up front for the
+    /// embedded server only; then entries with a version condition wait for the summary).
+    expectations: Option<(ExpectationsFile, Option<Version>)>,
+    today: Date,
+}
+
+impl Terminal {
+    fn new(
+        args: &RunArgs,
+        selected: u64,
+        expectations: Option<(ExpectationsFile, Option<Version>)>,
+    ) -> Terminal {
+        let bar = (!args.quiet && std::io::stdout().is_terminal()).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(selected), ProgressDrawTarget::stdout());
+            let style = ProgressStyle::with_template(
+                "{spinner} {pos}/{len} cases [{bar:30}] {elapsed} {wide_msg}",
+            )
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Terminal {
+            bar,
+            quiet: args.quiet,
+            verbose: args.verbose,
+            expectations,
+            today: Date::today(),
+        }
+    }
+
+    fn case(&self, record: &CaseRecord) {
+        let mut shown = record.clone();
+        if let Some((file, version)) = &self.expectations
+            && let Some(entry) = file.entry_for(&record.id, version.as_ref(), self.today)
+        {
+            expectations::judge(&mut shown, entry);
+        }
+        match &self.bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(shown.id.clone());
+                if self.verbose || shown.verdict != Verdict::Pass {
+                    bar.suspend(|| print_case(&shown, self.verbose));
+                }
+            }
+            None if !self.quiet => print_case(&shown, self.verbose),
+            None => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Loads the expectations file of `--expectations` and checks it names cases of `suite`;
+/// `Err` carries the exit code after the problems were printed.
+fn load_expectations(
+    path: &Utf8Path,
+    suite: &rc_conform::case::Suite,
+) -> Result<ExpectationsFile, Exit> {
+    let checked = expectations::load(path).and_then(|file| {
+        file.check_cases(suite.cases.iter().map(|c| c.id.as_str()))
+            .map(|()| file)
+    });
+    checked.map_err(|e| {
+        if let ExpectationsError::Invalid(problems) = &e {
+            let renderer = annotate_snippets::Renderer::styled();
+            for d in problems {
+                anstream::eprintln!("{}\n", d.render(&renderer));
+            }
+        }
+        anstream::eprintln!("error: {e}; nothing was sent to any server");
+        Exit::BadInput
+    })
 }
 
 /// `rc-conform run`.
@@ -98,9 +201,38 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::BadInput);
         }
     };
+    let expectations = match args
+        .expectations
+        .as_deref()
+        .map(|p| load_expectations(p, &suite))
+    {
+        None => None,
+        Some(Ok(file)) => Some(file),
+        Some(Err(exit)) => return Ok(exit),
+    };
+    let embedded_version = if options.target.is_none() {
+        Version::parse(&options.embedded.version)
+    } else {
+        None
+    };
+    let selected = suite
+        .cases
+        .iter()
+        .filter(|c| options.partition.is_none_or(|p| p.contains(&c.id)))
+        .filter(|c| options.filter.as_ref().is_none_or(|f| f.matches(&c.id)))
+        .filter(|c| {
+            embedded_version
+                .as_ref()
+                .is_none_or(|v| c.versions.contains(v))
+        })
+        .count();
+    let terminal = Terminal::new(
+        &args,
+        u64::try_from(selected).unwrap_or(u64::MAX),
+        expectations.clone().map(|e| (e, embedded_version.clone())),
+    );
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let interrupt = Interrupt::default();
-    let quiet = args.quiet;
     let verbose = args.verbose;
     let outcome = runtime.block_on(async {
         let watcher = interrupt.clone();
@@ -113,14 +245,11 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
                 }
             }
         });
-        let progress = move |r: &CaseRecord| {
-            if !quiet {
-                print_case(r, verbose);
-            }
-        };
+        let progress = |r: &CaseRecord| terminal.case(r);
         rc_conform::run::run(&suite, &specs, &options, &run_id, &interrupt, &progress).await
     });
-    let outcome = match outcome {
+    terminal.finish();
+    let mut outcome = match outcome {
         Ok(o) => o,
         Err(RunError::Unusable(e)) => {
             anstream::eprintln!("error: the target is not usable, nothing was created: {e}");
@@ -131,9 +260,13 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::TargetUnusable);
         }
     };
+    if let Some(file) = &expectations {
+        for warning in expectations::apply(&mut outcome.report, file, Date::today()) {
+            anstream::eprintln!("warning: {warning}");
+        }
+    }
     let report = &outcome.report;
-    rc_conform::report::json::write(&options.report_dir, report)
-        .with_context(|| format!("writing the report into {}", options.report_dir))?;
+    let written = write_reports(&options.report_dir, report)?;
     for note in &report.run.preflight {
         if verbose {
             anstream::println!("preflight: {note}");
@@ -150,7 +283,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
             .as_deref()
             .unwrap_or("version unknown")
     );
-    anstream::println!("report: {}", options.report_dir.join("report.json"));
+    let written: Vec<&str> = written.iter().map(|p| p.as_str()).collect();
+    anstream::println!("report: {}", written.join(", "));
     let cleanup = &report.cleanup;
     for e in &cleanup.errors {
         anstream::eprintln!("cleanup: {e}");
@@ -158,14 +292,29 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
     for l in &cleanup.leftovers {
         anstream::eprintln!("left behind: {l}");
     }
+    if outcome.interrupted {
+        return Ok(Exit::Interrupted);
+    }
+    let exit = gate(report);
+    if exit == Exit::Leftovers {
+        anstream::eprintln!(
+            "error: cleanup left objects behind; `rc-conform cleanup --ledger {}` retries it",
+            cleanup.ledger
+        );
+    }
+    Ok(exit)
+}
+
+/// The exit code a finished (not interrupted) run's report stands for: leftovers before no
+/// case selected before failures.
+pub(crate) fn gate(report: &RunReport) -> Exit {
+    let cleanup = &report.cleanup;
     let ran = report
         .cases
         .iter()
         .filter(|c| c.verdict != Verdict::Skipped)
         .count();
-    Ok(if outcome.interrupted {
-        Exit::Interrupted
-    } else if !cleanup.leftovers.is_empty() || !cleanup.errors.is_empty() {
+    if !cleanup.leftovers.is_empty() || !cleanup.errors.is_empty() {
         Exit::Leftovers
     } else if ran == 0 {
         anstream::eprintln!("no case was selected");
@@ -174,7 +323,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
         Exit::Failures
     } else {
         Exit::Ok
-    })
+    }
 }
 
 /// `rc-conform cleanup --ledger FILE`.

@@ -1,0 +1,237 @@
+//! The whole suite against the reference server, at `--jobs 1` and at the default, compared
+//! with a raw replay of the very same HTTP requests at the same concurrency (plain reqwest,
+//! no planning, ledger, judging or reports), so the harness's own overhead shows; plus the
+//! HTTP requests per case by purpose. `cargo bench --bench suite`; the figures also go to
+//! `reports/bench/suite.md`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use camino::Utf8PathBuf;
+use rc_conform::check::Specs;
+use rc_conform::reference::{ServerConfig, start};
+use rc_conform::report::model::Verdict;
+use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, run_recorded};
+use rc_conform::target::{RawExchange, Recording, Secret};
+use serde_json::Value;
+
+/// Ids and tokens the server chose in the recorded run → the ones it chooses in the replay.
+#[derive(Default)]
+struct IdMap(Mutex<HashMap<String, String>>);
+
+impl IdMap {
+    fn learn(&self, old: &Value, new: &Value) {
+        match (old, new) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (k, va) in a {
+                    let Some(vb) = b.get(k) else { continue };
+                    if let (Value::String(x), Value::String(y)) = (va, vb)
+                        && matches!(k.as_str(), "_id" | "rid" | "userId" | "authToken")
+                        && x != y
+                        && let Ok(mut map) = self.0.lock()
+                    {
+                        map.insert(x.clone(), y.clone());
+                    }
+                    self.learn(va, vb);
+                }
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                a.iter().zip(b).for_each(|(x, y)| self.learn(x, y))
+            }
+            _ => {}
+        }
+    }
+
+    fn apply(&self, text: &str) -> String {
+        let Ok(map) = self.0.lock() else {
+            return text.to_owned();
+        };
+        let mut out = text.to_owned();
+        for (old, new) in map.iter() {
+            if out.contains(old.as_str()) {
+                out = out.replace(old.as_str(), new);
+            }
+        }
+        out
+    }
+}
+
+async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, r: &RawExchange) {
+    let mut req = http.request(r.method.clone(), format!("{base}{}", ids.apply(&r.path)));
+    for (name, value) in &r.headers {
+        req = req.header(name, ids.apply(value));
+    }
+    if let Some((content_type, body)) = &r.body {
+        req = req.body(ids.apply(body));
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+    }
+    let Ok(response) = req.send().await else {
+        return;
+    };
+    let Ok(bytes) = response.bytes().await else {
+        return;
+    };
+    if let (Some(old), Ok(new)) = (&r.response, serde_json::from_slice::<Value>(&bytes)) {
+        ids.learn(old, &new);
+    }
+}
+
+/// Replays `records` against `base`: run-level requests in order around the cases, each
+/// case's requests in order, `jobs` cases at a time.
+async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> Duration {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let ids = Arc::new(IdMap::default());
+    let first_case = records
+        .iter()
+        .position(|r| r.case.is_some())
+        .unwrap_or(records.len());
+    let (before, rest) = records.split_at(first_case);
+    let mut cases: BTreeMap<usize, Vec<RawExchange>> = BTreeMap::new();
+    let mut after = Vec::new();
+    for r in rest {
+        match r.case {
+            Some(n) => cases.entry(n).or_default().push(r.clone()),
+            None => after.push(r.clone()),
+        }
+    }
+    let started = Instant::now();
+    for r in before {
+        replay_one(&http, base, &ids, r).await;
+    }
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (_, requests) in cases {
+        let (http, ids, semaphore, base) = (
+            http.clone(),
+            ids.clone(),
+            semaphore.clone(),
+            base.to_owned(),
+        );
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            for r in &requests {
+                replay_one(&http, &base, &ids, r).await;
+            }
+        });
+    }
+    tasks.join_all().await;
+    for r in &after {
+        replay_one(&http, base, &ids, r).await;
+    }
+    started.elapsed()
+}
+
+struct Measured {
+    jobs: usize,
+    harness: Duration,
+    replay: Duration,
+    cases: usize,
+    requests: Vec<(String, u64)>,
+}
+
+async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) -> Measured {
+    let config = ServerConfig::default();
+    let server = start(config.clone(), "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("server");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = RunOptions {
+        target: Some(server.url().to_owned()),
+        admin: Some(AdminCredentials::Password {
+            user: config.admin_username.clone(),
+            password: Secret::new(config.admin_password.clone()),
+        }),
+        filter: None,
+        partition: None,
+        jobs,
+        report_dir: Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8"),
+        timeout: Duration::from_secs(30),
+        grant_settle: Some(Duration::ZERO),
+        bypass_rate_limit: false,
+        embedded: ServerConfig::default(),
+        lock_timeout: Duration::from_secs(60),
+    };
+    let recording: Recording = Arc::default();
+    let started = Instant::now();
+    let outcome = run_recorded(
+        suite,
+        specs,
+        &options,
+        &rc_conform::run::new_run_id(),
+        &Interrupt::default(),
+        &|_| {},
+        Some(recording.clone()),
+    )
+    .await
+    .expect("the run starts");
+    let harness = started.elapsed();
+    let report = outcome.report;
+    assert!(
+        report
+            .cases
+            .iter()
+            .all(|c| matches!(c.verdict, Verdict::Pass | Verdict::Skipped)),
+        "the suite must pass against the reference server"
+    );
+    let cases = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict != Verdict::Skipped)
+        .count();
+    server.shutdown().await;
+    let records = std::mem::take(&mut *recording.lock().expect("recording"));
+    let fresh = start(config, "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("server");
+    let replay = replay(records, fresh.url(), jobs).await;
+    fresh.shutdown().await;
+    Measured {
+        jobs,
+        harness,
+        replay,
+        cases,
+        requests: report
+            .requests
+            .iter()
+            .map(|r| (r.purpose.clone(), r.count))
+            .collect(),
+    }
+}
+
+fn main() {
+    let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let specs = Specs::load(&root.join("specs")).expect("specs");
+    let suite = specs.load_cases(&root.join("cases")).expect("cases");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut out = String::new();
+    runtime.block_on(async {
+        // Warm up (connection setup, allocator, page cache) before measuring.
+        let _ = measure(&specs, &suite, 8).await;
+        let runs = [measure(&specs, &suite, 1).await, measure(&specs, &suite, 8).await];
+        out.push_str("| jobs | cases | harness | raw replay | overhead (harness / replay) |\n|---:|---:|---:|---:|---:|\n");
+        for m in &runs {
+            out.push_str(&format!("| {} | {} | {:.0} ms | {:.0} ms | {:.2} |\n", m.jobs, m.cases, m.harness.as_secs_f64() * 1e3, m.replay.as_secs_f64() * 1e3, m.harness.as_secs_f64() / m.replay.as_secs_f64()));
+        }
+        let m = &runs[1];
+        let total: u64 = m.requests.iter().map(|(_, n)| n).sum();
+        out.push_str(&format!("\nHTTP requests per case ({} cases, {} requests):\n\n| purpose | requests | per case |\n|---|---:|---:|\n", m.cases, total));
+        for (purpose, n) in &m.requests {
+            out.push_str(&format!("| {purpose} | {n} | {:.2} |\n", *n as f64 / m.cases as f64));
+        }
+        out.push_str(&format!("| **all** | {total} | **{:.2}** |\n", total as f64 / m.cases as f64));
+    });
+    print!("{out}");
+    let dir = root.join("reports/bench");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join("suite.md"), &out);
+    }
+}

@@ -1,0 +1,244 @@
+//! `report.html`: the run as one self-contained page, from `templates/report.html.j2` with
+//! the inline `templates/report.css` and `templates/report.js`.
+//!
+//! It owns the page: summary header with totals, the colored compatibility matrix, the case
+//! list (filterable by verdict, endpoint and matrix cell, searchable by id and title) with each
+//! case's expected vs actual, mismatches, schema violations with pointers, curl and full
+//! transcript, then divergences, preflight notes, cleanup and requests. Every value is
+//! HTML-escaped by the template engine; the JSON the script reads is escaped so that it
+//! cannot close its `<script>` element. The page must never reference anything outside
+//! itself (no URL, font, CDN or image), and a Content-Security-Policy says so to the browser.
+
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, UndefinedBehavior, context};
+use serde::Serialize;
+
+use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
+use super::render::{
+    Matrix, RenderError, VERDICTS, call_exchange, count, endpoint_order, headline, pointer_label,
+    pretty_body, run_passed, script_json, transcript_text, verdict_symbol, without_credentials,
+};
+
+const TEMPLATE: &str = "report.html.j2";
+/// Bodies are shown whole up to this many bytes (report.json cut them at 64 KiB already).
+const BODY_LIMIT: usize = 64 * 1024;
+/// Failing cases start unfolded when there are at most this many.
+const OPEN_LIMIT: usize = 20;
+
+/// The HTML report of `report`.
+pub fn render(report: &RunReport) -> Result<String, RenderError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(template_error)?;
+    env.set_syntax(syntax);
+    env.add_template(TEMPLATE, include_str!("templates/report.html.j2"))
+        .map_err(template_error)?;
+
+    let failing = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict.fails_gate())
+        .count();
+    let open = failing <= OPEN_LIMIT;
+    let cases: Vec<CaseView> = report
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(idx, c)| case_view(idx, c, open && c.verdict.fails_gate()))
+        .collect();
+    let index: Vec<IndexEntry<'_>> = report
+        .cases
+        .iter()
+        .map(|c| IndexEntry {
+            id: &c.id,
+            title: &c.title,
+            endpoint: &c.endpoint,
+            premise: &c.premise,
+            room: c.room_type.as_deref().unwrap_or("-"),
+            verdict: c.verdict.name(),
+            gate: c.verdict.fails_gate(),
+        })
+        .collect();
+    let totals: Vec<TotalView> = VERDICTS
+        .iter()
+        .map(|&v| TotalView {
+            verdict: v.name(),
+            mark: verdict_symbol(v),
+            label: v.name().replace('-', " "),
+            count: count(report, v),
+        })
+        .collect();
+    let mut run = report.run.clone();
+    run.target = without_credentials(&run.target);
+    let passed = run_passed(report);
+    let ran = report.cases.len() - count(report, Verdict::Skipped);
+    let heading = if passed {
+        format!(
+            "every case passed ({ran} ran, {} skipped)",
+            count(report, Verdict::Skipped)
+        )
+    } else if failing > 0 {
+        format!("{failing} of {ran} cases failed")
+    } else {
+        "cleanup left objects behind".to_owned()
+    };
+    let ctx = context! {
+        mark => if passed { "✓" } else { "✗" },
+        heading,
+        passed,
+        totals => Value::from(Serde(&totals)),
+        total => report.cases.len(),
+        run => Value::from(Serde(&run)),
+        endpoints => Value::from(Serde(&endpoint_order(report))),
+        matrix => Value::from(Serde(&Matrix::of(report))),
+        cases => Value::from(Serde(&cases)),
+        default_problems => failing > 0,
+        divergences => Value::from(Serde(&report.divergences)),
+        preflight => Value::from(Serde(&report.run.preflight)),
+        cleanup => Value::from(Serde(&report.cleanup)),
+        requests => Value::from(Serde(&report.requests)),
+        requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
+        index_json => Value::from_safe_string(script_json(&index)),
+        css => Value::from_safe_string(include_str!("templates/report.css").to_owned()),
+        js => Value::from_safe_string(include_str!("templates/report.js").to_owned()),
+    };
+    env.get_template(TEMPLATE)
+        .and_then(|t| t.render(ctx))
+        .map_err(template_error)
+}
+
+fn template_error(source: minijinja::Error) -> RenderError {
+    RenderError::Template {
+        template: TEMPLATE,
+        source,
+    }
+}
+
+/// What the script searches and filters by, one entry per case in list order.
+#[derive(Serialize)]
+struct IndexEntry<'a> {
+    id: &'a str,
+    title: &'a str,
+    endpoint: &'a str,
+    premise: &'a str,
+    room: &'a str,
+    verdict: &'static str,
+    gate: bool,
+}
+
+#[derive(Serialize)]
+struct TotalView {
+    verdict: &'static str,
+    mark: &'static str,
+    label: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct CaseView {
+    idx: usize,
+    id: String,
+    title: String,
+    endpoint: String,
+    premise: String,
+    room_type: String,
+    cell: String,
+    verdict: &'static str,
+    mark: &'static str,
+    open: bool,
+    headline: Option<String>,
+    source: String,
+    location: String,
+    divergence: Option<String>,
+    reason: Option<String>,
+    duration_ms: u64,
+    setup_transcript: String,
+    calls: Vec<CallView>,
+}
+
+#[derive(Serialize)]
+struct CallView {
+    number: usize,
+    expectation_source: String,
+    expected: String,
+    status: String,
+    actual: String,
+    mismatches: Vec<String>,
+    violations: Vec<ViolationView>,
+    curl: String,
+    transcript: String,
+    exchanges: usize,
+}
+
+#[derive(Serialize)]
+struct ViolationView {
+    schema: String,
+    pointer: String,
+    message: String,
+}
+
+fn case_view(idx: usize, case: &CaseRecord, open: bool) -> CaseView {
+    let shows_headline = case.verdict.fails_gate() || case.verdict == Verdict::ExpectedFail;
+    CaseView {
+        idx,
+        id: case.id.clone(),
+        title: case.title.clone(),
+        endpoint: case.endpoint.clone(),
+        premise: case.premise.clone(),
+        room_type: case.room_type.clone().unwrap_or_else(|| "-".to_owned()),
+        cell: case.cell.clone(),
+        verdict: case.verdict.name(),
+        mark: verdict_symbol(case.verdict),
+        open,
+        headline: shows_headline.then(|| headline(case)),
+        source: case.source.clone(),
+        location: case.location.clone(),
+        divergence: case.divergence.clone(),
+        reason: case.reason.clone(),
+        duration_ms: case.duration_ms,
+        setup_transcript: transcript_text(&case.setup_transcript, BODY_LIMIT, true),
+        calls: case
+            .calls
+            .iter()
+            .enumerate()
+            .map(|(i, call)| call_view(case, i + 1, call))
+            .collect(),
+    }
+}
+
+fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallView {
+    let exchange = call_exchange(case, call);
+    let actual = match exchange {
+        Some(e) => match (&e.response_body, &e.error) {
+            (Some(body), _) => pretty_body(body),
+            (None, Some(error)) => format!("(no usable response: {error})"),
+            (None, None) => "(empty body)".to_owned(),
+        },
+        None => "(the call's exchange is not in the transcript)".to_owned(),
+    };
+    CallView {
+        number,
+        expectation_source: call.expectation_source.clone(),
+        expected: serde_json::to_string_pretty(&call.expected)
+            .unwrap_or_else(|_| call.expected.to_string()),
+        status: call.status.map_or("none".to_owned(), |s| s.to_string()),
+        actual,
+        mismatches: call.mismatches.clone(),
+        violations: call
+            .schema_violations
+            .iter()
+            .map(|v| ViolationView {
+                schema: v.schema.clone(),
+                pointer: pointer_label(&v.pointer).to_owned(),
+                message: v.message.clone(),
+            })
+            .collect(),
+        curl: call.curl.clone(),
+        transcript: transcript_text(&call.transcript, BODY_LIMIT, true),
+        exchanges: call.transcript.len(),
+    }
+}

@@ -1,0 +1,212 @@
+//! `junit.xml`: the run as JUnit XML (the Jenkins flavour quick-junit writes), which GitHub
+//! test-report actions, GitLab and Jenkins ingest.
+//!
+//! One `<testsuite>` per endpoint (so each CI shows per-endpoint totals), one `<testcase>` per
+//! case with `classname` = `endpoint/premise`, name = the case id and the case's wall time.
+//! Verdicts map as: fail → `<failure>` (message: the first mismatches, text: every mismatch and
+//! schema violation), unexpected pass → `<failure>`, error → `<error>`, skipped →
+//! `<skipped>`, expected fail → passed with a note, flaky → passed with a `<flakyError>` per
+//! transport retry. The transcript goes into `<system-out>`. This module only maps the
+//! [`RunReport`]; it decides no verdict.
+
+use std::time::Duration;
+
+use quick_junit::{
+    NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
+};
+
+use super::model::{CaseRecord, RunReport, Verdict};
+use super::render::{RenderError, endpoint_order, headline, pointer_label, transcript_text};
+
+/// Bodies in `<system-out>` are cut at this many bytes (report.json has them whole).
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// The JUnit XML document of `report`.
+pub fn render(report: &RunReport) -> Result<String, RenderError> {
+    let mut junit = Report::new("rc-conform");
+    let mut total = Duration::ZERO;
+    for endpoint in endpoint_order(report) {
+        let mut suite = TestSuite::new(endpoint.as_str());
+        suite.add_properties(properties(report));
+        let mut time = Duration::ZERO;
+        for case in report.cases.iter().filter(|c| c.endpoint == endpoint) {
+            time += Duration::from_millis(case.duration_ms);
+            suite.add_test_case(test_case(case));
+        }
+        suite.set_time(time);
+        total += time;
+        junit.add_test_suite(suite);
+    }
+    junit.set_time(total);
+    Ok(junit.to_string()?)
+}
+
+fn properties(report: &RunReport) -> Vec<Property> {
+    let run = &report.run;
+    let mut props = vec![
+        Property::new(
+            "target",
+            super::render::without_credentials(&run.target).as_str(),
+        ),
+        Property::new(
+            "server_version",
+            run.server_version.as_deref().unwrap_or("unknown"),
+        ),
+        Property::new("judged_version", run.judged_version.as_str()),
+        Property::new("run_id", run.run_id.as_str()),
+        Property::new("tool_version", run.tool_version.as_str()),
+        Property::new("embedded", if run.embedded { "true" } else { "false" }),
+        Property::new("started_at", run.started_at.as_str()),
+        Property::new("finished_at", run.finished_at.as_str()),
+    ];
+    let optional = [
+        ("cases_commit", &run.cases_commit),
+        ("filter", &run.filter),
+        ("partition", &run.partition),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            props.push(Property::new(name, value.as_str()));
+        }
+    }
+    props
+}
+
+fn test_case(case: &CaseRecord) -> TestCase {
+    let status = match case.verdict {
+        Verdict::Pass | Verdict::ExpectedFail => TestCaseStatus::success(),
+        Verdict::Flaky => {
+            let mut status = TestCaseStatus::success();
+            status.add_reruns(retries(case));
+            status
+        }
+        Verdict::Fail | Verdict::UnexpectedPass => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(headline(case))
+                .set_type(case.verdict.name())
+                .set_description(evidence(case));
+            status
+        }
+        Verdict::Error => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status
+                .set_message(case.reason.as_deref().unwrap_or("setup failed"))
+                .set_type("setup");
+            status
+        }
+        Verdict::Skipped => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(case.reason.as_deref().unwrap_or("not run"));
+            status
+        }
+    };
+    let mut test = TestCase::new(case.id.as_str(), status);
+    test.set_classname(format!("{}/{}", case.endpoint, case.premise))
+        .set_time(Duration::from_millis(case.duration_ms));
+    if case.verdict != Verdict::Skipped {
+        test.set_system_out(system_out(case));
+    }
+    test
+}
+
+/// Each transport retry of a flaky case as a `<flakyError>`.
+fn retries(case: &CaseRecord) -> Vec<TestRerun> {
+    case.calls
+        .iter()
+        .flat_map(|c| &c.transcript)
+        .flat_map(|e| {
+            e.retries.iter().map(move |why| {
+                let mut rerun = TestRerun::new(NonSuccessKind::Error);
+                rerun.message = Some(why.as_str().into());
+                rerun.ty = Some("transport-retry".into());
+                rerun.description = Some(format!("{} {}: {why}", e.method, e.url).into());
+                rerun
+            })
+        })
+        .collect()
+}
+
+/// Every mismatch and schema violation of a case, call by call.
+fn evidence(case: &CaseRecord) -> String {
+    let mut out = String::new();
+    if let Some(reason) = &case.reason {
+        out.push_str(&format!("{reason}\n"));
+    }
+    for (i, call) in case.calls.iter().enumerate() {
+        if call.mismatches.is_empty() && call.schema_violations.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "call {} (expectation: {}):\n",
+            i + 1,
+            call.expectation_source
+        ));
+        for m in &call.mismatches {
+            out.push_str(&format!("  {m}\n"));
+        }
+        for v in &call.schema_violations {
+            out.push_str(&format!(
+                "  schema {}: {} {}\n",
+                v.schema,
+                pointer_label(&v.pointer),
+                v.message
+            ));
+        }
+        out.push_str(&format!("  reproduce: {}\n", call.curl));
+    }
+    out.push_str(&format!(
+        "source: {}\ncase: {}\n",
+        case.source, case.location
+    ));
+    out
+}
+
+/// Notes, then every exchange of the case (setup, then each call).
+fn system_out(case: &CaseRecord) -> String {
+    let mut out = format!(
+        "{} — {}\nverdict: {}\nsource: {}\ncase: {}\ncell: {}\n",
+        case.id,
+        case.title,
+        case.verdict.name(),
+        case.source,
+        case.location,
+        case.cell
+    );
+    if let Some(divergence) = &case.divergence {
+        out.push_str(&format!("divergence: {divergence}\n"));
+    }
+    match case.verdict {
+        Verdict::ExpectedFail => out.push_str(&format!(
+            "expected failure (passes the gate): {}\n",
+            case.reason
+                .as_deref()
+                .unwrap_or("listed in the expectations file")
+        )),
+        Verdict::Flaky | Verdict::Error => {
+            if let Some(reason) = &case.reason {
+                out.push_str(&format!("note: {reason}\n"));
+            }
+        }
+        _ => {}
+    }
+    if case.verdict == Verdict::ExpectedFail {
+        for m in case.calls.iter().flat_map(|c| &c.mismatches) {
+            out.push_str(&format!("  {m}\n"));
+        }
+    }
+    if !case.setup_transcript.is_empty() {
+        out.push_str("\n== setup ==\n");
+        out.push_str(&transcript_text(&case.setup_transcript, BODY_LIMIT, false));
+    }
+    for (i, call) in case.calls.iter().enumerate() {
+        out.push_str(&format!(
+            "\n== call {} (expectation: {}; status {}) ==\n",
+            i + 1,
+            call.expectation_source,
+            call.status.map_or("none".to_owned(), |s| s.to_string())
+        ));
+        out.push_str(&transcript_text(&call.transcript, BODY_LIMIT, false));
+    }
+    out
+}

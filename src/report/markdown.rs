@@ -1,0 +1,383 @@
+//! `summary.md`: the run as GitHub-flavoured Markdown for a PR comment or
+//! `$GITHUB_STEP_SUMMARY`, from `templates/summary.md.j2`.
+//!
+//! It owns the summary's shape: verdict heading, totals, run metadata, the compatibility
+//! matrix, each gate-failing case with its evidence (mismatches, schema violations, the curl
+//! to reproduce, the transcript folded in `<details>`), expected failures, skips,
+//! divergences, preflight, cleanup and request counts. A passing run stays short. The text
+//! stays under a PR comment's limit: when the evidence would not fit, transcripts go first,
+//! then the detailed failures shrink to a list (report.html and junit.xml keep everything).
+//! Every value from the report is escaped for Markdown here; nothing is judged here.
+
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, UndefinedBehavior, context};
+use serde::Serialize;
+
+use super::model::{CaseRecord, RunReport, Verdict};
+use super::render::{
+    Matrix, RenderError, VERDICTS, count, headline, pointer_label, run_passed, transcript_text,
+    verdict_mark, without_credentials,
+};
+
+/// The most text the summary may have: GitHub comments take 65,536 characters.
+pub const SIZE_BUDGET: usize = 60_000;
+/// Bodies in the summary's transcripts are cut at this many bytes.
+const BODY_LIMIT: usize = 2_000;
+/// Failing cases listed one line each, at most, when the details do not fit.
+const BRIEF_LIMIT: usize = 200;
+/// Characters of a listed case's headline.
+const BRIEF_TEXT: usize = 160;
+const TEMPLATE: &str = "summary.md.j2";
+
+/// The Markdown summary of `report`.
+pub fn render(report: &RunReport) -> Result<String, RenderError> {
+    let env = environment()?;
+    let failing: Vec<&CaseRecord> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict.fails_gate())
+        .collect();
+    let mut detailed = failing.len();
+    let mut transcripts = true;
+    loop {
+        let text = render_with(&env, report, &failing, detailed, transcripts)?;
+        if text.len() <= SIZE_BUDGET || (detailed == 0 && !transcripts) {
+            return Ok(text);
+        }
+        if transcripts {
+            transcripts = false;
+        } else {
+            detailed /= 2;
+        }
+    }
+}
+
+fn environment() -> Result<Environment<'static>, RenderError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(template_error)?;
+    env.set_syntax(syntax);
+    env.add_filter("md_text", md_text);
+    env.add_filter("md_cell", md_cell);
+    env.add_filter("md_code", md_code);
+    env.add_filter("md_fence", md_fence);
+    env.add_template(TEMPLATE, include_str!("templates/summary.md.j2"))
+        .map_err(template_error)?;
+    Ok(env)
+}
+
+fn template_error(source: minijinja::Error) -> RenderError {
+    RenderError::Template {
+        template: TEMPLATE,
+        source,
+    }
+}
+
+#[derive(Serialize)]
+struct TotalView {
+    mark: &'static str,
+    label: &'static str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct Brief {
+    mark: &'static str,
+    id: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct FailureView {
+    mark: &'static str,
+    id: String,
+    title: String,
+    verdict: &'static str,
+    source: String,
+    location: String,
+    premise: String,
+    room_type: String,
+    duration_ms: u64,
+    divergence: Option<String>,
+    reason: Option<String>,
+    setup_transcript: String,
+    setup_exchanges: usize,
+    calls: Vec<CallView>,
+}
+
+#[derive(Serialize)]
+struct CallView {
+    number: usize,
+    expectation_source: String,
+    status: String,
+    mismatches: Vec<String>,
+    violations: Vec<ViolationView>,
+    curl: String,
+    transcript: String,
+    exchanges: usize,
+}
+
+#[derive(Serialize)]
+struct ViolationView {
+    schema: String,
+    pointer: String,
+    message: String,
+}
+
+fn render_with(
+    env: &Environment<'static>,
+    report: &RunReport,
+    failing: &[&CaseRecord],
+    detailed: usize,
+    transcripts: bool,
+) -> Result<String, RenderError> {
+    let totals: Vec<TotalView> = VERDICTS
+        .iter()
+        .map(|&v| TotalView {
+            mark: verdict_mark(v),
+            label: label(v),
+            count: count(report, v),
+        })
+        .collect();
+    let failures: Vec<FailureView> = failing
+        .iter()
+        .take(detailed)
+        .map(|c| failure_view(c, transcripts))
+        .collect();
+    let rest = failing.get(detailed..).unwrap_or_default();
+    let brief: Vec<Brief> = rest
+        .iter()
+        .take(BRIEF_LIMIT)
+        .map(|c| Brief {
+            mark: verdict_mark(c.verdict),
+            id: c.id.clone(),
+            text: one_line(&headline(c), BRIEF_TEXT),
+        })
+        .collect();
+    let brief_of = |verdict: Verdict| -> Vec<Brief> {
+        report
+            .cases
+            .iter()
+            .filter(|c| c.verdict == verdict)
+            .map(|c| Brief {
+                mark: verdict_mark(c.verdict),
+                id: c.id.clone(),
+                text: c.reason.clone().unwrap_or_else(|| headline(c)),
+            })
+            .collect()
+    };
+    let mut run = report.run.clone();
+    run.target = without_credentials(&run.target);
+    if let Some(commit) = &mut run.cases_commit {
+        commit.truncate(12);
+    }
+    let ctx = context! {
+        heading => heading(report),
+        totals => Value::from(Serde(&totals)),
+        total => report.cases.len(),
+        run => Value::from(Serde(&run)),
+        matrix => Value::from(Serde(&Matrix::of(report))),
+        failing_count => failing.len(),
+        failures => Value::from(Serde(&failures)),
+        brief => Value::from(Serde(&brief)),
+        brief_more => rest.len().saturating_sub(BRIEF_LIMIT),
+        expected_fails => Value::from(Serde(&brief_of(Verdict::ExpectedFail))),
+        skipped => Value::from(Serde(&brief_of(Verdict::Skipped))),
+        divergences => Value::from(Serde(&report.divergences)),
+        preflight => Value::from(Serde(&report.run.preflight)),
+        cleanup => Value::from(Serde(&report.cleanup)),
+        requests => Value::from(Serde(&report.requests)),
+        requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
+    };
+    env.get_template(TEMPLATE)
+        .and_then(|t| t.render(ctx))
+        .map_err(template_error)
+}
+
+fn label(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "passed",
+        Verdict::Fail => "failed",
+        Verdict::ExpectedFail => "expected failures",
+        Verdict::UnexpectedPass => "unexpected passes",
+        Verdict::Flaky => "flaky",
+        Verdict::Skipped => "skipped",
+        Verdict::Error => "errors",
+    }
+}
+
+fn heading(report: &RunReport) -> String {
+    let ran = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict != Verdict::Skipped)
+        .count();
+    let failing = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict.fails_gate())
+        .count();
+    let server = report
+        .run
+        .server_version
+        .as_deref()
+        .map_or(String::new(), |v| format!(" against Rocket.Chat {v}"));
+    if run_passed(report) {
+        let skipped = report.cases.len() - ran;
+        format!("✅ rc-conform: every case passed ({ran} ran, {skipped} skipped){server}")
+    } else if failing > 0 {
+        format!("❌ rc-conform: {failing} of {ran} cases failed{server}")
+    } else {
+        let (left, errors) = (report.cleanup.leftovers.len(), report.cleanup.errors.len());
+        format!(
+            "❌ rc-conform: cleanup did not finish ({left} left behind, {errors} undo errors){server}"
+        )
+    }
+}
+
+/// `text` on one line, cut to `limit` characters with an ellipsis.
+fn one_line(text: &str, limit: usize) -> String {
+    let flat = text.replace(['\n', '\r'], " ");
+    if flat.chars().count() <= limit {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(limit).collect();
+    cut.push('…');
+    cut
+}
+
+fn failure_view(case: &CaseRecord, transcripts: bool) -> FailureView {
+    let calls = case
+        .calls
+        .iter()
+        .enumerate()
+        .map(|(i, call)| CallView {
+            number: i + 1,
+            expectation_source: call.expectation_source.clone(),
+            status: call
+                .status
+                .map_or("none (no response)".to_owned(), |s| s.to_string()),
+            mismatches: call.mismatches.clone(),
+            violations: call
+                .schema_violations
+                .iter()
+                .map(|v| ViolationView {
+                    schema: v.schema.clone(),
+                    pointer: pointer_label(&v.pointer).to_owned(),
+                    message: v.message.clone(),
+                })
+                .collect(),
+            curl: call.curl.clone(),
+            transcript: if transcripts {
+                transcript_text(&call.transcript, BODY_LIMIT, false)
+            } else {
+                String::new()
+            },
+            exchanges: call.transcript.len(),
+        })
+        .collect();
+    FailureView {
+        mark: verdict_mark(case.verdict),
+        id: case.id.clone(),
+        title: case.title.clone(),
+        verdict: case.verdict.name(),
+        source: case.source.clone(),
+        location: case.location.clone(),
+        premise: case.premise.clone(),
+        room_type: case.room_type.clone().unwrap_or_else(|| "-".to_owned()),
+        duration_ms: case.duration_ms,
+        divergence: case.divergence.clone(),
+        reason: match case.verdict {
+            Verdict::UnexpectedPass => Some(headline(case)),
+            _ => case.reason.clone(),
+        },
+        setup_transcript: if transcripts {
+            transcript_text(&case.setup_transcript, BODY_LIMIT, false)
+        } else {
+            String::new()
+        },
+        setup_exchanges: case.setup_transcript.len(),
+        calls,
+    }
+}
+
+/// Text with Markdown's inline syntax escaped, on one line. Backticks stay: report texts use
+/// them for names, and a code span cannot open anything else.
+fn md_text(value: String) -> String {
+    let mut out = String::with_capacity(value.len());
+    for ch in value.chars() {
+        match ch {
+            '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a table cell: as [`md_text`] (which escapes `|` too).
+fn md_cell(value: String) -> String {
+    md_text(value)
+}
+
+/// An inline code span that holds `value` whatever backticks it has; in a table (`table` is
+/// true) pipes are escaped, as GFM requires even inside code spans.
+fn md_code(value: String, table: Option<bool>) -> String {
+    let value = value.replace(['\n', '\r'], " ");
+    let value = if table.unwrap_or(false) {
+        value.replace('|', "\\|")
+    } else {
+        value
+    };
+    let ticks = "`".repeat(longest_run(&value, '`') + 1);
+    let pad = if value.starts_with('`') || value.ends_with('`') || value.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{value}{pad}{ticks}")
+}
+
+/// A fenced code block that holds `value` whatever backticks it has.
+fn md_fence(value: String, lang: Option<String>) -> String {
+    let fence = "`".repeat(longest_run(&value, '`').max(2) + 1);
+    let lang = lang.unwrap_or_default();
+    format!("{fence}{lang}\n{}\n{fence}", value.trim_end_matches('\n'))
+}
+
+fn longest_run(text: &str, ch: char) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for c in text.chars() {
+        run = if c == ch { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_and_fences_survive_backticks() {
+        assert_eq!(md_code("a`b".into(), None), "``a`b``");
+        assert_eq!(md_code("`x`".into(), None), "`` `x` ``");
+        assert_eq!(md_code("a|b".into(), Some(true)), "`a\\|b`");
+        assert_eq!(md_fence("```\nx".into(), None), "````\n```\nx\n````");
+    }
+
+    #[test]
+    fn text_cannot_open_markup() {
+        assert_eq!(
+            md_text("<b>*x*</b> | y".into()),
+            "\\<b\\>\\*x\\*\\</b\\> \\| y"
+        );
+    }
+}

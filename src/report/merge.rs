@@ -1,0 +1,439 @@
+//! Merging the partial reports of a sharded run (`--partition hash:K/N`, one process per
+//! shard) into the one [`RunReport`] a single run would have produced.
+//!
+//! A case skipped as "not in this partition" is absent from a part, so every case id must
+//! come from exactly one part; parts must come from the same tool version, report format,
+//! target and judged server version. The merged cases are in suite order (by their case file
+//! and line); totals, request counts, cleanup and divergences are combined. Pure: reading
+//! and writing the files is the caller's.
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::model::{
+    CaseRecord, CleanupRecord, DivergenceRecord, RequestCount, RunMeta, RunReport, Totals,
+};
+
+/// One partial report and where it was read from.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The file it came from (named in errors).
+    pub path: Utf8PathBuf,
+    /// The report.
+    pub report: RunReport,
+}
+
+/// Why parts cannot be merged.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MergeError {
+    /// Nothing to merge.
+    #[error("no report to merge")]
+    NoParts,
+    /// Two parts disagree on something that must be equal.
+    #[error(
+        "{path} has {what} `{found}`, but {first} has `{expected}`: only parts of one run can be merged"
+    )]
+    Mismatch {
+        /// The part that differs.
+        path: Utf8PathBuf,
+        /// The first part.
+        first: Utf8PathBuf,
+        /// What differs.
+        what: &'static str,
+        /// The first part's value.
+        expected: String,
+        /// This part's value.
+        found: String,
+    },
+    /// A case appears in two parts.
+    #[error(
+        "case `{id}` is in both {first} and {second}: each case must come from exactly one part (were two parts run with the same --partition?)"
+    )]
+    DuplicateCase {
+        /// The case id.
+        id: String,
+        /// The part that had it first.
+        first: Utf8PathBuf,
+        /// The part that has it again.
+        second: Utf8PathBuf,
+    },
+}
+
+/// The merged report and what the caller should tell the user.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    /// The combined report.
+    pub report: RunReport,
+    /// Things that look wrong but do not stop the merge (a missing partition).
+    pub warnings: Vec<String>,
+}
+
+/// Merges `parts` into one report.
+pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
+    let first = parts.first().ok_or(MergeError::NoParts)?;
+    let mut warnings = Vec::new();
+    let embedded = first.report.run.embedded;
+    for part in &parts[1..] {
+        let same = |what: &'static str, get: &dyn Fn(&RunReport) -> String| {
+            let (expected, found) = (get(&first.report), get(&part.report));
+            if expected == found {
+                Ok(())
+            } else {
+                Err(MergeError::Mismatch {
+                    path: part.path.clone(),
+                    first: first.path.clone(),
+                    what,
+                    expected,
+                    found,
+                })
+            }
+        };
+        same("report format", &|r| r.format_version.to_string())?;
+        same("tool version", &|r| r.run.tool_version.clone())?;
+        same("judged server version", &|r| r.run.judged_version.clone())?;
+        same("kind of target", &|r| {
+            describe_kind(r.run.embedded).to_owned()
+        })?;
+        // Embedded servers listen on a new port for each run; a real target must be one.
+        if !embedded {
+            same("target", &|r| r.run.target.clone())?;
+        }
+    }
+    let mut origin: BTreeMap<&str, &Utf8Path> = BTreeMap::new();
+    let mut cases: Vec<CaseRecord> = Vec::new();
+    for part in parts {
+        for case in &part.report.cases {
+            if let Some(first) = origin.insert(&case.id, &part.path) {
+                return Err(MergeError::DuplicateCase {
+                    id: case.id.clone(),
+                    first: first.to_owned(),
+                    second: part.path.clone(),
+                });
+            }
+            cases.push(case.clone());
+        }
+    }
+    cases.sort_by_cached_key(|c| suite_position(&c.location));
+    warnings.extend(missing_partitions(parts));
+    let metas: Vec<&RunMeta> = parts.iter().map(|p| &p.report.run).collect();
+    let cases_commit = agreed(&metas, |m| m.cases_commit.clone());
+    if cases_commit.is_none() && metas.iter().any(|m| m.cases_commit.is_some()) {
+        warnings.push("the parts were run from different commits of the case files".to_owned());
+    }
+    let run = RunMeta {
+        run_id: distinct(metas.iter().map(|m| m.run_id.clone())).join(","),
+        target: distinct(metas.iter().map(|m| m.target.clone())).join(", "),
+        embedded,
+        server_version: agreed(&metas, |m| m.server_version.clone()),
+        judged_version: first.report.run.judged_version.clone(),
+        tool_version: first.report.run.tool_version.clone(),
+        cases_commit,
+        started_at: metas
+            .iter()
+            .map(|m| m.started_at.clone())
+            .min()
+            .unwrap_or_default(),
+        finished_at: metas
+            .iter()
+            .map(|m| m.finished_at.clone())
+            .max()
+            .unwrap_or_default(),
+        filter: agreed(&metas, |m| m.filter.clone()),
+        partition: Some(format!("merged from {} parts", parts.len())),
+        preflight: distinct(metas.iter().flat_map(|m| m.preflight.iter().cloned())),
+    };
+    let totals = cases.iter().fold(Totals::default(), |mut t, c| {
+        t.add(c.verdict);
+        t
+    });
+    let divergences = merge_divergences(parts, &cases);
+    Ok(Merged {
+        report: RunReport {
+            format_version: first.report.format_version,
+            run,
+            totals,
+            cases,
+            divergences,
+            cleanup: merge_cleanup(parts),
+            requests: merge_requests(parts),
+        },
+        warnings,
+    })
+}
+
+fn describe_kind(embedded: bool) -> &'static str {
+    if embedded {
+        "the embedded reference server"
+    } else {
+        "a server given with --target"
+    }
+}
+
+/// A case's place in the suite: its file (compared by path components, as the loader walks
+/// the case directory), then line and column. `location` is `file:line:column`.
+fn suite_position(location: &str) -> (Utf8PathBuf, u64, u64) {
+    let mut parts = location.rsplitn(3, ':');
+    let (column, line, file) = (parts.next(), parts.next(), parts.next());
+    match (file, line.map(str::parse), column.map(str::parse)) {
+        (Some(file), Some(Ok(line)), Some(Ok(column))) => (Utf8PathBuf::from(file), line, column),
+        _ => (Utf8PathBuf::from(location), u64::MAX, u64::MAX),
+    }
+}
+
+/// The value every part has, if they agree.
+fn agreed<T: PartialEq>(metas: &[&RunMeta], get: impl Fn(&RunMeta) -> Option<T>) -> Option<T> {
+    let mut values = metas.iter().map(|m| get(m));
+    let first = values.next().flatten()?;
+    values.all(|v| v.as_ref() == Some(&first)).then_some(first)
+}
+
+/// Values in first-seen order, without repeats.
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// When every part names a partition of the same `hash:_/N`, the buckets none of them ran.
+fn missing_partitions(parts: &[Part]) -> Option<String> {
+    let mut count = None;
+    let mut seen = Vec::new();
+    for part in parts {
+        let (index, of) = partition(part.report.run.partition.as_deref()?)?;
+        if let Some(c) = count
+            && c != of
+        {
+            return Some(format!(
+                "the parts come from different partition counts ({c} and {of})"
+            ));
+        }
+        count = Some(of);
+        seen.push(index);
+    }
+    let count = count?;
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !seen.contains(k))
+        .map(|k| format!("hash:{k}/{count}"))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "no part for partition {}: the merged report lacks its cases",
+            missing.join(", ")
+        )
+    })
+}
+
+/// `hash:K/N` as (K, N).
+fn partition(text: &str) -> Option<(u64, u64)> {
+    let (k, n) = text.strip_prefix("hash:")?.split_once('/')?;
+    Some((k.parse().ok()?, n.parse().ok()?))
+}
+
+fn merge_divergences(parts: &[Part], cases: &[CaseRecord]) -> Vec<DivergenceRecord> {
+    let mut out: Vec<DivergenceRecord> = Vec::new();
+    for d in parts.iter().flat_map(|p| &p.report.divergences) {
+        match out.iter_mut().find(|o| o.id == d.id) {
+            Some(o) => o.cases.extend(d.cases.iter().cloned()),
+            None => out.push(d.clone()),
+        }
+    }
+    let position = |id: &String| cases.iter().position(|c| &c.id == id);
+    for d in &mut out {
+        d.cases.sort_by_key(position);
+        d.cases.dedup();
+    }
+    out
+}
+
+fn merge_cleanup(parts: &[Part]) -> CleanupRecord {
+    let mut out = CleanupRecord {
+        ledger: distinct(parts.iter().map(|p| p.report.cleanup.ledger.clone())).join(", "),
+        ..CleanupRecord::default()
+    };
+    for c in parts.iter().map(|p| &p.report.cleanup) {
+        out.undone += c.undone;
+        out.errors.extend(c.errors.iter().cloned());
+        out.leftovers.extend(c.leftovers.iter().cloned());
+    }
+    out
+}
+
+fn merge_requests(parts: &[Part]) -> Vec<RequestCount> {
+    let mut out: Vec<RequestCount> = Vec::new();
+    for r in parts.iter().flat_map(|p| &p.report.requests) {
+        match out.iter_mut().find(|o| o.purpose == r.purpose) {
+            Some(o) => o.count += r.count,
+            None => out.push(r.clone()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::expectations::tests::{record, report};
+    use crate::report::model::Verdict;
+
+    fn part(name: &str, partition: &str, cases: Vec<CaseRecord>) -> Part {
+        let mut r = report(cases);
+        r.run.run_id = name.into();
+        r.run.partition = Some(partition.into());
+        r.requests = vec![RequestCount {
+            purpose: "call".into(),
+            count: 10,
+        }];
+        r.cleanup = CleanupRecord {
+            ledger: format!("reports/{name}/ledger.jsonl"),
+            undone: 3,
+            errors: Vec::new(),
+            leftovers: Vec::new(),
+        };
+        Part {
+            path: Utf8PathBuf::from(format!("{name}/report.json")),
+            report: r,
+        }
+    }
+
+    fn shards() -> Vec<Part> {
+        let mut first = part(
+            "one",
+            "hash:1/2",
+            vec![
+                record("b", Verdict::Pass, "cases/b.yaml:4:5"),
+                record("a2", Verdict::Fail, "cases/a/z.yaml:30:5"),
+            ],
+        );
+        first.report.run.started_at = "2026-11-23T05:00:02.000Z".into();
+        first.report.run.finished_at = "2026-11-23T05:09:00.000Z".into();
+        let mut second = part(
+            "two",
+            "hash:2/2",
+            vec![
+                record("a1", Verdict::Pass, "cases/a/z.yaml:4:5"),
+                record("c", Verdict::Skipped, "cases/b.yaml:10:5"),
+            ],
+        );
+        second.report.requests.push(RequestCount {
+            purpose: "provision".into(),
+            count: 4,
+        });
+        second.report.cleanup.leftovers = vec!["user rcc-two-001-mod".into()];
+        vec![first, second]
+    }
+
+    #[test]
+    fn disjoint_shards_merge_into_one_report_in_suite_order() {
+        let merged = merge(&shards()).expect("mergeable");
+        assert!(merged.warnings.is_empty(), "{:?}", merged.warnings);
+        let r = merged.report;
+        let ids: Vec<&str> = r.cases.iter().map(|c| c.id.as_str()).collect();
+        // cases/a/z.yaml before cases/b.yaml (path components), then by line.
+        assert_eq!(ids, ["a1", "a2", "b", "c"]);
+        assert_eq!((r.totals.pass, r.totals.fail, r.totals.skipped), (2, 1, 1));
+        assert_eq!(r.run.run_id, "one,two");
+        assert_eq!(r.run.partition.as_deref(), Some("merged from 2 parts"));
+        assert_eq!(r.run.started_at, "2026-11-23T05:00:00.000Z");
+        assert_eq!(r.run.finished_at, "2026-11-23T05:09:00.000Z");
+        assert_eq!(r.run.preflight, ["server version 8.5.0"]);
+        assert_eq!(
+            r.requests,
+            [
+                RequestCount {
+                    purpose: "call".into(),
+                    count: 20
+                },
+                RequestCount {
+                    purpose: "provision".into(),
+                    count: 4
+                },
+            ]
+        );
+        assert_eq!(r.cleanup.undone, 6);
+        assert_eq!(r.cleanup.leftovers, ["user rcc-two-001-mod"]);
+        assert_eq!(
+            r.cleanup.ledger,
+            "reports/one/ledger.jsonl, reports/two/ledger.jsonl"
+        );
+    }
+
+    #[test]
+    fn a_case_in_two_parts_is_refused() {
+        let mut parts = shards();
+        parts[1]
+            .report
+            .cases
+            .push(record("b", Verdict::Pass, "cases/b.yaml:4:5"));
+        assert_eq!(
+            merge(&parts).map(|_| ()),
+            Err(MergeError::DuplicateCase {
+                id: "b".into(),
+                first: "one/report.json".into(),
+                second: "two/report.json".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn parts_of_different_runs_are_refused() {
+        let mut parts = shards();
+        parts[1].report.run.tool_version = "0.2.0".into();
+        let Err(e) = merge(&parts) else {
+            panic!("tool versions differ")
+        };
+        assert_eq!(
+            e.to_string(),
+            "two/report.json has tool version `0.2.0`, but one/report.json has `0.1.0`: only parts of one run can be merged"
+        );
+        let mut parts = shards();
+        for p in &mut parts {
+            p.report.run.embedded = false;
+        }
+        parts[1].report.run.target = "https://other.example".into();
+        assert!(matches!(
+            merge(&parts),
+            Err(MergeError::Mismatch { what: "target", .. })
+        ));
+        // Embedded servers differ in port only: fine.
+        let mut parts = shards();
+        parts[1].report.run.target = "http://127.0.0.1:4000".into();
+        let merged = merge(&parts).expect("embedded parts merge");
+        assert_eq!(
+            merged.report.run.target,
+            "http://127.0.0.1:3000, http://127.0.0.1:4000"
+        );
+        assert_eq!(merge(&[]).map(|_| ()), Err(MergeError::NoParts));
+    }
+
+    #[test]
+    fn a_missing_shard_is_named() {
+        let mut parts = shards();
+        parts[1].report.run.partition = Some("hash:3/3".into());
+        parts[0].report.run.partition = Some("hash:1/3".into());
+        let merged = merge(&parts).expect("mergeable");
+        assert_eq!(
+            merged.warnings,
+            ["no part for partition hash:2/3: the merged report lacks its cases"]
+        );
+    }
+
+    #[test]
+    fn divergences_are_combined_by_id() {
+        let mut parts = shards();
+        let divergence = |cases: &[&str]| DivergenceRecord {
+            id: "room-roles".into(),
+            docs: "d".into(),
+            server: "s".into(),
+            cases: cases.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        parts[0].report.divergences = vec![divergence(&["b"])];
+        parts[1].report.divergences = vec![divergence(&["a1"])];
+        let merged = merge(&parts).expect("mergeable");
+        assert_eq!(merged.report.divergences, [divergence(&["a1", "b"])]);
+    }
+}
