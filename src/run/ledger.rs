@@ -1,6 +1,6 @@
 //! The ledger: an append-only JSON-lines file of every object a run creates on the target
 //! and every permission it changes (with the exact previous role list), each line written
-//! and flushed *before* the change is made.
+//! *before* the change is made.
 //!
 //! Undoing walks the entries in reverse. The file holds ids and names only, never a password
 //! or token: cleanup logs in again with the admin credentials it is given.
@@ -129,7 +129,8 @@ impl Ledger {
         &self.path
     }
 
-    /// Appends `entry` and syncs it to disk before returning.
+    /// Appends `entry` (unbuffered: it is in the kernel when this returns; permission
+    /// entries are also synced to disk).
     pub fn record(&self, entry: &Entry) -> Result<(), LedgerError> {
         let io = |source| LedgerError::Io {
             path: self.path.clone(),
@@ -142,7 +143,16 @@ impl Ledger {
             .lock()
             .map_err(|_| io(std::io::Error::other("ledger lock poisoned")))?;
         file.write_all(line.as_bytes()).map_err(io)?;
-        file.sync_data().map_err(io)
+        // Each line reaches the kernel before the change it announces, which is what a crash
+        // or kill of this process needs. Lines that guard server-wide state (permissions)
+        // and the run's first and last lines are also synced to disk.
+        if matches!(
+            entry,
+            Entry::Run { .. } | Entry::Permission { .. } | Entry::Cleaned
+        ) {
+            file.sync_data().map_err(io)?;
+        }
+        Ok(())
     }
 
     /// Reads every entry of the ledger at `path`.

@@ -11,6 +11,7 @@ pub mod judge;
 pub mod ledger;
 pub mod lock;
 pub mod plan;
+pub mod pool;
 pub mod preflight;
 pub mod provision;
 mod record;
@@ -196,6 +197,7 @@ pub async fn run_recorded(
         two_factor: pre.two_factor.clone(),
         ledger: ledger.clone(),
         run_id: run_id.to_owned(),
+        pool: None,
     };
     let sessions: Arc<Mutex<BTreeMap<String, Session>>> = Arc::default();
     let mut records: Vec<Option<CaseRecord>> = vec![None; plan.cases.len()];
@@ -226,6 +228,22 @@ pub async fn run_recorded(
             }
         }
     };
+    // Users shared between cases (see `pool`); without a pool every case makes its own.
+    let mut provisioner = provisioner;
+    if !interrupt.is_set() {
+        match pool::UserPool::provision(&provisioner, &pool::UserPool::needs(&plan)).await {
+            Ok(pool) => {
+                let mut all = sessions.lock().await;
+                for user in pool.users() {
+                    if let Some(s) = &user.session {
+                        all.insert(user.username.clone(), s.clone());
+                    }
+                }
+                provisioner.pool = Some(Arc::new(pool));
+            }
+            Err(e) => tracing::warn!("no user pool ({e}); each case provisions its own users"),
+        }
+    }
     let mut run_result = run_groups(
         &plan,
         &provisioner,

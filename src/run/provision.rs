@@ -29,6 +29,8 @@ pub struct Provisioner {
     pub ledger: Ledger,
     /// The run id.
     pub run_id: String,
+    /// Users shared between cases, when the run has a pool.
+    pub pool: Option<std::sync::Arc<super::pool::UserPool>>,
 }
 
 /// A user the case uses, as it exists on the target.
@@ -114,6 +116,41 @@ fn password() -> Secret {
 }
 
 impl Provisioner {
+    /// Creates a user (ledger first) with a random password and logs it in.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        roles: &[String],
+    ) -> Result<LiveUser, ProvisionError> {
+        self.ledger.record(&Entry::User {
+            username: username.to_owned(),
+        })?;
+        let password = password();
+        let id = self
+            .api
+            .create_user(
+                &self.admin,
+                self.two_factor.as_ref(),
+                username,
+                &password,
+                roles,
+            )
+            .await?;
+        self.ledger.record(&Entry::UserId {
+            username: username.to_owned(),
+            id: id.clone(),
+        })?;
+        let session = self
+            .api
+            .login(username, &password, crate::target::Purpose::Provision)
+            .await?;
+        Ok(LiveUser {
+            id,
+            username: username.to_owned(),
+            session: Some(session),
+        })
+    }
+
     /// The name prefix of case number `n`: `rcc-<run>-<n>`.
     pub fn prefix(&self, n: usize) -> String {
         format!("rcc-{}-{n:03}", self.run_id)
@@ -148,38 +185,20 @@ impl Provisioner {
                 reader: UserRef::Admin,
             },
         );
-        for (name, user) in &case.setup.users {
-            let username = format!("{prefix}-{name}");
-            self.ledger.record(&Entry::User {
-                username: username.clone(),
-            })?;
-            let password = password();
-            let id = self
-                .api
-                .create_user(
-                    &self.admin,
-                    self.two_factor.as_ref(),
-                    &username,
-                    &password,
-                    &user.roles,
-                )
-                .await?;
-            self.ledger.record(&Entry::UserId {
-                username: username.clone(),
-                id: id.clone(),
-            })?;
-            let session = self
-                .api
-                .login(&username, &password, crate::target::Purpose::Provision)
-                .await?;
-            fx.users.insert(
-                UserRef::Fixture(name.clone()),
-                LiveUser {
-                    id,
-                    username,
-                    session: Some(session),
-                },
-            );
+        match self.pool.as_ref().and_then(|p| p.assign(case)) {
+            Some(assigned) => {
+                for (name, live) in assigned {
+                    fx.users.insert(UserRef::Fixture(name), live);
+                }
+            }
+            None => {
+                for (name, user) in &case.setup.users {
+                    let live = self
+                        .create_user(&format!("{prefix}-{name}"), &user.roles)
+                        .await?;
+                    fx.users.insert(UserRef::Fixture(name.clone()), live);
+                }
+            }
         }
         for (name, room) in &case.setup.rooms {
             let creator = fx.users.get(&room.creator).cloned().ok_or_else(|| {

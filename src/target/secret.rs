@@ -39,9 +39,19 @@ impl fmt::Display for Secret {
 pub const REDACTED: &str = "<redacted>";
 
 /// Scrubs every registered secret from text. Cheap to clone; shared by a whole run.
+///
+/// One Aho-Corasick automaton matches all secrets in a single pass (a run registers hundreds
+/// of tokens; scanning once per secret would dominate the harness's own cost). It is rebuilt
+/// lazily after a registration.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    secrets: Arc<RwLock<Vec<String>>>,
+    inner: Arc<RwLock<Patterns>>,
+}
+
+#[derive(Default)]
+struct Patterns {
+    secrets: Vec<String>,
+    automaton: Option<aho_corasick::AhoCorasick>,
 }
 
 impl fmt::Debug for Redactor {
@@ -57,27 +67,46 @@ impl Redactor {
         if value.len() < 4 {
             return;
         }
-        if let Ok(mut secrets) = self.secrets.write()
-            && !secrets.iter().any(|s| s == value)
+        if let Ok(mut p) = self.inner.write()
+            && !p.secrets.iter().any(|s| s == value)
         {
-            secrets.push(value.to_owned());
-            secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+            p.secrets.push(value.to_owned());
+            p.automaton = None;
         }
     }
 
     /// `text` with every registered secret replaced by [`REDACTED`].
     pub fn scrub(&self, text: &str) -> String {
-        let Ok(secrets) = self.secrets.read() else {
+        if let Ok(p) = self.inner.read()
+            && let Some(automaton) = &p.automaton
+        {
+            return replace(automaton, text);
+        }
+        let Ok(mut p) = self.inner.write() else {
             return REDACTED.to_owned();
         };
-        let mut out = text.to_owned();
-        for s in secrets.iter() {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), REDACTED);
+        if p.automaton.is_none() {
+            // Leftmost-longest: a secret that contains another is replaced whole.
+            let built = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&p.secrets);
+            match built {
+                Ok(a) => p.automaton = Some(a),
+                Err(_) => return REDACTED.to_owned(),
             }
         }
-        out
+        p.automaton
+            .as_ref()
+            .map_or_else(|| REDACTED.to_owned(), |a| replace(a, text))
     }
+}
+
+fn replace(automaton: &aho_corasick::AhoCorasick, text: &str) -> String {
+    if automaton.patterns_len() == 0 {
+        return text.to_owned();
+    }
+    let replacements = vec![REDACTED; automaton.patterns_len()];
+    automaton.replace_all(text, &replacements)
 }
 
 #[cfg(test)]
