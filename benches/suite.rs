@@ -79,49 +79,64 @@ async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, r: &RawExch
     }
 }
 
-/// Replays `records` against `base`: run-level requests in order around the cases, each
-/// case's requests in order, `jobs` cases at a time.
-async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> Duration {
+/// Replays `records` against `base` as the run made them: run-level requests (preflight,
+/// pool, grants, lock, cleanup) in order between the grant groups, each group's cases
+/// `jobs` at a time, each case's requests in order. `groups` lists the case numbers of each
+/// grant group, in run order.
+async fn replay(
+    records: Vec<RawExchange>,
+    base: &str,
+    jobs: usize,
+    groups: &[Vec<usize>],
+) -> Duration {
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
         .expect("client");
     let ids = Arc::new(IdMap::default());
-    let first_case = records
+    let group_of: HashMap<usize, usize> = groups
         .iter()
-        .position(|r| r.case.is_some())
-        .unwrap_or(records.len());
-    let (before, rest) = records.split_at(first_case);
-    let mut cases: BTreeMap<usize, Vec<RawExchange>> = BTreeMap::new();
-    let mut after = Vec::new();
-    for r in rest {
-        match r.case {
-            Some(n) => cases.entry(n).or_default().push(r.clone()),
-            None => after.push(r.clone()),
+        .enumerate()
+        .flat_map(|(g, cases)| cases.iter().map(move |c| (*c, g)))
+        .collect();
+    // Run-level requests go before the group of the next case request (or after all).
+    let mut before: Vec<Vec<RawExchange>> = vec![Vec::new(); groups.len() + 1];
+    let mut cases: Vec<BTreeMap<usize, Vec<RawExchange>>> = vec![BTreeMap::new(); groups.len()];
+    let mut pending = Vec::new();
+    for r in records {
+        match r.case.and_then(|c| group_of.get(&c).map(|g| (c, *g))) {
+            Some((c, g)) => {
+                before[g].append(&mut pending);
+                cases[g].entry(c).or_default().push(r);
+            }
+            None => pending.push(r),
         }
     }
+    before[groups.len()].append(&mut pending);
     let started = Instant::now();
-    for r in before {
-        replay_one(&http, base, &ids, r).await;
+    for (g, group) in cases.into_iter().enumerate() {
+        for r in &before[g] {
+            replay_one(&http, base, &ids, r).await;
+        }
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (_, requests) in group {
+            let (http, ids, semaphore, base) = (
+                http.clone(),
+                ids.clone(),
+                semaphore.clone(),
+                base.to_owned(),
+            );
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                for r in &requests {
+                    replay_one(&http, &base, &ids, r).await;
+                }
+            });
+        }
+        tasks.join_all().await;
     }
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (_, requests) in cases {
-        let (http, ids, semaphore, base) = (
-            http.clone(),
-            ids.clone(),
-            semaphore.clone(),
-            base.to_owned(),
-        );
-        tasks.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            for r in &requests {
-                replay_one(&http, &base, &ids, r).await;
-            }
-        });
-    }
-    tasks.join_all().await;
-    for r in &after {
+    for r in &before[groups.len()] {
         replay_one(&http, base, &ids, r).await;
     }
     started.elapsed()
@@ -189,7 +204,16 @@ async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) ->
     let fresh = start(config, "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("server");
-    let replay = replay(records, fresh.url(), jobs).await;
+    let version =
+        rc_conform::case::Version::parse(report.run.server_version.as_deref().unwrap_or("8.5.0"))
+            .expect("version");
+    let plan = rc_conform::run::plan::plan(suite, None, None, &version);
+    let groups: Vec<Vec<usize>> = plan
+        .groups
+        .iter()
+        .map(|g| g.members.iter().map(|&i| plan.cases[i].number).collect())
+        .collect();
+    let replay = replay(records, fresh.url(), jobs, &groups).await;
     fresh.shutdown().await;
     Measured {
         jobs,

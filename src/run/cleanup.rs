@@ -39,23 +39,52 @@ pub async fn undo(
     let steps = pending_undo(&entries);
     for step in &steps {
         let outcome = match step {
-            // Direct rooms go with their members; rooms whose creation never answered have no
-            // id to delete by, and the leftover check looks for them by name.
+            // Direct rooms go with their members.
             Undo::Room {
                 room_type: RoomType::Direct,
                 ..
-            }
-            | Undo::Room { id: None, .. } => continue,
+            } => continue,
             Undo::Room {
-                id: Some(id),
+                name,
+                id,
                 room_type,
                 deleter,
-                ..
-            } => delete_room(api, admin, sessions.get(deleter), *room_type, id).await,
-            Undo::User { id, .. } => match id {
-                Some(id) => absent_is_fine(api.delete_user(admin, id).await),
-                None => Ok(()),
-            },
+            } => {
+                // A creation whose answer was lost has no id: look the room up by its name.
+                let id = match id {
+                    Some(id) => Some(id.clone()),
+                    None => match api.rooms_named(admin, name).await {
+                        Ok(rooms) => rooms.into_iter().find(|r| &r.name == name).map(|r| r.id),
+                        Err(e) => {
+                            record.errors.push(e.to_string());
+                            continue;
+                        }
+                    },
+                };
+                match id {
+                    Some(id) => {
+                        delete_room(api, admin, sessions.get(deleter), *room_type, &id).await
+                    }
+                    None => continue, // never created
+                }
+            }
+            Undo::User { username, id } => {
+                // Likewise a user: by id, or by username when the answer was lost.
+                let id = match id {
+                    Some(id) => Some(id.clone()),
+                    None => match api.user_id_by_username(admin, username).await {
+                        Ok(found) => found,
+                        Err(e) => {
+                            record.errors.push(e.to_string());
+                            continue;
+                        }
+                    },
+                };
+                match id {
+                    Some(id) => absent_is_fine(api.delete_user(admin, &id).await),
+                    None => continue, // never created
+                }
+            }
             Undo::Permission { id, previous } => {
                 let r = api
                     .set_permission(admin, id, previous, Purpose::Cleanup)
@@ -124,7 +153,8 @@ fn absent_is_fine(r: Result<(), ApiError>) -> Result<(), ApiError> {
     }
 }
 
-/// What still carries the run id on the target: rooms by name, users by the ledger's ids.
+/// What still carries the run id on the target: rooms by name, and every user the ledger
+/// names (by username, so a creation whose answer was lost is found too).
 pub async fn leftovers(api: &Api, admin: &Session, run_id: &str, entries: &[Entry]) -> Vec<String> {
     let mut left = Vec::new();
     match api.rooms_named(admin, &format!("rcc-{run_id}")).await {
@@ -135,12 +165,13 @@ pub async fn leftovers(api: &Api, admin: &Session, run_id: &str, entries: &[Entr
         ),
         Err(e) => left.push(format!("rooms could not be listed: {e}")),
     }
+    // Every user the run set out to create, whether or not its creation answered.
     for entry in entries {
-        if let Entry::UserId { username, id } = entry {
-            match api.user_exists(admin, id).await {
-                Ok(false) => {}
-                Ok(true) => left.push(format!("user {username} ({id})")),
-                Err(e) => left.push(format!("user {username} ({id}) could not be checked: {e}")),
+        if let Entry::User { username } = entry {
+            match api.user_id_by_username(admin, username).await {
+                Ok(None) => {}
+                Ok(Some(id)) => left.push(format!("user {username} ({id})")),
+                Err(e) => left.push(format!("user {username} could not be checked: {e}")),
             }
         }
     }

@@ -230,6 +230,7 @@ pub async fn run_recorded(
     };
     // Users shared between cases (see `pool`); without a pool every case makes its own.
     let mut provisioner = provisioner;
+    let mut pool_note = None;
     if !interrupt.is_set() {
         match pool::UserPool::provision(&provisioner, &pool::UserPool::needs(&plan)).await {
             Ok(pool) => {
@@ -241,7 +242,12 @@ pub async fn run_recorded(
                 }
                 provisioner.pool = Some(Arc::new(pool));
             }
-            Err(e) => tracing::warn!("no user pool ({e}); each case provisions its own users"),
+            Err(e) => {
+                tracing::warn!("no user pool ({e}); each case provisions its own users");
+                pool_note = Some(format!(
+                    "user pool: could not be created ({e}); each case provisioned its own users"
+                ));
+            }
         }
     }
     let mut run_result = run_groups(
@@ -301,7 +307,7 @@ pub async fn run_recorded(
             finished_at: crate::report::model::rfc3339(SystemTime::now()),
             filter: options.filter.as_ref().map(|f| f.text().to_owned()),
             partition: options.partition.map(|p| p.to_string()),
-            preflight: pre.notes,
+            preflight: pre.notes.into_iter().chain(pool_note).collect(),
         },
         totals,
         divergences: record::divergences(specs, &cases),

@@ -299,18 +299,25 @@ impl Api {
             .map(|_| ())
     }
 
-    /// `GET users.info?userId=`: whether the user still exists.
-    pub async fn user_exists(&self, admin: &Session, user_id: &str) -> Result<bool, ApiError> {
+    /// `GET users.info?username=`: the user's id, or `None` when no such user exists.
+    pub async fn user_id_by_username(
+        &self,
+        admin: &Session,
+        username: &str,
+    ) -> Result<Option<String>, ApiError> {
         let request = Request::get(
-            format!("/api/v1/users.info?userId={}", path_escape(user_id)),
+            format!("/api/v1/users.info?username={}", path_escape(username)),
             Purpose::Cleanup,
         )
         .auth(admin.auth());
         match self.expect_ok("looking up a user", request).await {
-            Ok(_) => Ok(true),
+            Ok((_, body)) => Ok(body
+                .pointer("/user/_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)),
             Err(ApiError::Refused {
                 status: 400 | 404, ..
-            }) => Ok(false),
+            }) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -51,6 +51,15 @@ pub enum TransportError {
     /// The connection failed or was dropped.
     #[error("connection failed: {0}")]
     Connection(String),
+    /// The response started (status {status}) but its body broke off. The server may have
+    /// acted on the request, so it is never retried.
+    #[error("the response (status {status}) broke off while its body was read: {message}")]
+    BodyBrokenOff {
+        /// The status that had arrived.
+        status: u16,
+        /// What failed.
+        message: String,
+    },
     /// The body exceeded the limit.
     #[error("response body larger than {limit} bytes")]
     BodyTooLarge {
@@ -519,6 +528,7 @@ async fn read_limited(
     limit: usize,
     timeout: Duration,
 ) -> Result<Vec<u8>, TransportError> {
+    let status = response.status().as_u16();
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
@@ -529,7 +539,13 @@ async fn read_limited(
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
-            Err(e) => return Err(classify(&e, timeout)),
+            Err(e) => {
+                let message = match classify(&e, timeout) {
+                    TransportError::Connection(m) => m,
+                    other => other.to_string(),
+                };
+                return Err(TransportError::BodyBrokenOff { status, message });
+            }
         }
     }
 }

@@ -57,6 +57,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Warnings (another run holds the target's lock, no user pool, …) go to stderr;
+    // RC_CONFORM_LOG=debug shows more. Secrets never reach the log: only redacted records do.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RC_CONFORM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(exit) => exit.into(),
