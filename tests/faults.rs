@@ -11,6 +11,7 @@
 //! through the proxy.
 
 mod fault_proxy;
+mod server_snapshot;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,8 +24,7 @@ use fault_proxy::{Fault, FaultProxy, Logged, Seen};
 use rc_conform::reference::{ServerConfig, start};
 use serde_json::{Value, json};
 
-const ADMIN: &str = "rc-admin";
-const PASSWORD: &str = "rc-admin-password";
+use server_snapshot::{ADMIN, PASSWORD, Snapshot, snapshot};
 
 const CHANNELS_INVITE: &str = "/api/v1/channels.invite";
 const GROUPS_INVITE: &str = "/api/v1/groups.invite";
@@ -55,77 +55,6 @@ fn all_cases() -> Vec<&'static str> {
 }
 
 // --- the server's state ------------------------------------------------------------------
-
-/// What a run must leave as it found it.
-#[derive(Debug, PartialEq, Eq)]
-struct Snapshot {
-    users: Vec<String>,
-    rooms: Vec<String>,
-    roles: Vec<String>,
-    permissions: Vec<String>,
-}
-
-/// The server's users, rooms, roles and permission grants, read directly from `url`.
-async fn snapshot(url: &str) -> Snapshot {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
-    let login: Value = http
-        .post(format!("{url}/api/v1/login"))
-        .json(&json!({"user": ADMIN, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login body");
-    let (id, token) = (
-        login["data"]["userId"].as_str().expect("userId").to_owned(),
-        login["data"]["authToken"]
-            .as_str()
-            .expect("authToken")
-            .to_owned(),
-    );
-    let get = |path: &'static str| {
-        let (http, id, token) = (http.clone(), id.clone(), token.clone());
-        async move {
-            http.get(format!("{url}{path}"))
-                .header("X-User-Id", id)
-                .header("X-Auth-Token", token)
-                .send()
-                .await
-                .expect("request")
-                .json::<Value>()
-                .await
-                .expect("JSON")
-        }
-    };
-    let list = |v: &Value, key: &str, f: &dyn Fn(&Value) -> String| -> Vec<String> {
-        let mut out: Vec<String> = v[key].as_array().expect(key).iter().map(f).collect();
-        out.sort();
-        out
-    };
-    let users = get("/api/v1/users.list?count=100").await;
-    let rooms = get("/api/v1/rooms.adminRooms?count=100&types[]=c&types[]=p&types[]=d").await;
-    let roles = get("/api/v1/roles.list").await;
-    let permissions = get("/api/v1/permissions.listAll").await;
-    Snapshot {
-        users: list(&users, "users", &|u| {
-            format!(
-                "{} {} {} {}",
-                u["_id"], u["username"], u["active"], u["roles"]
-            )
-        }),
-        rooms: list(&rooms, "rooms", &|r| {
-            format!("{} {} {}", r["_id"], r["name"], r["t"])
-        }),
-        roles: list(&roles, "roles", &|r| format!("{} {}", r["_id"], r["scope"])),
-        permissions: list(&permissions, "update", &|p| {
-            format!("{} {}", p["_id"], p["roles"])
-        }),
-    }
-}
 
 /// What differs between two snapshots, one line per user, room, role or grant.
 fn changes(before: &Snapshot, after: &Snapshot) -> Vec<String> {

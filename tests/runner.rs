@@ -7,81 +7,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use rc_conform::reference::{RunningServer, ServerConfig, start};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-const ADMIN: &str = "rc-admin";
-const PASSWORD: &str = "rc-admin-password";
+mod server_snapshot;
 
-/// What a run must leave as it found it.
-#[derive(Debug, PartialEq, Eq)]
-struct Snapshot {
-    users: Vec<String>,
-    rooms: Vec<String>,
-    roles: Vec<String>,
-    permissions: Vec<String>,
-}
-
-async fn snapshot(url: &str) -> Snapshot {
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
-    let login: Value = http
-        .post(format!("{url}/api/v1/login"))
-        .json(&json!({"user": ADMIN, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login body");
-    let (id, token) = (
-        login["data"]["userId"].as_str().expect("userId").to_owned(),
-        login["data"]["authToken"]
-            .as_str()
-            .expect("authToken")
-            .to_owned(),
-    );
-    let get = |path: String| {
-        let (http, id, token) = (http.clone(), id.clone(), token.clone());
-        async move {
-            http.get(format!("{url}{path}"))
-                .header("X-User-Id", id)
-                .header("X-Auth-Token", token)
-                .send()
-                .await
-                .expect("request")
-                .json::<Value>()
-                .await
-                .expect("JSON")
-        }
-    };
-    let list = |v: &Value, key: &str, f: &dyn Fn(&Value) -> String| -> Vec<String> {
-        let mut out: Vec<String> = v[key].as_array().expect(key).iter().map(f).collect();
-        out.sort();
-        out
-    };
-    let users = get("/api/v1/users.list?count=100".into()).await;
-    let rooms =
-        get("/api/v1/rooms.adminRooms?count=100&types[]=c&types[]=p&types[]=d".into()).await;
-    let roles = get("/api/v1/roles.list".into()).await;
-    let permissions = get("/api/v1/permissions.listAll".into()).await;
-    Snapshot {
-        users: list(&users, "users", &|u| {
-            format!(
-                "{} {} {} {}",
-                u["_id"], u["username"], u["active"], u["roles"]
-            )
-        }),
-        rooms: list(&rooms, "rooms", &|r| {
-            format!("{} {} {}", r["_id"], r["name"], r["t"])
-        }),
-        roles: list(&roles, "roles", &|r| format!("{} {}", r["_id"], r["scope"])),
-        permissions: list(&permissions, "update", &|p| {
-            format!("{} {}", p["_id"], p["roles"])
-        }),
-    }
-}
+use server_snapshot::{ADMIN, PASSWORD, snapshot};
 
 async fn server(test_mode: bool) -> RunningServer {
     let config = ServerConfig {

@@ -382,6 +382,25 @@ impl Api {
             })
     }
 
+    /// `POST <channels|groups>.<action>` with `body` as `actor`, requiring success.
+    async fn room_action(
+        &self,
+        actor: &Session,
+        room_type: RoomType,
+        action: &str,
+        body: Value,
+        purpose: Purpose,
+        what: String,
+    ) -> Result<(), ApiError> {
+        let request = Request::post(
+            format!("/api/v1/{}.{action}", prefix(room_type)),
+            body,
+            purpose,
+        )
+        .auth(actor.auth());
+        self.expect_ok(&what, request).await.map(|_| ())
+    }
+
     /// `POST channels.delete` / `groups.delete` as `actor` (a member, for groups).
     pub async fn delete_room(
         &self,
@@ -389,16 +408,16 @@ impl Api {
         room_type: RoomType,
         room_id: &str,
     ) -> Result<(), ApiError> {
-        let p = prefix(room_type);
-        let request = Request::post(
-            format!("/api/v1/{p}.delete"),
+        let what = format!("deleting room {room_id} ({}.delete)", prefix(room_type));
+        self.room_action(
+            actor,
+            room_type,
+            "delete",
             json!({ "roomId": room_id }),
             Purpose::Cleanup,
+            what,
         )
-        .auth(actor.auth());
-        self.expect_ok(&format!("deleting room {room_id} ({p}.delete)"), request)
-            .await
-            .map(|_| ())
+        .await
     }
 
     /// `POST channels.archive` / `groups.archive`.
@@ -408,16 +427,16 @@ impl Api {
         room_type: RoomType,
         room_id: &str,
     ) -> Result<(), ApiError> {
-        let p = prefix(room_type);
-        let request = Request::post(
-            format!("/api/v1/{p}.archive"),
+        let what = format!("archiving room {room_id}");
+        self.room_action(
+            actor,
+            room_type,
+            "archive",
             json!({ "roomId": room_id }),
             Purpose::Provision,
+            what,
         )
-        .auth(actor.auth());
-        self.expect_ok(&format!("archiving room {room_id}"), request)
-            .await
-            .map(|_| ())
+        .await
     }
 
     /// `POST channels.addOwner|addModerator|addLeader` (or the groups twins).
@@ -429,21 +448,21 @@ impl Api {
         room_id: &str,
         user_id: &str,
     ) -> Result<(), ApiError> {
-        let p = prefix(room_type);
-        let op = match role {
+        let action = match role {
             RoomRole::Owner => "addOwner",
             RoomRole::Moderator => "addModerator",
             RoomRole::Leader => "addLeader",
         };
-        let request = Request::post(
-            format!("/api/v1/{p}.{op}"),
+        let what = format!("{}.{action} in room {room_id}", prefix(room_type));
+        self.room_action(
+            actor,
+            room_type,
+            action,
             json!({ "roomId": room_id, "userId": user_id }),
             Purpose::Provision,
+            what,
         )
-        .auth(actor.auth());
-        self.expect_ok(&format!("{p}.{op} in room {room_id}"), request)
-            .await
-            .map(|_| ())
+        .await
     }
 
     /// `GET channels.members` / `groups.members` as `actor`: the members' user ids (active
