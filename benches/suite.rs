@@ -169,6 +169,7 @@ async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) ->
         timeout: Duration::from_secs(30),
         grant_settle: Some(Duration::ZERO),
         bypass_rate_limit: false,
+        keep_rate_limit: false,
         embedded: ServerConfig::default(),
         lock_timeout: Duration::from_secs(60),
     };

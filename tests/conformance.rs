@@ -62,6 +62,7 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
         timeout: Duration::from_secs(30),
         grant_settle: None,
         bypass_rate_limit: false,
+        keep_rate_limit: false,
         embedded: ServerConfig::default(),
         lock_timeout: Duration::from_secs(600),
     };

@@ -30,6 +30,7 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
         timeout: Duration::from_secs(30),
         grant_settle: None,
         bypass_rate_limit: false,
+        keep_rate_limit: false,
         embedded: ServerConfig {
             deviations,
             ..ServerConfig::default()

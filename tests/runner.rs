@@ -307,3 +307,48 @@ fn the_conformance_harness_lists_one_test_per_case() {
     listed_sorted.sort_unstable();
     assert_eq!(listed_sorted, ids);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_server_is_detected_bypassed_for_the_run_and_restored() {
+    // A production server with the default API rate limiter: fixture users would get 10 calls a
+    // minute per route. The run must see it, grant the bypass for the run only, and finish fast.
+    let config = ServerConfig {
+        rate_limit: true,
+        ..ServerConfig::default()
+    };
+    let server = start(config, "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("server starts");
+    let before = snapshot(server.url()).await;
+    let (_dir, report) = temp();
+    let started = Instant::now();
+    let out = output(run_against(server.url(), &report, &[])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        snapshot(server.url()).await,
+        before,
+        "the bypass grant must be restored"
+    );
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(report.join("report.json")).expect("report.json"),
+    )
+    .expect("JSON report");
+    let notes: Vec<&str> = report["run"]["preflight"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("rate limiter: on")
+                && n.contains("api-bypass-rate-limit is granted")),
+        "{notes:#?}"
+    );
+}

@@ -62,6 +62,15 @@ pub struct Case {
 }
 
 impl Case {
+    /// Whether `user` needs a session of its own: it calls with its token, or creates a room.
+    pub fn needs_session(&self, user: &UserRef) -> bool {
+        let acts = self
+            .calls
+            .iter()
+            .any(|c| matches!(&c.auth, Auth::As(u) | Auth::TokenOnly(u) if u == user));
+        acts || self.setup.rooms.values().any(|r| &r.creator == user)
+    }
+
     /// Whether the case uses the target's shared `general` channel (in a body or an
     /// expectation): such cases must not run alongside each other.
     pub fn touches_general(&self) -> bool {

@@ -97,9 +97,14 @@ pub struct RunArgs {
     /// target, 0 for the embedded server.
     #[arg(long)]
     pub grant_settle_ms: Option<u64>,
-    /// Grant api-bypass-rate-limit to the user role for the run (restored after).
-    #[arg(long)]
+    /// Grant api-bypass-rate-limit to the fixture users' roles for the run (restored after)
+    /// even when preflight sees no rate limiter. When it sees one, this is the default.
+    #[arg(long, conflicts_with = "no_bypass_rate_limit")]
     pub bypass_rate_limit: bool,
+    /// Keep the API rate limiter for fixture users even when preflight sees it: calls wait as
+    /// the server says (slow on a production server).
+    #[arg(long)]
+    pub no_bypass_rate_limit: bool,
     /// Embedded server: the version to emulate.
     #[arg(long, default_value = "8.5.0", conflicts_with = "target")]
     pub server_version: String,
@@ -167,6 +172,7 @@ impl RunArgs {
             timeout: Duration::from_secs(self.timeout.max(1)),
             grant_settle: self.grant_settle_ms.map(Duration::from_millis),
             bypass_rate_limit: self.bypass_rate_limit,
+            keep_rate_limit: self.no_bypass_rate_limit,
             embedded,
             lock_timeout: Duration::from_secs(self.lock_timeout),
         })

@@ -54,8 +54,11 @@ pub struct RunOptions {
     pub timeout: Duration,
     /// Wait after changing permissions before relying on them (role caches).
     pub grant_settle: Option<Duration>,
-    /// Grant `api-bypass-rate-limit` to the `user` role for the run (restored after).
+    /// Grant `api-bypass-rate-limit` to the fixture users' roles for the run (restored after),
+    /// even when preflight sees no rate limiter.
     pub bypass_rate_limit: bool,
+    /// Keep the rate limiter for fixture users even when preflight sees it (then wait).
+    pub keep_rate_limit: bool,
     /// The embedded server's settings.
     pub embedded: crate::reference::ServerConfig,
     /// Longest wait for another run's lock on the same target.
@@ -207,10 +210,21 @@ pub async fn run_recorded(
         Duration::from_millis(1200)
     });
     let mut extra_grants = Vec::new();
-    if options.bypass_rate_limit {
+    if pre.bypass_rate_limit {
+        // Every global role a fixture user of the plan holds.
+        let mut roles: Vec<String> = vec!["user".to_owned()];
+        for planned in plan.cases.iter().filter(|p| p.skip.is_none()) {
+            for user in planned.case.setup.users.values() {
+                for role in &user.roles {
+                    if !roles.contains(role) {
+                        roles.push(role.clone());
+                    }
+                }
+            }
+        }
         extra_grants.push((
             "api-bypass-rate-limit".to_owned(),
-            pre.with_user_role("api-bypass-rate-limit"),
+            pre.with_roles("api-bypass-rate-limit", &roles),
         ));
     }
     // Another run on the same target must not change permissions under this one: hold the

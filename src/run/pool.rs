@@ -62,7 +62,7 @@ impl UserPool {
         for (n, (roles, count)) in needs.iter().enumerate() {
             for i in 0..*count {
                 let username = format!("rcc-{}-pool{n}-{i}", provisioner.run_id);
-                let user = provisioner.create_user(&username, roles).await?;
+                let user = provisioner.create_user(&username, roles, true).await?;
                 pool.users.entry(roles.clone()).or_default().push(user);
             }
         }

@@ -44,20 +44,24 @@ pub struct Preflight {
     pub notes: Vec<String>,
     /// Every permission's role list before the run.
     pub permissions: IndexMap<String, Vec<String>>,
+    /// Whether fixture users get `api-bypass-rate-limit` for the run.
+    pub bypass_rate_limit: bool,
 }
 
 impl Preflight {
-    /// `permission`'s current role list plus `user`.
-    pub fn with_user_role(&self, permission: &str) -> Vec<String> {
-        let mut roles = self
+    /// `permission`'s current role list plus `roles`.
+    pub fn with_roles(&self, permission: &str, roles: &[String]) -> Vec<String> {
+        let mut out = self
             .permissions
             .get(permission)
             .cloned()
             .unwrap_or_default();
-        if !roles.iter().any(|r| r == "user") {
-            roles.push("user".into());
+        for role in roles {
+            if !out.contains(role) {
+                out.push(role.clone());
+            }
         }
-        roles
+        out
     }
 }
 
@@ -111,12 +115,19 @@ pub async fn preflight(
         Some(v) => format!("server version {v} (GET /api/info)"),
         None => "the server did not say its version; cases are judged as for the premise model's default version".into(),
     });
+    // The login route is limited for every caller, so its answer shows whether the
+    // limiter is on (token credentials skip the login and cannot tell).
+    let mut rate_limited = false;
     let (admin, two_factor) = match credentials {
         AdminCredentials::Password { user, password } => {
-            let session = api
-                .login(user, password, Purpose::Preflight)
+            let (session, exchange) = api
+                .login_recorded(user, password, Purpose::Preflight)
                 .await
                 .map_err(|e| unusable(&format!("logging in as `{user}`"), &e))?;
+            rate_limited = exchange
+                .response_headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("x-ratelimit-limit"));
             (session, Some(two_factor_code(password)))
         }
         AdminCredentials::Token { user_id, token } => {
@@ -185,10 +196,12 @@ pub async fn preflight(
                 .into(),
         );
     }
-    notes.push(if options.bypass_rate_limit {
-        "rate limiter: --bypass-rate-limit grants api-bypass-rate-limit to the user role for the run (restored after)".into()
-    } else {
-        "rate limiter: calls made as fixture users may be limited (by default 10 a minute per route and client); the runner waits as Retry-After / X-RateLimit-Reset say. --bypass-rate-limit avoids the waits".into()
+    let bypass = options.bypass_rate_limit || (rate_limited && !options.keep_rate_limit);
+    notes.push(match (rate_limited, bypass) {
+        (true, true) => "rate limiter: on (X-RateLimit-* headers on the login answer); fixture users would be limited to a few calls a minute per route, so api-bypass-rate-limit is granted to their roles for the run and restored after (--no-bypass-rate-limit keeps the limiter and waits instead)".into(),
+        (true, false) => "rate limiter: on; --no-bypass-rate-limit keeps it, so calls made as fixture users wait as Retry-After / X-RateLimit-Reset say (this can take minutes)".into(),
+        (false, true) => "rate limiter: --bypass-rate-limit grants api-bypass-rate-limit to the fixture users' roles for the run (restored after)".into(),
+        (false, false) => "rate limiter: not seen on the login answer; if calls are limited, the runner waits as Retry-After / X-RateLimit-Reset say".into(),
     });
     notes.push("roles: grants are applied to built-in roles with permissions.update (custom roles are Enterprise-only); cases needing different grants run in separate groups, one after another, and every list is restored".into());
     if embedded {
@@ -201,5 +214,6 @@ pub async fn preflight(
         server_version,
         notes,
         permissions,
+        bypass_rate_limit: bypass,
     })
 }

@@ -116,11 +116,12 @@ fn password() -> Secret {
 }
 
 impl Provisioner {
-    /// Creates a user (ledger first) with a random password and logs it in.
+    /// Creates a user (ledger first) with a random password, and logs it in when `login`.
     pub async fn create_user(
         &self,
         username: &str,
         roles: &[String],
+        login: bool,
     ) -> Result<LiveUser, ProvisionError> {
         self.ledger.record(&Entry::User {
             username: username.to_owned(),
@@ -140,14 +141,21 @@ impl Provisioner {
             username: username.to_owned(),
             id: id.clone(),
         })?;
-        let session = self
-            .api
-            .login(username, &password, crate::target::Purpose::Provision)
-            .await?;
+        // Only users that act or create rooms log in: the login route is rate-limited for
+        // every caller on a production server, and a session nobody uses is a wasted request.
+        let session = if login {
+            Some(
+                self.api
+                    .login(username, &password, crate::target::Purpose::Provision)
+                    .await?,
+            )
+        } else {
+            None
+        };
         Ok(LiveUser {
             id,
             username: username.to_owned(),
-            session: Some(session),
+            session,
         })
     }
 
@@ -193,8 +201,9 @@ impl Provisioner {
             }
             None => {
                 for (name, user) in &case.setup.users {
+                    let login = case.needs_session(&UserRef::Fixture(name.clone()));
                     let live = self
-                        .create_user(&format!("{prefix}-{name}"), &user.roles)
+                        .create_user(&format!("{prefix}-{name}"), &user.roles, login)
                         .await?;
                     fx.users.insert(UserRef::Fixture(name.clone()), live);
                 }

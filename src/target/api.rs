@@ -191,6 +191,19 @@ impl Api {
         password: &Secret,
         purpose: Purpose,
     ) -> Result<Session, ApiError> {
+        self.login_recorded(user, password, purpose)
+            .await
+            .map(|(session, _)| session)
+    }
+
+    /// [`Api::login`], also returning the exchange (its headers tell whether the API rate
+    /// limiter is on: the login route is limited for every caller).
+    pub async fn login_recorded(
+        &self,
+        user: &str,
+        password: &Secret,
+        purpose: Purpose,
+    ) -> Result<(Session, Exchange), ApiError> {
         self.client.redactor().register(password);
         let request = Request::post(
             "/api/v1/login",
@@ -208,10 +221,13 @@ impl Api {
             (Some(id), Some(token)) => {
                 let token = Secret::new(token);
                 self.client.redactor().register(&token);
-                Ok(Session {
-                    user_id: id.to_owned(),
-                    token,
-                })
+                Ok((
+                    Session {
+                        user_id: id.to_owned(),
+                        token,
+                    },
+                    exchange,
+                ))
             }
             _ => Err(ApiError::Refused {
                 what,
