@@ -671,3 +671,30 @@ fn a_stale_doc_finding_acknowledgement_fails_check_and_exits_1() {
         .stdout(predicate::str::contains("NEW FINDING").not())
         .stdout(predicate::str::contains("check FAILED"));
 }
+
+/// The README carries `check`'s coverage matrix; it must be the one `check` prints now.
+#[test]
+fn the_readme_coverage_matrix_is_the_one_check_prints() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let assert = check(&repo("specs"), &repo("cases"), dir.path()).code(0);
+    let stdout = stdout_of(&assert);
+    let start = stdout
+        .find("| premise / failure |")
+        .expect("the matrix in check's output");
+    let printed =
+        &stdout[start..start + stdout[start..].find("\n\n").expect("the matrix ends") + 1];
+    let readme = read(&repo("README.md"));
+    let (open, close) = ("<!-- check-matrix:start -->\n", "<!-- check-matrix:end -->");
+    let a = readme
+        .find(open)
+        .expect("README has the check-matrix start marker")
+        + open.len();
+    let b = readme
+        .find(close)
+        .expect("README has the check-matrix end marker");
+    assert_eq!(
+        &readme[a..b],
+        printed,
+        "README.md's coverage matrix is stale; paste `rc-conform check`'s matrix between the markers"
+    );
+}
