@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
 use super::render::{
-    Matrix, RenderError, VERDICTS, call_exchange, count, endpoint_order, headline, pointer_label,
+    Matrix, RenderError, VERDICTS, ViolationView, call_exchange, count, endpoint_order, headline,
     pretty_body, run_passed, script_json, transcript_text, verdict_symbol, without_credentials,
 };
 
@@ -174,13 +174,6 @@ struct CallView {
     exchanges: usize,
 }
 
-#[derive(Serialize)]
-struct ViolationView {
-    schema: String,
-    pointer: String,
-    message: String,
-}
-
 fn case_view(idx: usize, case: &CaseRecord, open: bool) -> CaseView {
     let shows_headline = case.verdict.fails_gate() || case.verdict == Verdict::ExpectedFail;
     CaseView {
@@ -231,11 +224,7 @@ fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallView {
         violations: call
             .schema_violations
             .iter()
-            .map(|v| ViolationView {
-                schema: v.schema.clone(),
-                pointer: pointer_label(&v.pointer).to_owned(),
-                message: v.message.clone(),
-            })
+            .map(ViolationView::of)
             .collect(),
         curl: call.curl.clone(),
         transcript: transcript_text(&call.transcript, BODY_LIMIT, true),

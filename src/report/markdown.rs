@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::model::{CaseRecord, RunReport, Verdict};
 use super::render::{
-    Matrix, RenderError, VERDICTS, count, headline, pointer_label, run_passed, transcript_text,
+    Matrix, RenderError, VERDICTS, ViolationView, count, headline, run_passed, transcript_text,
     verdict_mark, without_credentials,
 };
 
@@ -119,13 +119,6 @@ struct CallView {
     curl: String,
     transcript: String,
     exchanges: usize,
-}
-
-#[derive(Serialize)]
-struct ViolationView {
-    schema: String,
-    pointer: String,
-    message: String,
 }
 
 fn render_with(
@@ -265,11 +258,7 @@ fn failure_view(case: &CaseRecord, transcripts: bool) -> FailureView {
             violations: call
                 .schema_violations
                 .iter()
-                .map(|v| ViolationView {
-                    schema: v.schema.clone(),
-                    pointer: pointer_label(&v.pointer).to_owned(),
-                    message: v.message.clone(),
-                })
+                .map(ViolationView::of)
                 .collect(),
             curl: call.curl.clone(),
             transcript: if transcripts {

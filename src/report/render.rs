@@ -482,3 +482,22 @@ mod tests {
         assert!(cut("ééé", 3).starts_with('é'));
     }
 }
+
+/// A schema violation as the HTML and Markdown reports show it (the root pointer spelled out).
+#[derive(Debug, serde::Serialize)]
+pub(super) struct ViolationView {
+    schema: String,
+    pointer: String,
+    message: String,
+}
+
+impl ViolationView {
+    /// The view of `v`.
+    pub(super) fn of(v: &super::model::SchemaViolation) -> ViolationView {
+        ViolationView {
+            schema: v.schema.clone(),
+            pointer: pointer_label(&v.pointer).to_owned(),
+            message: v.message.clone(),
+        }
+    }
+}
