@@ -1,0 +1,169 @@
+//! Loading the expectations file: strict YAML, unknown keys rejected, every problem as
+//! `file:line:column`.
+
+use super::*;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    expectations: Vec<Spanned<RawEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    case: Spanned<String>,
+    verdict: ExpectedVerdict,
+    reason: Spanned<String>,
+    #[serde(default)]
+    link: Option<String>,
+    #[serde(default)]
+    since: Option<Spanned<String>>,
+    #[serde(default)]
+    until: Option<Spanned<String>>,
+    #[serde(default)]
+    expires: Option<Spanned<String>>,
+}
+
+/// Reads and parses the expectations file at `path`.
+pub fn load(path: &Utf8Path) -> Result<ExpectationsFile, ExpectationsError> {
+    let text = fs_err::read_to_string(path).map_err(|source| ExpectationsError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(path, &text)
+}
+
+/// Parses an expectations file's `text`; `path` names it in diagnostics.
+pub fn parse(path: &Utf8Path, text: &str) -> Result<ExpectationsFile, ExpectationsError> {
+    let source: Arc<str> = Arc::from(text);
+    let diagnostic = |at: &Location, field: String, message: String| {
+        Diagnostic::new(
+            path.to_owned(),
+            Some(source.clone()),
+            at.line(),
+            at.column(),
+            field,
+            message,
+        )
+    };
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+    };
+    let mut field = String::new();
+    let parsed: Result<RawFile, _> =
+        serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                field = e.path().to_string();
+                e.into_inner()
+            })
+        });
+    let raw = parsed.map_err(|error| {
+        let at = error.location().unwrap_or(Location::UNKNOWN);
+        let field = field.replace(".value", "").replace(".?", "");
+        let field = if field == "?" { String::new() } else { field };
+        ExpectationsError::Invalid(vec![diagnostic(
+            &at,
+            field,
+            short_message(&error.to_string()),
+        )])
+    })?;
+    let mut problems = Vec::new();
+    let mut entries = Vec::new();
+    for (index, raw) in raw.expectations.into_iter().enumerate() {
+        let raw = raw.value;
+        let (line, column) = (raw.case.referenced.line(), raw.case.referenced.column());
+        let field = |name: &str| format!("expectations[{index}].{name}");
+        if raw.reason.value.trim().is_empty() {
+            problems.push(diagnostic(
+                &raw.reason.referenced,
+                field("reason"),
+                "the reason is empty: say why the case deviates".to_owned(),
+            ));
+        }
+        if let Some(at) = cut_by_comment(&source, &raw.reason) {
+            problems.push(diagnostic(
+                &at,
+                field("reason"),
+                "the reason stops before ` #`, which starts a YAML comment: quote the reason (reason: \"… (issue #123)\")".to_owned(),
+            ));
+        }
+        let mut version = |name: &str, value: &Option<Spanned<String>>| {
+            let value = value.as_ref()?;
+            let parsed = Version::parse(&value.value);
+            if parsed.is_none() {
+                problems.push(diagnostic(
+                    &value.referenced,
+                    field(name),
+                    format!(
+                        "`{}` is not a version: expected a quoted string like \"8.1.0\"",
+                        value.value
+                    ),
+                ));
+            }
+            parsed
+        };
+        let versions = VersionRange {
+            since: version("since", &raw.since),
+            until: version("until", &raw.until),
+        };
+        let expires = raw.expires.as_ref().and_then(|e| {
+            let date = Date::parse(&e.value);
+            if date.is_none() {
+                problems.push(diagnostic(
+                    &e.referenced,
+                    field("expires"),
+                    format!("`{}` is not a date: expected YYYY-MM-DD", e.value),
+                ));
+            }
+            date
+        });
+        entries.push(Expectation {
+            case: raw.case.value,
+            verdict: raw.verdict,
+            reason: raw.reason.value,
+            link: raw.link,
+            since: raw.since.map(|s| s.value),
+            until: raw.until.map(|s| s.value),
+            versions,
+            expires,
+            line,
+            column,
+        });
+    }
+    if problems.is_empty() {
+        Ok(ExpectationsFile {
+            path: path.to_owned(),
+            entries,
+            source,
+        })
+    } else {
+        Err(ExpectationsError::Invalid(problems))
+    }
+}
+
+/// Where an unquoted scalar `value` is followed on its line by ` #` — a YAML comment that
+/// silently cut the text (`reason: fails (issue #123)` reads as `fails (issue`).
+fn cut_by_comment(source: &str, value: &Spanned<String>) -> Option<Location> {
+    let at = value.referenced;
+    let line = source
+        .lines()
+        .nth(usize::try_from(at.line()).ok()?.checked_sub(1)?)?;
+    let column = usize::try_from(at.column()).ok()?.checked_sub(1)?;
+    let start = line.char_indices().nth(column).map(|(i, _)| i)?;
+    let rest = line[start..].strip_prefix(value.value.as_str())?;
+    let comment = rest.trim_start();
+    (comment.starts_with('#') && rest.len() > comment.len()).then_some(at)
+}
+
+/// serde-saphyr prefixes its message with the position and appends a snippet; keep the
+/// sentence, since the diagnostic renders position and snippet itself.
+fn short_message(rendered: &str) -> String {
+    let first = rendered.lines().next().unwrap_or(rendered);
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    match first.split_once(": ") {
+        Some((position, rest)) if position.starts_with("line ") => rest.to_owned(),
+        _ => first.to_owned(),
+    }
+}

@@ -1,0 +1,247 @@
+//! The expectations file: known deviations of a target, kept outside the cases (as
+//! wptrunner's expectation files are), each with its reason, an optional link, an optional
+//! server-version condition and an optional expiry date.
+//!
+//! This module loads the file (strict YAML, unknown keys rejected, every problem as
+//! `file:line:column`), applies it to a finished [`RunReport`] (a case that fails as listed
+//! becomes `expected-fail`, a listed case that passes becomes `unexpected-pass`) and rewrites
+//! it from a report (`rc-conform expectations update`). Everything here is a pure function
+//! over values: it never runs a case, and it never touches a server.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use super::model::{CaseRecord, RunReport, Totals, Verdict};
+use crate::case::{Diagnostic, Version, VersionRange};
+
+mod apply;
+mod load;
+mod update;
+
+use apply::failed_as;
+pub use apply::{apply, judge};
+pub use load::{load, parse};
+pub use update::{Update, render, update};
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+/// The reason `expectations update` gives an entry it adds.
+pub const TODO_REASON: &str = "TODO: explain";
+
+/// The verdict an entry expects of its case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExpectedVerdict {
+    /// Some expectation of the case does not hold.
+    Fail,
+    /// The case's setup cannot be provisioned on the target.
+    Error,
+}
+
+impl ExpectedVerdict {
+    /// The name used in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExpectedVerdict::Fail => "fail",
+            ExpectedVerdict::Error => "error",
+        }
+    }
+}
+
+/// A calendar date, `YYYY-MM-DD`, as `expires` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD` (a real date of the Gregorian calendar).
+    pub fn parse(text: &str) -> Option<Date> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+            return None;
+        }
+        let digits = |range: std::ops::Range<usize>| -> Option<u16> {
+            let part = text.get(range)?;
+            if part.bytes().all(|b| b.is_ascii_digit()) {
+                part.parse().ok()
+            } else {
+                None
+            }
+        };
+        let year = digits(0..4)?;
+        let month = u8::try_from(digits(5..7)?).ok()?;
+        let day = u8::try_from(digits(8..10)?).ok()?;
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days_in_month)
+            .contains(&day)
+            .then_some(Date { year, month, day })
+    }
+
+    /// Today, in UTC.
+    pub fn today() -> Date {
+        let now = super::model::rfc3339(std::time::SystemTime::now());
+        Date::parse(now.get(..10).unwrap_or_default()).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// One entry of the file: a case the target is known to fail, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    /// The case id.
+    pub case: String,
+    /// The verdict the case is expected to get.
+    pub verdict: ExpectedVerdict,
+    /// Why (an issue, a decision); shown in the reports.
+    pub reason: String,
+    /// A link to the tracker, if any.
+    pub link: Option<String>,
+    /// First server version the entry applies to, as written.
+    pub since: Option<String>,
+    /// First server version it no longer applies to, as written.
+    pub until: Option<String>,
+    /// `since`/`until`, parsed.
+    pub versions: VersionRange,
+    /// The last day the entry applies.
+    pub expires: Option<Date>,
+    /// Line of the entry's `case:` value in its file (0 for an entry not read from a file).
+    pub line: u64,
+    /// Column of the entry's `case:` value (0 for an entry not read from a file).
+    pub column: u64,
+}
+
+impl Expectation {
+    /// An unconditional entry.
+    pub fn new(
+        case: impl Into<String>,
+        verdict: ExpectedVerdict,
+        reason: impl Into<String>,
+    ) -> Self {
+        Expectation {
+            case: case.into(),
+            verdict,
+            reason: reason.into(),
+            link: None,
+            since: None,
+            until: None,
+            versions: VersionRange::default(),
+            expires: None,
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// Whether the entry applies to a run judged at `version` (unknown: only an entry
+    /// without a version condition applies) on `today`.
+    pub fn applicability(&self, version: Option<&Version>, today: Date) -> Applicability {
+        if let Some(expires) = self.expires
+            && today > expires
+        {
+            return Applicability::Expired(expires);
+        }
+        let in_range = match version {
+            Some(v) => self.versions.contains(v),
+            None => self.versions.is_any(),
+        };
+        if in_range {
+            Applicability::Applies
+        } else {
+            Applicability::OtherVersion
+        }
+    }
+
+    fn describe_versions(&self) -> String {
+        match (&self.since, &self.until) {
+            (Some(s), Some(u)) => format!("{s} up to (not including) {u}"),
+            (Some(s), None) => format!("{s} and later"),
+            (None, Some(u)) => format!("before {u}"),
+            (None, None) => "every version".to_owned(),
+        }
+    }
+}
+
+/// Whether an entry applies to a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applicability {
+    /// It applies.
+    Applies,
+    /// Its `expires` date has passed.
+    Expired(Date),
+    /// Its version condition excludes the run's server version.
+    OtherVersion,
+}
+
+/// A loaded expectations file.
+#[derive(Debug, Clone)]
+pub struct ExpectationsFile {
+    /// Where it was read from.
+    pub path: Utf8PathBuf,
+    /// Its entries, in file order.
+    pub entries: Vec<Expectation>,
+    source: Arc<str>,
+}
+
+/// Why an expectations file cannot be used. Either way nothing may be sent to a server.
+#[derive(Debug, thiserror::Error)]
+pub enum ExpectationsError {
+    /// The file cannot be read.
+    #[error("cannot read the expectations file {path}: {source}")]
+    Read {
+        /// The file.
+        path: Utf8PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a valid expectations file, or names cases the suite does not have.
+    #[error("{} problem(s) in the expectations file", .0.len())]
+    Invalid(Vec<Diagnostic>),
+}
+
+/// A note about an entry that was not applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The expectations file.
+    pub file: Utf8PathBuf,
+    /// The entry's line.
+    pub line: u64,
+    /// The entry's case id.
+    pub case: String,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: `{}`: {}",
+            self.file, self.line, self.case, self.message
+        )
+    }
+}
