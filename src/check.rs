@@ -226,11 +226,11 @@ fn load_acknowledgements(path: &Utf8Path) -> Result<Vec<Acknowledgement>, CheckE
     struct File {
         findings: Vec<Acknowledgement>,
     }
-    serde_saphyr::from_str::<File>(&text)
+    crate::case::parse_yaml::<File>(path, &std::sync::Arc::from(text))
         .map(|f| f.findings)
-        .map_err(|e| CheckError::Acknowledged {
+        .map_err(|d| CheckError::Acknowledged {
             path: path.to_owned(),
-            message: e.to_string(),
+            message: format!("{}:{}: {}: {}", d.line, d.column, d.field, d.message),
         })
 }
 

@@ -102,7 +102,7 @@ pub fn load_texts(
     let mut first_seen: BTreeMap<String, Origin> = BTreeMap::new();
     for (file, text) in texts {
         let source: Arc<str> = Arc::from(text.as_str());
-        let raw = match parse_file(file, &source) {
+        let raw: RawFile = match parse_yaml(file, &source) {
             Ok(raw) => raw,
             Err(d) => {
                 diagnostics.push(*d);
@@ -148,7 +148,14 @@ pub fn load_texts(
     }
 }
 
-fn parse_file(file: &Utf8Path, source: &Arc<str>) -> Result<RawFile, Box<Diagnostic>> {
+/// Parses YAML the project's way, into any type: strict booleans, leading-zero numbers as
+/// strings, duplicate keys rejected, and a failure as one [`Diagnostic`] with position and
+/// field path. Every YAML file the project reads (cases, premise model, expectations,
+/// acknowledged findings) goes through here.
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(
+    file: &Utf8Path,
+    source: &Arc<str>,
+) -> Result<T, Box<Diagnostic>> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
         leading_zero_numbers_as_strings: true,

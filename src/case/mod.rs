@@ -10,5 +10,5 @@ mod raw;
 mod resolve;
 
 pub use diagnostic::Diagnostic;
-pub use load::{KnownNames, LoadErrors, load_suite, load_texts};
+pub use load::{KnownNames, LoadErrors, load_suite, load_texts, parse_yaml};
 pub use model::*;

@@ -228,10 +228,13 @@ impl PremiseModel {
             path: path.to_string(),
             message,
         };
-        let options =
-            serde_saphyr::options! { strict_booleans: true, leading_zero_numbers_as_strings: true };
-        let model: PremiseModel = serde_saphyr::from_str_with_options(text, options)
-            .map_err(|e| invalid(e.to_string()))?;
+        let model: PremiseModel = crate::case::parse_yaml(path, &std::sync::Arc::from(text))
+            .map_err(|d| {
+                invalid(format!(
+                    "{}:{}: {}: {}",
+                    d.line, d.column, d.field, d.message
+                ))
+            })?;
         model.consistency().map_err(invalid)?;
         Ok(model)
     }

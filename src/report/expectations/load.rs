@@ -47,28 +47,8 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<ExpectationsFile, Expectatio
             message,
         )
     };
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        leading_zero_numbers_as_strings: true,
-    };
-    let mut field = String::new();
-    let parsed: Result<RawFile, _> =
-        serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
-            serde_path_to_error::deserialize(de).map_err(|e| {
-                field = e.path().to_string();
-                e.into_inner()
-            })
-        });
-    let raw = parsed.map_err(|error| {
-        let at = error.location().unwrap_or(Location::UNKNOWN);
-        let field = field.replace(".value", "").replace(".?", "");
-        let field = if field == "?" { String::new() } else { field };
-        ExpectationsError::Invalid(vec![diagnostic(
-            &at,
-            field,
-            short_message(&error.to_string()),
-        )])
-    })?;
+    let raw: RawFile =
+        crate::case::parse_yaml(path, &source).map_err(|d| ExpectationsError::Invalid(vec![*d]))?;
     let mut problems = Vec::new();
     let mut entries = Vec::new();
     for (index, raw) in raw.expectations.into_iter().enumerate() {
@@ -155,15 +135,4 @@ fn cut_by_comment(source: &str, value: &Spanned<String>) -> Option<Location> {
     let rest = line[start..].strip_prefix(value.value.as_str())?;
     let comment = rest.trim_start();
     (comment.starts_with('#') && rest.len() > comment.len()).then_some(at)
-}
-
-/// serde-saphyr prefixes its message with the position and appends a snippet; keep the
-/// sentence, since the diagnostic renders position and snippet itself.
-fn short_message(rendered: &str) -> String {
-    let first = rendered.lines().next().unwrap_or(rendered);
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    match first.split_once(": ") {
-        Some((position, rest)) if position.starts_with("line ") => rest.to_owned(),
-        _ => first.to_owned(),
-    }
 }
