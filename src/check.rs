@@ -93,6 +93,8 @@ pub struct CheckReport {
     pub examples_checked: usize,
     /// The documented divergences between docs and server.
     pub divergences: Vec<Divergence>,
+    /// The model's premises and failure kinds, in order (the matrix's rows).
+    pub premise_names: Vec<String>,
     /// Cases carrying a divergence note.
     pub divergent_cases: Vec<(String, String)>,
 }
@@ -205,6 +207,7 @@ pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
         stale_acknowledgements,
         examples_checked: docs.checked.len(),
         divergences: specs.model.divergences.clone(),
+        premise_names: specs.model.premise_names(),
         divergent_cases: suite
             .cases
             .iter()
@@ -461,7 +464,7 @@ fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)
 }
 
 /// Renders the report as the text `check` prints (Markdown, so the README can carry it).
-pub fn render_report(report: &CheckReport, model: &PremiseModel, show_cells: bool) -> String {
+pub fn render_report(report: &CheckReport, show_cells: bool) -> String {
     let mut out = String::new();
     let required = report.coverage.required.len();
     let uncovered = report.coverage.uncovered();
@@ -477,7 +480,7 @@ pub fn render_report(report: &CheckReport, model: &PremiseModel, show_cells: boo
         required,
         report.coverage.ratio() * 100.0
     );
-    out.push_str(&report.coverage.matrix_markdown(model));
+    out.push_str(&report.coverage.matrix_markdown(&report.premise_names));
     out.push('\n');
     if !uncovered.is_empty() {
         out.push_str("Uncovered cells (no case exercises them):\n\n");

@@ -29,7 +29,7 @@ use self::plan::{Filter, Partition, Plan};
 use self::provision::Provisioner;
 use crate::case::{Suite, Version};
 use crate::check::Specs;
-use crate::report::model::{CaseRecord, RequestCount, RunMeta, RunReport, Totals, Verdict};
+use crate::report::model::{CaseRecord, RequestCount, RunMeta, RunReport, Totals};
 use crate::target::api::{Api, Session};
 use crate::target::{Client, ClientConfig, Purpose, Redactor, Secret};
 
@@ -275,6 +275,7 @@ pub async fn run_recorded(
         &mut records,
         settle,
         &extra_grants,
+        &pre.permissions,
         progress,
     )
     .await;
@@ -351,14 +352,11 @@ async fn run_groups(
     records: &mut [Option<CaseRecord>],
     settle: Duration,
     extra_grants: &[(String, Vec<String>)],
+    current: &indexmap::IndexMap<String, Vec<String>>,
     progress: &(dyn Fn(&CaseRecord) + Sync),
 ) -> Result<(), RunError> {
     let api = &provisioner.api;
     let admin = &provisioner.admin;
-    let current = api
-        .permissions(admin, Purpose::Provision)
-        .await
-        .map_err(|e| RunError::Unusable(e.to_string()))?;
     for (permission, roles) in extra_grants {
         let previous = current.get(permission).cloned().unwrap_or_default();
         provisioner.ledger.record(&Entry::Permission {
@@ -507,14 +505,4 @@ async fn run_group(
             }
         }
     }
-}
-
-/// Whether a verdict list fails the gate.
-pub fn gate_fails(records: &[CaseRecord]) -> bool {
-    records.iter().any(|r| r.verdict.fails_gate())
-}
-
-/// Verdicts that count as passing.
-pub fn is_pass(v: Verdict) -> bool {
-    matches!(v, Verdict::Pass | Verdict::Flaky | Verdict::ExpectedFail)
 }
