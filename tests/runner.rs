@@ -139,27 +139,28 @@ fn signal(child: &Child, signal: &str) {
     assert!(status.success());
 }
 
+/// Runs the binary against `url` and sends `signal_name` once it holds a grant (a long settle
+/// after each grant keeps the run inside a grant group for a while); returns its output.
+async fn signal_midway(url: &str, report: &Path, signal_name: &'static str) -> Output {
+    let mut cmd = run_against(url, report, &["--grant-settle-ms", "4000", "--jobs", "1"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let ledger = report.join("ledger.jsonl");
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("spawn");
+        wait_for_grant(&mut child, &ledger);
+        signal(&child, signal_name);
+        child.wait_with_output().expect("wait")
+    })
+    .await
+    .expect("join")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_midway_undoes_the_ledger_and_exits_with_the_interrupted_code() {
     let server = server(false).await;
     let before = snapshot(server.url()).await;
     let (_dir, report) = temp();
-    // A long settle after each grant keeps the run inside a grant group for a while.
-    let mut cmd = run_against(
-        server.url(),
-        &report,
-        &["--grant-settle-ms", "4000", "--jobs", "1"],
-    );
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let ledger = report.join("ledger.jsonl");
-    let out = tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().expect("spawn");
-        wait_for_grant(&mut child, &ledger);
-        signal(&child, "-INT");
-        child.wait_with_output().expect("wait")
-    })
-    .await
-    .expect("join");
+    let out = signal_midway(server.url(), &report, "-INT").await;
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     assert_eq!(snapshot(server.url()).await, before, "{}", text(&out));
 }
@@ -169,22 +170,8 @@ async fn after_sigkill_cleanup_from_the_ledger_leaves_nothing() {
     let server = server(false).await;
     let before = snapshot(server.url()).await;
     let (_dir, report) = temp();
-    let mut cmd = run_against(
-        server.url(),
-        &report,
-        &["--grant-settle-ms", "4000", "--jobs", "1"],
-    );
-    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    signal_midway(server.url(), &report, "-KILL").await;
     let ledger = report.join("ledger.jsonl");
-    let killed_ledger = ledger.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().expect("spawn");
-        wait_for_grant(&mut child, &killed_ledger);
-        signal(&child, "-KILL");
-        child.wait().expect("wait")
-    })
-    .await
-    .expect("join");
     assert_ne!(
         snapshot(server.url()).await,
         before,

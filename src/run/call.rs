@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::judge::Observed;
+use super::judge::{Counters, Observed};
 use super::provision::Fixtures;
 use crate::api::Endpoint;
 use crate::case::{
@@ -103,11 +103,35 @@ pub fn curl(exchange: &Exchange) -> String {
     out
 }
 
-fn counters(room: &Value) -> (Option<i64>, Option<i64>) {
+fn counters(room: &Value) -> Counters {
     (
         room.get("usersCount").and_then(Value::as_i64),
         room.get("msgs").and_then(Value::as_i64),
     )
+}
+
+/// A room's counters read through its info endpoint as a member; the exchange goes into
+/// `transcript` whatever the outcome.
+async fn read_counters(
+    api: &Api,
+    fx: &Fixtures,
+    room: &RoomRef,
+    transcript: &mut Vec<Exchange>,
+) -> Option<Counters> {
+    let (live, reader) = (fx.rooms.get(room)?, fx.reader_of(room)?);
+    match api
+        .room_info(reader, live.room_type, &live.id, Purpose::Verify)
+        .await
+    {
+        Ok((ex, info)) => {
+            transcript.push(ex);
+            Some(counters(&info))
+        }
+        Err(e) => {
+            transcript.push(e.exchange().clone());
+            None
+        }
+    }
 }
 
 /// Makes the call and reads back what `expect` needs.
@@ -119,19 +143,10 @@ pub async fn make_call(
     fx: &Fixtures,
 ) -> (Observed, Vec<Exchange>, Exchange) {
     let mut transcript = Vec::new();
-    let mut before: BTreeMap<RoomRef, (Option<i64>, Option<i64>)> = BTreeMap::new();
+    let mut before: BTreeMap<RoomRef, Counters> = BTreeMap::new();
     for room in expect.room_delta.keys() {
-        if let (Some(live), Some(reader)) = (fx.rooms.get(room), fx.reader_of(room)) {
-            match api
-                .room_info(reader, live.room_type, &live.id, Purpose::Verify)
-                .await
-            {
-                Ok((ex, info)) => {
-                    transcript.push(ex);
-                    before.insert(room.clone(), counters(&info));
-                }
-                Err(e) => transcript.push(e.exchange().clone()),
-            }
+        if let Some(c) = read_counters(api, fx, room, &mut transcript).await {
+            before.insert(room.clone(), c);
         }
     }
     let request = request(endpoint, call, fx);
@@ -147,17 +162,8 @@ pub async fn make_call(
         Err(e) => observed.transport_error = Some(e.to_string()),
     }
     for (room, b) in before {
-        if let (Some(live), Some(reader)) = (fx.rooms.get(&room), fx.reader_of(&room)) {
-            match api
-                .room_info(reader, live.room_type, &live.id, Purpose::Verify)
-                .await
-            {
-                Ok((ex, info)) => {
-                    transcript.push(ex);
-                    observed.counters.insert(room, (b, counters(&info)));
-                }
-                Err(e) => transcript.push(e.exchange().clone()),
-            }
+        if let Some(after) = read_counters(api, fx, &room, &mut transcript).await {
+            observed.counters.insert(room, (b, after));
         }
     }
     for room in expect.members_after.keys() {
