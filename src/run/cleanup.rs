@@ -50,9 +50,15 @@ pub async fn undo(
                 room_type,
                 deleter,
             } => {
-                // A creation whose answer was lost has no id: look the room up by its name.
+                // A creation whose answer was lost has no id: look the room up by its name,
+                // but only a name that carries this run's id (the run lock's name does not,
+                // and a room of that name may be another run's).
+                let ours = run_id
+                    .as_ref()
+                    .is_some_and(|r| name.contains(&format!("rcc-{r}-")));
                 let id = match id {
                     Some(id) => Some(id.clone()),
+                    None if !ours => None,
                     None => match api.rooms_named(admin, name).await {
                         Ok(rooms) => rooms.into_iter().find(|r| &r.name == name).map(|r| r.id),
                         Err(e) => {
