@@ -222,10 +222,8 @@ pub async fn run_recorded(
                 }
             }
         }
-        extra_grants.push((
-            "api-bypass-rate-limit".to_owned(),
-            pre.with_roles("api-bypass-rate-limit", &roles),
-        ));
+        // The roles are added to the permission's list as it stands once the run lock is held.
+        extra_grants.push(("api-bypass-rate-limit".to_owned(), roles));
     }
     // Another run on the same target must not change permissions under this one: hold the
     // target's run lock while cases run (the embedded server is this run's alone).
@@ -275,7 +273,6 @@ pub async fn run_recorded(
         &mut records,
         settle,
         &extra_grants,
-        &pre.permissions,
         progress,
     )
     .await;
@@ -352,18 +349,26 @@ async fn run_groups(
     records: &mut [Option<CaseRecord>],
     settle: Duration,
     extra_grants: &[(String, Vec<String>)],
-    current: &indexmap::IndexMap<String, Vec<String>>,
     progress: &(dyn Fn(&CaseRecord) + Sync),
 ) -> Result<(), RunError> {
     let api = &provisioner.api;
     let admin = &provisioner.admin;
-    for (permission, roles) in extra_grants {
+    // Read again, not taken from preflight: preflight ran before the run lock was held, when
+    // another run could still have had its temporary grants applied; these are the lists to
+    // restore.
+    let current = api
+        .permissions(admin, Purpose::Provision)
+        .await
+        .map_err(|e| RunError::Unusable(e.to_string()))?;
+    for (permission, added) in extra_grants {
         let previous = current.get(permission).cloned().unwrap_or_default();
+        let mut roles = previous.clone();
+        roles.extend(added.iter().filter(|r| !previous.contains(r)).cloned());
         provisioner.ledger.record(&Entry::Permission {
             id: permission.clone(),
             previous,
         })?;
-        api.set_permission(admin, permission, roles, Purpose::Provision)
+        api.set_permission(admin, permission, &roles, Purpose::Provision)
             .await
             .map_err(|e| RunError::Unusable(e.to_string()))?;
     }

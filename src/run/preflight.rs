@@ -3,7 +3,6 @@
 //! authentication, the rate limiter and roles. Any failure stops the run with nothing
 //! created.
 
-use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::{RunError, RunOptions};
@@ -42,27 +41,8 @@ pub struct Preflight {
     pub server_version: Option<String>,
     /// What was found and done, for the report.
     pub notes: Vec<String>,
-    /// Every permission's role list before the run.
-    pub permissions: IndexMap<String, Vec<String>>,
     /// Whether fixture users get `api-bypass-rate-limit` for the run.
     pub bypass_rate_limit: bool,
-}
-
-impl Preflight {
-    /// `permission`'s current role list plus `roles`.
-    pub fn with_roles(&self, permission: &str, roles: &[String]) -> Vec<String> {
-        let mut out = self
-            .permissions
-            .get(permission)
-            .cloned()
-            .unwrap_or_default();
-        for role in roles {
-            if !out.contains(role) {
-                out.push(role.clone());
-            }
-        }
-        out
-    }
 }
 
 /// Permissions the admin must hold, with what they are for.
@@ -213,7 +193,6 @@ pub async fn preflight(
         two_factor,
         server_version,
         notes,
-        permissions,
         bypass_rate_limit: bypass,
     })
 }
