@@ -365,3 +365,83 @@ async fn a_successful_two_factor_check_is_remembered_for_the_login() {
     reply.expect_status(200, "users.create within the remembered 2FA window");
     assert_eq!(reply.body["user"]["username"], json!("bob"));
 }
+
+// ---- users.info?includeUserRooms ------------------------------------------------------------------
+
+/// The rooms a `users.info` answer lists, by id (`None`: no `user.rooms`).
+fn listed_rooms(reply: &reference_support::Reply) -> Option<Vec<String>> {
+    reply.body["user"]["rooms"].as_array().map(|rooms| {
+        rooms
+            .iter()
+            .map(|r| r["rid"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    })
+}
+
+#[tokio::test]
+async fn users_info_lists_a_users_subscriptions_for_the_admin_and_the_user_alone() {
+    let h = Harness::start().await;
+    let (alice, alice_session) = h.user_session("alice").await;
+    let (_bob, bob_session) = h.user_session("bob").await;
+    let group = h
+        .create_room(&h.admin, RoomKind::Group, "secret", &["alice"])
+        .await;
+    let query = [("userId", alice.id.as_str()), ("includeUserRooms", "true")];
+    // The admin holds view-other-user-channels: alice's group is listed.
+    let reply = h
+        .api
+        .get(Some(&h.admin), "/api/v1/users.info", &query)
+        .await;
+    reply.expect_status(200, "users.info with includeUserRooms");
+    let rooms = listed_rooms(&reply).expect("the admin gets user.rooms");
+    assert!(rooms.contains(&group.id), "{rooms:?}");
+    let entry =
+        &reply.body["user"]["rooms"][rooms.iter().position(|r| *r == group.id).unwrap_or(0)];
+    assert_eq!(entry["t"], json!("p"));
+    assert_eq!(entry["name"], json!("secret"));
+    // The user may read its own rooms; another user without the permission gets no list.
+    let own = h
+        .api
+        .get(Some(&alice_session), "/api/v1/users.info", &query)
+        .await;
+    assert!(listed_rooms(&own).is_some_and(|r| r.contains(&group.id)));
+    let other = h
+        .api
+        .get(Some(&bob_session), "/api/v1/users.info", &query)
+        .await;
+    other.expect_status(200, "users.info about someone else");
+    assert_eq!(listed_rooms(&other), None);
+    // Without the parameter (or with a value that is not "true"/"1") there is no list.
+    for value in [None, Some("false"), Some("yes")] {
+        let mut q = vec![("userId", alice.id.as_str())];
+        q.extend(value.map(|v| ("includeUserRooms", v)));
+        let plain = h.api.get(Some(&h.admin), "/api/v1/users.info", &q).await;
+        assert_eq!(listed_rooms(&plain), None, "includeUserRooms={value:?}");
+    }
+}
+
+#[tokio::test]
+async fn users_info_lists_a_deactivated_users_rooms() {
+    let h = Harness::start().await;
+    let (alice, _) = h.user_session("alice").await;
+    let channel = h
+        .create_room(&h.admin, RoomKind::Channel, "town", &["alice"])
+        .await;
+    h.api
+        .post(
+            Some(&h.admin),
+            "/api/v1/users.setActiveStatus",
+            &json!({"userId": alice.id, "activeStatus": false}),
+        )
+        .await
+        .expect_status(200, "deactivating alice");
+    let query = [("userId", alice.id.as_str()), ("includeUserRooms", "1")];
+    let reply = h
+        .api
+        .get(Some(&h.admin), "/api/v1/users.info", &query)
+        .await;
+    assert!(
+        listed_rooms(&reply).is_some_and(|r| r.contains(&channel.id)),
+        "{reply:#?}"
+    );
+}

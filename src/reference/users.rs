@@ -303,11 +303,37 @@ pub(crate) async fn users_info(
         let user = found.ok_or_else(|| ApiError::failure("User not found."))?;
         let full = user.id == caller.id
             || store.has_permission(&caller.id, "view-full-other-user-info", None);
-        let doc = if full {
+        let mut doc = if full {
             user.full_json()
         } else {
             user.limited_json()
         };
+        // `includeUserRooms`: the user's subscriptions, for the user itself or a holder of
+        // `view-other-user-channels` (projection rid, name, t, roles, unread; by type, name).
+        let include_rooms = text(&params, "includeUserRooms")
+            .is_some_and(|v| matches!(v.trim().to_lowercase().as_str(), "true" | "1"));
+        if include_rooms
+            && (user.id == caller.id
+                || store.has_permission(&caller.id, "view-other-user-channels", None))
+        {
+            let mut rooms: Vec<(String, String, Value)> = store
+                .subscriptions_of_user(&user.id)
+                .filter_map(|sub| {
+                    let room = store.room(&sub.room_id)?;
+                    let name = room.name.clone().unwrap_or_default();
+                    let kind = room.kind.code().to_owned();
+                    let entry = json!({"rid": room.id, "name": name, "t": kind, "roles": sub.roles, "unread": 0});
+                    Some((kind, name, entry))
+                })
+                .collect();
+            rooms.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+            if let Value::Object(map) = &mut doc {
+                map.insert(
+                    "rooms".into(),
+                    Value::Array(rooms.into_iter().map(|(_, _, r)| r).collect()),
+                );
+            }
+        }
         success(json!({"user": doc}))
     })
 }
