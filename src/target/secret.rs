@@ -86,9 +86,12 @@ impl Redactor {
             return REDACTED.to_owned();
         };
         if p.automaton.is_none() {
-            // Leftmost-longest: a secret that contains another is replaced whole.
+            // Leftmost-longest: a secret that contains another is replaced whole. A contiguous
+            // NFA, not a DFA: the automaton is rebuilt after every new secret (each login
+            // adds one), and a DFA's build costs far more than its faster search saves here.
             let built = aho_corasick::AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&p.secrets);
             match built {
                 Ok(a) => p.automaton = Some(a),
