@@ -57,7 +57,17 @@ impl IdMap {
     }
 }
 
-async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, r: &RawExchange) {
+/// One stage of a run: its run-level requests in order, and its lanes.
+type Stage = (Vec<Recorded>, BTreeMap<usize, Vec<Recorded>>);
+
+/// A recorded request with its recorded answer parsed (before the clock starts).
+struct Recorded {
+    raw: RawExchange,
+    answer: Option<Value>,
+}
+
+async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, recorded: &Recorded) {
+    let r = &recorded.raw;
     let mut req = http.request(r.method.clone(), format!("{base}{}", ids.apply(&r.path)));
     for (name, value) in &r.headers {
         req = req.header(name, ids.apply(value));
@@ -74,53 +84,42 @@ async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, r: &RawExch
     let Ok(bytes) = response.bytes().await else {
         return;
     };
-    if let (Some(old), Ok(new)) = (&r.response, serde_json::from_slice::<Value>(&bytes)) {
+    if let (Some(old), Ok(new)) = (&recorded.answer, serde_json::from_slice::<Value>(&bytes)) {
         ids.learn(old, &new);
     }
 }
 
-/// Replays `records` against `base` as the run made them: run-level requests (preflight,
-/// pool, grants, lock, cleanup) in order between the grant groups, each group's cases
-/// `jobs` at a time, each case's requests in order. `groups` lists the case numbers of each
-/// grant group, in run order.
-async fn replay(
-    records: Vec<RawExchange>,
-    base: &str,
-    jobs: usize,
-    groups: &[Vec<usize>],
-) -> Duration {
+/// Replays `records` against `base` as the run made them: stage after stage; within a stage,
+/// the run-level requests first, in order, then the lanes (a case's requests, or one of the
+/// run's parallel reads) `jobs` at a time, each lane's requests in order.
+async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> Duration {
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
         .expect("client");
     let ids = Arc::new(IdMap::default());
-    let group_of: HashMap<usize, usize> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, cases)| cases.iter().map(move |c| (*c, g)))
-        .collect();
-    // Run-level requests go before the group of the next case request (or after all).
-    let mut before: Vec<Vec<RawExchange>> = vec![Vec::new(); groups.len() + 1];
-    let mut cases: Vec<BTreeMap<usize, Vec<RawExchange>>> = vec![BTreeMap::new(); groups.len()];
-    let mut pending = Vec::new();
-    for r in records {
-        match r.case.and_then(|c| group_of.get(&c).map(|g| (c, *g))) {
-            Some((c, g)) => {
-                before[g].append(&mut pending);
-                cases[g].entry(c).or_default().push(r);
-            }
-            None => pending.push(r),
+    let mut stages: BTreeMap<u32, Stage> = BTreeMap::new();
+    for raw in records {
+        let stage = stages.entry(raw.stage).or_default();
+        let lane = raw.lane;
+        let answer = raw
+            .response
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok());
+        let r = Recorded { raw, answer };
+        match lane {
+            Some(lane) => stage.1.entry(lane).or_default().push(r),
+            None => stage.0.push(r),
         }
     }
-    before[groups.len()].append(&mut pending);
     let started = Instant::now();
-    for (g, group) in cases.into_iter().enumerate() {
-        for r in &before[g] {
+    for (_, (run_level, lanes)) in stages {
+        for r in &run_level {
             replay_one(&http, base, &ids, r).await;
         }
         let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
         let mut tasks = tokio::task::JoinSet::new();
-        for (_, requests) in group {
+        for (_, requests) in lanes {
             let (http, ids, semaphore, base) = (
                 http.clone(),
                 ids.clone(),
@@ -135,9 +134,6 @@ async fn replay(
             });
         }
         tasks.join_all().await;
-    }
-    for r in &before[groups.len()] {
-        replay_one(&http, base, &ids, r).await;
     }
     started.elapsed()
 }
@@ -205,16 +201,7 @@ async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) ->
     let fresh = start(config, "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("server");
-    let version =
-        rc_conform::case::Version::parse(report.run.server_version.as_deref().unwrap_or("8.5.0"))
-            .expect("version");
-    let plan = rc_conform::run::plan::plan(suite, None, None, &version);
-    let groups: Vec<Vec<usize>> = plan
-        .groups
-        .iter()
-        .map(|g| g.members.iter().map(|&i| plan.cases[i].number).collect())
-        .collect();
-    let replay = replay(records, fresh.url(), jobs, &groups).await;
+    let replay = replay(records, fresh.url(), jobs).await;
     fresh.shutdown().await;
     Measured {
         jobs,
@@ -229,17 +216,41 @@ async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) ->
     }
 }
 
-const REPEAT: usize = 5;
+const REPEAT: usize = 11;
 
-/// The run with the median harness time, carrying the median replay time.
-fn median(mut all: Vec<Measured>) -> Measured {
-    let mut replays: Vec<Duration> = all.iter().map(|m| m.replay).collect();
-    replays.sort();
-    all.sort_by_key(|m| m.harness);
-    let mid = all.len() / 2;
-    let mut m = all.swap_remove(mid);
-    m.replay = replays[replays.len() / 2];
-    m
+/// One setting's figures over its runs: the median harness and replay times, and the median
+/// and range of the per-run ratios (each run's harness against the replay right after it, so
+/// the machine's drift between runs cancels out).
+struct Summary {
+    last: Measured,
+    harness: Duration,
+    replay: Duration,
+    ratio: f64,
+    ratio_range: (f64, f64),
+}
+
+fn summarize(all: Vec<Measured>) -> Summary {
+    let mid = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratios: Vec<f64> = all
+        .iter()
+        .map(|m| m.harness.as_secs_f64() / m.replay.as_secs_f64())
+        .collect();
+    let range = ratios
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
+    let harness =
+        Duration::from_secs_f64(mid(all.iter().map(|m| m.harness.as_secs_f64()).collect()));
+    let replay = Duration::from_secs_f64(mid(all.iter().map(|m| m.replay.as_secs_f64()).collect()));
+    Summary {
+        harness,
+        replay,
+        ratio: mid(ratios),
+        ratio_range: range,
+        last: all.into_iter().last().expect("at least one run"),
+    }
 }
 
 fn main() {
@@ -253,22 +264,24 @@ fn main() {
     let mut out = String::new();
     runtime.block_on(async {
         // Warm up (connection setup, allocator, page cache) before measuring; then, per
-        // setting, alternate harness and replay REPEAT times and keep the medians: single
-        // runs of a few hundred milliseconds swing too much on a shared machine.
-        let _ = measure(&specs, &suite, 8).await;
+        // setting, alternate harness and replay REPEAT times: single runs of a few hundred
+        // milliseconds swing too much on a shared machine.
+        for jobs in [1, 8] {
+            let _ = measure(&specs, &suite, jobs).await;
+        }
         let mut runs = Vec::new();
         for jobs in [1, 8] {
             let mut all = Vec::new();
             for _ in 0..REPEAT {
                 all.push(measure(&specs, &suite, jobs).await);
             }
-            runs.push(median(all));
+            runs.push(summarize(all));
         }
-        out.push_str(&format!("Medians of {REPEAT} alternating runs each.\n\n| jobs | cases | harness | raw replay | overhead (harness / replay) |\n|---:|---:|---:|---:|---:|\n"));
-        for m in &runs {
-            out.push_str(&format!("| {} | {} | {:.0} ms | {:.0} ms | {:.2} |\n", m.jobs, m.cases, m.harness.as_secs_f64() * 1e3, m.replay.as_secs_f64() * 1e3, m.harness.as_secs_f64() / m.replay.as_secs_f64()));
+        out.push_str(&format!("{REPEAT} runs per setting, each run's harness followed by its replay; medians, and the range of the per-run ratios.\n\n| jobs | cases | harness | raw replay | overhead (harness / replay) | range |\n|---:|---:|---:|---:|---:|---:|\n"));
+        for s in &runs {
+            out.push_str(&format!("| {} | {} | {:.0} ms | {:.0} ms | {:.2} | {:.2}–{:.2} |\n", s.last.jobs, s.last.cases, s.harness.as_secs_f64() * 1e3, s.replay.as_secs_f64() * 1e3, s.ratio, s.ratio_range.0, s.ratio_range.1));
         }
-        let m = &runs[1];
+        let m = &runs[1].last;
         let total: u64 = m.requests.iter().map(|(_, n)| n).sum();
         out.push_str(&format!("\nHTTP requests per case ({} cases, {} requests):\n\n| purpose | requests | per case |\n|---|---:|---:|\n", m.cases, total));
         for (purpose, n) in &m.requests {

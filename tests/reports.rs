@@ -885,6 +885,7 @@ fn exchange(method: &str, path: &str, body: Option<&str>, status: u16, answer: &
         attempts: 1,
         retries: vec![],
         duration_ms: 3,
+        note: None,
     }
 }
 

@@ -84,7 +84,8 @@ pub struct RunArgs {
     /// Only this share of the suite: hash:K/N.
     #[arg(long)]
     pub partition: Option<String>,
-    /// Cases run at once (within a group of cases that share permission grants).
+    /// Requests in flight at once: cases provisioned, called and read back concurrently
+    /// (calls within a group of cases that share permission grants), objects deleted at once.
     #[arg(long, default_value_t = 8, env = "RC_CONFORM_JOBS")]
     pub jobs: usize,
     /// Where the ledger and reports go (default reports/RUN-ID).
@@ -191,4 +192,7 @@ pub struct CleanupArgs {
     /// Admin credentials.
     #[command(flatten)]
     pub admin: AdminArgs,
+    /// Deletions made at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
 }

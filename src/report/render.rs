@@ -230,7 +230,11 @@ pub(crate) fn exchange_text(e: &Exchange, body_limit: usize, pretty: bool) -> St
             body_limit,
         )
     };
-    let mut out = format!("> {} {}\n", e.method, e.url);
+    let mut out = String::new();
+    if let Some(note) = &e.note {
+        out.push_str(&format!("* {note}\n"));
+    }
+    out.push_str(&format!("> {} {}\n", e.method, e.url));
     for (name, value) in &e.request_headers {
         out.push_str(&format!("> {name}: {value}\n"));
     }

@@ -1,13 +1,14 @@
 //! Making a case's call: the body rendered with the fixtures' real ids and names, the auth
-//! variant turned into headers, then the state the expectation needs read back (counters
-//! before and after, members after). Produces an [`Observed`] for the judge and the
-//! transcript of every request.
+//! variant turned into headers; for a case outside the bulk reads of [`super::observe`], the
+//! state the expectation needs read back room by room (counters before and after, members
+//! after). Produces an [`Observed`] for the judge and the transcript of every request.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::judge::{Counters, Observed};
+use super::observe::counters_of;
 use super::provision::Fixtures;
 use crate::api::Endpoint;
 use crate::case::{
@@ -103,16 +104,9 @@ pub fn curl(exchange: &Exchange) -> String {
     out
 }
 
-fn counters(room: &Value) -> Counters {
-    (
-        room.get("usersCount").and_then(Value::as_i64),
-        room.get("msgs").and_then(Value::as_i64),
-    )
-}
-
 /// A room's counters read through its info endpoint as a member; the exchange goes into
 /// `transcript` whatever the outcome.
-async fn read_counters(
+pub async fn read_counters(
     api: &Api,
     fx: &Fixtures,
     room: &RoomRef,
@@ -125,7 +119,7 @@ async fn read_counters(
     {
         Ok((ex, info)) => {
             transcript.push(ex);
-            Some(counters(&info))
+            Some(counters_of(&info))
         }
         Err(e) => {
             transcript.push(e.exchange().clone());
@@ -134,24 +128,36 @@ async fn read_counters(
     }
 }
 
-/// Makes the call and reads back what `expect` needs.
-pub async fn make_call(
+/// A room's members (user ids) read through its members endpoint as a member; the exchange
+/// goes into `transcript` whatever the outcome.
+pub async fn read_members(
+    api: &Api,
+    fx: &Fixtures,
+    room: &RoomRef,
+    transcript: &mut Vec<Exchange>,
+) -> Option<Vec<String>> {
+    let (live, reader) = (fx.rooms.get(room)?, fx.reader_of(room)?);
+    match api.members(reader, live.room_type, &live.id).await {
+        Ok((ex, ids)) => {
+            transcript.push(ex);
+            Some(ids)
+        }
+        Err(e) => {
+            transcript.push(e.exchange().clone());
+            None
+        }
+    }
+}
+
+/// Sends the call alone: what came back, and the exchange.
+pub async fn send_call(
     api: &Api,
     endpoint: Endpoint,
     call: &Call,
-    expect: &Expectation,
     fx: &Fixtures,
-) -> (Observed, Vec<Exchange>, Exchange) {
-    let mut transcript = Vec::new();
-    let mut before: BTreeMap<RoomRef, Counters> = BTreeMap::new();
-    for room in expect.room_delta.keys() {
-        if let Some(c) = read_counters(api, fx, room, &mut transcript).await {
-            before.insert(room.clone(), c);
-        }
-    }
+) -> (Observed, Exchange) {
     let request = request(endpoint, call, fx);
     let (exchange, outcome) = api.client().send(&request).await;
-    transcript.push(exchange.clone());
     let mut observed = Observed::default();
     match outcome {
         Ok(r) => {
@@ -161,21 +167,51 @@ pub async fn make_call(
         }
         Err(e) => observed.transport_error = Some(e.to_string()),
     }
+    (observed, exchange)
+}
+
+/// A call made: what was observed, every request made for it, and the call's own exchange.
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// What came back and what was read afterwards.
+    pub observed: Observed,
+    /// The call and the verification requests, in order.
+    pub transcript: Vec<Exchange>,
+    /// The call's exchange (for the curl line).
+    pub exchange: Exchange,
+}
+
+/// Makes the call and reads back, room by room, what `expect` needs: counters before and
+/// after, members after.
+pub async fn make_call(
+    api: &Api,
+    endpoint: Endpoint,
+    call: &Call,
+    expect: &Expectation,
+    fx: &Fixtures,
+) -> Made {
+    let mut transcript = Vec::new();
+    let mut before: BTreeMap<RoomRef, Counters> = BTreeMap::new();
+    for room in expect.room_delta.keys() {
+        if let Some(c) = read_counters(api, fx, room, &mut transcript).await {
+            before.insert(room.clone(), c);
+        }
+    }
+    let (mut observed, exchange) = send_call(api, endpoint, call, fx).await;
+    transcript.push(exchange.clone());
     for (room, b) in before {
         if let Some(after) = read_counters(api, fx, &room, &mut transcript).await {
             observed.counters.insert(room, (b, after));
         }
     }
     for room in expect.members_after.keys() {
-        if let (Some(live), Some(reader)) = (fx.rooms.get(room), fx.reader_of(room)) {
-            match api.members(reader, live.room_type, &live.id).await {
-                Ok((ex, ids)) => {
-                    transcript.push(ex);
-                    observed.members_after.insert(room.clone(), ids);
-                }
-                Err(e) => transcript.push(e.exchange().clone()),
-            }
+        if let Some(ids) = read_members(api, fx, room, &mut transcript).await {
+            observed.members_after.insert(room.clone(), ids);
         }
     }
-    (observed, transcript, exchange)
+    Made {
+        observed,
+        transcript,
+        exchange,
+    }
 }

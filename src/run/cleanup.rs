@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::lanes::in_lanes;
 use super::ledger::{Entry, Ledger, Undo, pending_undo};
 use crate::api::RoomType;
 use crate::report::model::CleanupRecord;
@@ -14,12 +15,14 @@ use crate::target::Purpose;
 use crate::target::api::{Api, ApiError, Session};
 
 /// Undoes everything `ledger` still records, using `sessions` (username → session) to
-/// delete private groups as one of their members, and the admin otherwise.
+/// delete private groups as one of their members, and the admin otherwise; rooms and users
+/// `jobs` at a time.
 pub async fn undo(
     api: &Api,
     admin: &Session,
     ledger: &Ledger,
     sessions: &BTreeMap<String, Session>,
+    jobs: usize,
 ) -> CleanupRecord {
     let mut record = CleanupRecord {
         ledger: ledger.path().to_string(),
@@ -37,82 +40,148 @@ pub async fn undo(
         _ => None,
     });
     let steps = pending_undo(&entries);
-    for step in &steps {
-        let outcome = match step {
-            // Direct rooms go with their members.
-            Undo::Room {
-                room_type: RoomType::Direct,
-                ..
-            } => continue,
-            Undo::Room {
-                name,
-                id,
-                room_type,
-                deleter,
-            } => {
-                // A creation whose answer was lost has no id: look the room up by its name,
-                // but only a name that carries this run's id (the run lock's name does not,
-                // and a room of that name may be another run's).
-                let ours = run_id
-                    .as_ref()
-                    .is_some_and(|r| name.contains(&format!("rcc-{r}-")));
-                let id = match id {
-                    Some(id) => Some(id.clone()),
-                    None if !ours => None,
-                    None => match api.rooms_named(admin, name).await {
-                        Ok(rooms) => rooms.into_iter().find(|r| &r.name == name).map(|r| r.id),
-                        Err(e) => {
-                            record.errors.push(e.to_string());
-                            continue;
-                        }
-                    },
-                };
-                match id {
-                    Some(id) => {
-                        delete_room(api, admin, sessions.get(deleter), *room_type, &id).await
-                    }
-                    None => continue, // never created
-                }
+    // Rooms first, then users (only members may delete a private group, so they must still
+    // exist), each `jobs` at a time; then permissions, one by one, in undo order.
+    let rooms: Vec<(usize, Undo)> = steps
+        .iter()
+        .filter(|s| matches!(s, Undo::Room { room_type, .. } if *room_type != RoomType::Direct))
+        .cloned()
+        .enumerate()
+        .collect();
+    let users: Vec<(usize, Undo)> = steps
+        .iter()
+        .filter(|s| matches!(s, Undo::User { .. }))
+        .cloned()
+        .enumerate()
+        .collect();
+    for batch in [rooms, users] {
+        api.client().next_stage();
+        let done = in_lanes(batch, jobs, None, |step| {
+            let (api, admin) = (api.clone(), admin.clone());
+            let deleter = match &step {
+                Undo::Room { deleter, .. } => sessions.get(deleter).cloned(),
+                _ => None,
+            };
+            let run_id = run_id.clone();
+            async move { undo_one(&api, &admin, deleter.as_ref(), run_id.as_deref(), &step).await }
+        })
+        .await;
+        for outcome in done.into_values() {
+            match outcome {
+                Ok(Ok(true)) => record.undone += 1,
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) | Err(e) => record.errors.push(e),
             }
-            Undo::User { username, id } => {
-                // Likewise a user: by id, or by username when the answer was lost.
-                let id = match id {
-                    Some(id) => Some(id.clone()),
-                    None => match api.user_id_by_username(admin, username).await {
-                        Ok(found) => found,
-                        Err(e) => {
-                            record.errors.push(e.to_string());
-                            continue;
-                        }
-                    },
-                };
-                match id {
-                    Some(id) => absent_is_fine(api.delete_user(admin, &id).await),
-                    None => continue, // never created
-                }
-            }
-            Undo::Permission { id, previous } => {
-                let r = api
-                    .set_permission(admin, id, previous, Purpose::Cleanup)
-                    .await;
-                if r.is_ok() {
-                    let _ = ledger.record(&Entry::PermissionRestored { id: id.clone() });
-                }
-                r
-            }
-        };
-        match outcome {
-            Ok(()) => record.undone += 1,
-            Err(e) => record.errors.push(e.to_string()),
         }
     }
+    let (undone, errors) = restore(api, admin, ledger, &steps).await;
+    record.undone += undone;
+    record.errors.extend(errors);
     if record.errors.is_empty() {
         let _ = ledger.record(&Entry::Cleaned);
     }
     if let Some(run_id) = run_id {
-        record.leftovers = leftovers(api, admin, &run_id, &entries).await;
+        record.leftovers = leftovers(api, admin, &run_id, &entries, jobs).await;
     }
     record
+}
+
+/// Puts back every permission `ledger` says the run changed and has not restored, to its
+/// state before the run: the number restored and the errors. The runner calls this before it
+/// releases the run lock, so that the next run reads the permissions as they were.
+pub async fn restore_permissions(
+    api: &Api,
+    admin: &Session,
+    ledger: &Ledger,
+) -> (usize, Vec<String>) {
+    match Ledger::read(ledger.path()) {
+        Ok(entries) => restore(api, admin, ledger, &pending_undo(&entries)).await,
+        Err(e) => (0, vec![e.to_string()]),
+    }
+}
+
+/// The permission steps of `steps`, one by one, in undo order.
+async fn restore(
+    api: &Api,
+    admin: &Session,
+    ledger: &Ledger,
+    steps: &[Undo],
+) -> (usize, Vec<String>) {
+    let (mut undone, mut errors) = (0, Vec::new());
+    for step in steps {
+        if let Undo::Permission { id, previous } = step {
+            match api
+                .set_permission(admin, id, previous, Purpose::Cleanup)
+                .await
+            {
+                Ok(()) => {
+                    let _ = ledger.record(&Entry::PermissionRestored { id: id.clone() });
+                    undone += 1;
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+    }
+    (undone, errors)
+}
+
+/// Undoes one room or user step: `Ok(true)` when something was deleted, `Ok(false)` when it
+/// was never created.
+async fn undo_one(
+    api: &Api,
+    admin: &Session,
+    deleter: Option<&Session>,
+    run_id: Option<&str>,
+    step: &Undo,
+) -> Result<bool, String> {
+    match step {
+        Undo::Room {
+            name,
+            id,
+            room_type,
+            ..
+        } => {
+            // A creation whose answer was lost has no id: look the room up by its name, but
+            // only a name that carries this run's id (the run lock's name does not, and a
+            // room of that name may be another run's).
+            let ours = run_id.is_some_and(|r| name.contains(&format!("rcc-{r}-")));
+            let id = match id {
+                Some(id) => Some(id.clone()),
+                None if !ours => None,
+                None => api
+                    .rooms_named(admin, name)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .find(|r| &r.name == name)
+                    .map(|r| r.id),
+            };
+            match id {
+                Some(id) => delete_room(api, admin, deleter, *room_type, &id)
+                    .await
+                    .map(|()| true)
+                    .map_err(|e| e.to_string()),
+                None => Ok(false),
+            }
+        }
+        Undo::User { username, id } => {
+            // Likewise a user: by id, or by username when the answer was lost.
+            let id = match id {
+                Some(id) => Some(id.clone()),
+                None => api
+                    .user_id_by_username(admin, username)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            };
+            match id {
+                Some(id) => absent_is_fine(api.delete_user(admin, &id).await)
+                    .map(|()| true)
+                    .map_err(|e| e.to_string()),
+                None => Ok(false),
+            }
+        }
+        Undo::Permission { .. } => Ok(false),
+    }
 }
 
 /// Deletes a room as a member (only members may delete a private group), else as the admin.
@@ -161,7 +230,13 @@ fn absent_is_fine(r: Result<(), ApiError>) -> Result<(), ApiError> {
 
 /// What still carries the run id on the target: rooms by name, and every user the ledger
 /// names (by username, so a creation whose answer was lost is found too).
-pub async fn leftovers(api: &Api, admin: &Session, run_id: &str, entries: &[Entry]) -> Vec<String> {
+pub async fn leftovers(
+    api: &Api,
+    admin: &Session,
+    run_id: &str,
+    entries: &[Entry],
+    jobs: usize,
+) -> Vec<String> {
     let mut left = Vec::new();
     match api.rooms_named(admin, &format!("rcc-{run_id}")).await {
         Ok(rooms) => left.extend(
@@ -172,14 +247,25 @@ pub async fn leftovers(api: &Api, admin: &Session, run_id: &str, entries: &[Entr
         Err(e) => left.push(format!("rooms could not be listed: {e}")),
     }
     // Every user the run set out to create, whether or not its creation answered.
-    for entry in entries {
-        if let Entry::User { username } = entry {
-            match api.user_id_by_username(admin, username).await {
-                Ok(None) => {}
-                Ok(Some(id)) => left.push(format!("user {username} ({id})")),
-                Err(e) => left.push(format!("user {username} could not be checked: {e}")),
+    let users: Vec<(usize, String)> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::User { username } => Some(username.clone()),
+            _ => None,
+        })
+        .enumerate()
+        .collect();
+    let found = in_lanes(users, jobs, None, |username| {
+        let (api, admin) = (api.clone(), admin.clone());
+        async move {
+            match api.user_id_by_username(&admin, &username).await {
+                Ok(None) => None,
+                Ok(Some(id)) => Some(format!("user {username} ({id})")),
+                Err(e) => Some(format!("user {username} could not be checked: {e}")),
             }
         }
-    }
+    })
+    .await;
+    left.extend(found.into_values().filter_map(Result::ok).flatten());
     left
 }

@@ -130,26 +130,36 @@ impl Ledger {
     }
 
     /// Appends `entry` (unbuffered: it is in the kernel when this returns; permission
-    /// entries are also synced to disk).
+    /// entries and the run's first and last lines are also synced to disk).
     pub fn record(&self, entry: &Entry) -> Result<(), LedgerError> {
+        self.record_all(std::slice::from_ref(entry))
+    }
+
+    /// Appends `entries` in one write, synced to disk once if any of them needs it.
+    pub fn record_all(&self, entries: &[Entry]) -> Result<(), LedgerError> {
         let io = |source| LedgerError::Io {
             path: self.path.clone(),
             source,
         };
-        let mut line = serde_json::to_string(entry).map_err(|e| io(std::io::Error::other(e)))?;
-        line.push('\n');
+        let mut text = String::new();
+        for entry in entries {
+            text.push_str(&serde_json::to_string(entry).map_err(|e| io(std::io::Error::other(e)))?);
+            text.push('\n');
+        }
         let mut file = self
             .file
             .lock()
             .map_err(|_| io(std::io::Error::other("ledger lock poisoned")))?;
-        file.write_all(line.as_bytes()).map_err(io)?;
+        file.write_all(text.as_bytes()).map_err(io)?;
         // Each line reaches the kernel before the change it announces, which is what a crash
         // or kill of this process needs. Lines that guard server-wide state (permissions)
         // and the run's first and last lines are also synced to disk.
-        if matches!(
-            entry,
-            Entry::Run { .. } | Entry::Permission { .. } | Entry::Cleaned
-        ) {
+        if entries.iter().any(|entry| {
+            matches!(
+                entry,
+                Entry::Run { .. } | Entry::Permission { .. } | Entry::Cleaned
+            )
+        }) {
             file.sync_data().map_err(io)?;
         }
         Ok(())

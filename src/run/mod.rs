@@ -1,15 +1,20 @@
 //! The runner: preflight, plan, provision, call, judge, cleanup, for one target.
 //!
-//! Data flows one way (see DESIGN.md); this module orchestrates the stages and owns the
-//! run's concurrency: groups of cases that share a grant set run one after another, the
-//! cases of a group run concurrently up to `jobs`. Cleanup always runs: after passes,
+//! Data flows one way (see DESIGN.md); this module sets the run up (target, preflight, ledger,
+//! run lock, user pool) and tears it down (permissions back before the lock goes, then
+//! cleanup, which runs while the calls are judged). The cases themselves go through the
+//! stages of `execute`: provisioning, one bulk read of the rooms' state, the
+//! calls group by grant group, another bulk read, judging. Cleanup always runs: after passes,
 //! failures, a panicking case, target errors or an interrupt.
 
 pub mod call;
 pub mod cleanup;
+mod execute;
 pub mod judge;
+mod lanes;
 pub mod ledger;
 pub mod lock;
+pub mod observe;
 pub mod plan;
 pub mod pool;
 pub mod preflight;
@@ -19,19 +24,19 @@ mod record;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use camino::Utf8PathBuf;
-use tokio::sync::{Mutex, Notify, Semaphore};
+use tokio::sync::{Mutex, Notify};
 
 use self::ledger::{Entry, Ledger, LedgerError};
-use self::plan::{Filter, Partition, Plan};
+use self::plan::{Filter, Partition};
 use self::provision::Provisioner;
 use crate::case::{Suite, Version};
 use crate::check::Specs;
-use crate::report::model::{CaseRecord, RequestCount, RunMeta, RunReport, Totals};
+use crate::report::model::{CaseRecord, CleanupRecord, RequestCount, RunMeta, RunReport, Totals};
 use crate::target::api::{Api, Session};
-use crate::target::{Client, ClientConfig, Purpose, Redactor, Secret};
+use crate::target::{Client, ClientConfig, Redactor, Secret};
 
 pub use self::preflight::AdminCredentials;
 
@@ -235,7 +240,8 @@ pub async fn run_recorded(
         match lock::acquire(&api, &pre.admin, &ledger, options.lock_timeout, &waiting).await {
             Ok(held) => Some(held),
             Err(e) => {
-                let _ = cleanup::undo(&api, &pre.admin, &ledger, &BTreeMap::new()).await;
+                let _ =
+                    cleanup::undo(&api, &pre.admin, &ledger, &BTreeMap::new(), options.jobs).await;
                 return Err(RunError::Unusable(e.to_string()));
             }
         }
@@ -262,20 +268,25 @@ pub async fn run_recorded(
             }
         }
     }
-    let mut run_result = run_groups(
-        &plan,
-        &provisioner,
+    let context = execute::Context {
+        plan: &plan,
+        provisioner: &provisioner,
         specs,
         options,
-        &version,
+        version: &version,
         interrupt,
-        &sessions,
-        &mut records,
+        sessions: &sessions,
         settle,
-        &extra_grants,
+        extra_grants: &extra_grants,
         progress,
-    )
-    .await;
+    };
+    let (called, mut run_result) = match execute::execute(&context, &mut records).await {
+        Ok(called) => (called, Ok(())),
+        Err(e) => (Vec::new(), Err(e)),
+    };
+    api.client().next_stage();
+    // Permissions go back before the run lock does, so the next run reads the server's own.
+    let (restored, restore_errors) = cleanup::restore_permissions(&api, &pre.admin, &ledger).await;
     if let Some(held) = held
         && let Err(e) = held.release(&api, &pre.admin, &ledger).await
     {
@@ -283,8 +294,24 @@ pub async fn run_recorded(
             "releasing the run lock: {e}"
         ))));
     }
-    let sessions = sessions.lock().await.clone();
-    let cleanup = cleanup::undo(&api, &pre.admin, &ledger, &sessions).await;
+    // Cleanup runs while the calls are judged (the one waits on the target, the other on
+    // the processor).
+    let cleanup = tokio::spawn({
+        let (api, admin, ledger) = (api.clone(), pre.admin.clone(), ledger.clone());
+        let sessions = sessions.lock().await.clone();
+        let jobs = options.jobs;
+        async move { cleanup::undo(&api, &admin, &ledger, &sessions, jobs).await }
+    });
+    execute::judge(&context, called, &mut records);
+    let mut cleanup = cleanup.await.unwrap_or_else(|e| CleanupRecord {
+        ledger: ledger.path().to_string(),
+        errors: vec![format!(
+            "cleanup stopped: {e}; run `rc-conform cleanup --ledger`"
+        )],
+        ..CleanupRecord::default()
+    });
+    cleanup.undone += restored;
+    cleanup.errors.extend(restore_errors);
     let mut totals = Totals::default();
     let mut cases: Vec<CaseRecord> = plan
         .cases
@@ -335,179 +362,4 @@ pub async fn run_recorded(
         report,
         interrupted: interrupt.is_set(),
     })
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run_groups(
-    plan: &Plan<'_>,
-    provisioner: &Provisioner,
-    specs: &Specs,
-    options: &RunOptions,
-    version: &Version,
-    interrupt: &Interrupt,
-    sessions: &Arc<Mutex<BTreeMap<String, Session>>>,
-    records: &mut [Option<CaseRecord>],
-    settle: Duration,
-    extra_grants: &[(String, Vec<String>)],
-    progress: &(dyn Fn(&CaseRecord) + Sync),
-) -> Result<(), RunError> {
-    let api = &provisioner.api;
-    let admin = &provisioner.admin;
-    // Read again, not taken from preflight: preflight ran before the run lock was held, when
-    // another run could still have had its temporary grants applied; these are the lists to
-    // restore.
-    let current = api
-        .permissions(admin, Purpose::Provision)
-        .await
-        .map_err(|e| RunError::Unusable(e.to_string()))?;
-    for (permission, added) in extra_grants {
-        let previous = current.get(permission).cloned().unwrap_or_default();
-        let mut roles = previous.clone();
-        roles.extend(added.iter().filter(|r| !previous.contains(r)).cloned());
-        provisioner.ledger.record(&Entry::Permission {
-            id: permission.clone(),
-            previous,
-        })?;
-        api.set_permission(admin, permission, &roles, Purpose::Provision)
-            .await
-            .map_err(|e| RunError::Unusable(e.to_string()))?;
-    }
-    for group in &plan.groups {
-        if interrupt.is_set() {
-            break;
-        }
-        let mut applied = Vec::new();
-        let mut grant_error = None;
-        for (permission, roles) in &group.grants {
-            let previous = current.get(permission).cloned().unwrap_or_default();
-            provisioner.ledger.record(&Entry::Permission {
-                id: permission.clone(),
-                previous: previous.clone(),
-            })?;
-            match api
-                .set_permission(admin, permission, roles, Purpose::Provision)
-                .await
-            {
-                Ok(()) => applied.push((permission.clone(), previous)),
-                Err(e) => {
-                    grant_error = Some(e);
-                    break;
-                }
-            }
-        }
-        if let Some(e) = grant_error {
-            for &i in &group.members {
-                let r = record::setup_error(
-                    &plan.cases[i],
-                    &format!("applying the case's permission grants failed: {e}"),
-                    vec![e.exchange().clone()],
-                );
-                progress(&r);
-                records[i] = Some(r);
-            }
-        } else {
-            if !group.grants.is_empty() && !settle.is_zero() {
-                tokio::time::sleep(settle).await;
-            }
-            run_group(
-                plan,
-                group,
-                provisioner,
-                specs,
-                options,
-                version,
-                interrupt,
-                sessions,
-                records,
-                progress,
-            )
-            .await;
-        }
-        for (permission, previous) in applied {
-            if api
-                .set_permission(admin, &permission, &previous, Purpose::Cleanup)
-                .await
-                .is_ok()
-            {
-                provisioner
-                    .ledger
-                    .record(&Entry::PermissionRestored { id: permission })?;
-            }
-        }
-    }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run_group(
-    plan: &Plan<'_>,
-    group: &plan::Group,
-    provisioner: &Provisioner,
-    specs: &Specs,
-    options: &RunOptions,
-    version: &Version,
-    interrupt: &Interrupt,
-    sessions: &Arc<Mutex<BTreeMap<String, Session>>>,
-    records: &mut [Option<CaseRecord>],
-    progress: &(dyn Fn(&CaseRecord) + Sync),
-) {
-    let semaphore = Arc::new(Semaphore::new(options.jobs.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut index_of_task = std::collections::HashMap::new();
-    let general = Arc::new(Mutex::new(()));
-    for &index in &group.members {
-        let case = plan.cases[index].case.clone();
-        let number = plan.cases[index].number;
-        let provisioner = provisioner.clone();
-        let semaphore = semaphore.clone();
-        let sessions = sessions.clone();
-        let version = version.clone();
-        let schemas = specs.schemas.clone();
-        let general = general.clone();
-        let handle = tasks.spawn(crate::target::CASE_NUMBER.scope(number, async move {
-            let Ok(_permit) = semaphore.acquire_owned().await else {
-                return (index, None);
-            };
-            // Cases on the shared `general` channel take turns: their counters and members
-            // must see only their own effects.
-            let _general = if case.touches_general() {
-                Some(general.lock().await)
-            } else {
-                None
-            };
-            let started = Instant::now();
-            let outcome =
-                record::run_case(&provisioner, &schemas, number, &case, &version, &sessions).await;
-            (
-                index,
-                Some(record::finish(&case, outcome, started.elapsed())),
-            )
-        }));
-        index_of_task.insert(handle.id(), index);
-    }
-    loop {
-        tokio::select! {
-            next = tasks.join_next() => match next {
-                None => break,
-                Some(Ok((index, Some(r)))) => {
-                    progress(&r);
-                    records[index] = Some(r);
-                }
-                Some(Ok((_, None))) => {}
-                Some(Err(e)) => {
-                    // A panicking case is an error verdict; the others and cleanup go on.
-                    if let Some(&index) = index_of_task.get(&e.id()) {
-                        let r = record::setup_error(&plan.cases[index], &format!("the case panicked: {e}"), Vec::new());
-                        progress(&r);
-                        records[index] = Some(r);
-                    }
-                }
-            },
-            () = interrupt.wait() => {
-                tasks.abort_all();
-                while tasks.join_next().await.is_some() {}
-                break;
-            }
-        }
-    }
 }

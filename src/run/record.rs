@@ -8,11 +8,11 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::call::{curl, make_call};
+use super::call::{Made, curl};
 use super::judge::judge;
 use super::plan::Planned;
-use super::provision::{ProvisionError, Provisioner};
-use crate::case::{Case, Expectation, Suite, Version};
+use super::provision::{Fixtures, ProvisionError};
+use crate::case::{Call, Case, Expectation, Suite, Version};
 use crate::check::Specs;
 use crate::report::model::{CallRecord, CaseRecord, DivergenceRecord, Verdict};
 use crate::spec::schemas::SchemaRegistry;
@@ -28,62 +28,65 @@ pub(super) enum CaseOutcome {
     Called(Vec<CallRecord>),
 }
 
-/// Provisions `case` and makes its calls.
-pub(super) async fn run_case(
-    provisioner: &Provisioner,
-    schemas: &Arc<SchemaRegistry>,
-    number: usize,
-    case: &Case,
-    version: &Version,
+/// Adds the sessions of `fixtures` to `sessions` (cleanup deletes private groups as members).
+pub(super) async fn register_sessions(
     sessions: &Arc<Mutex<BTreeMap<String, Session>>>,
-) -> CaseOutcome {
-    let fixtures = match provisioner.provision(number, case).await {
-        Ok(f) => f,
-        Err(e) => return CaseOutcome::SetupFailed(e),
-    };
-    {
-        let mut all = sessions.lock().await;
-        for user in fixtures.users.values() {
-            if let Some(s) = &user.session {
-                all.insert(user.username.clone(), s.clone());
-            }
+    fixtures: &Fixtures,
+) {
+    let mut all = sessions.lock().await;
+    for user in fixtures.users.values() {
+        if let Some(s) = &user.session {
+            all.insert(user.username.clone(), s.clone());
         }
     }
+}
+
+/// Judges each call made against the expectation that applies at `version`.
+pub(super) fn judge_calls(
+    case: &Case,
+    version: &Version,
+    fixtures: &Fixtures,
+    made: Vec<Made>,
+    schemas: &SchemaRegistry,
+) -> Vec<CallRecord> {
     let user_ids = fixtures.user_ids();
-    let mut calls = Vec::new();
-    for call in &case.calls {
-        let expect = call.expectation_for(Some(version));
-        let source = call
-            .alternatives
-            .iter()
-            .find(|a| a.versions.contains(version))
-            .map_or_else(
-                || "default".to_owned(),
-                |a| {
-                    format!(
-                        "alternative since {} ({})",
-                        a.versions
-                            .since
-                            .as_ref()
-                            .map_or("-".to_owned(), |v| v.to_string()),
-                        a.source
-                    )
-                },
-            );
-        let (observed, transcript, exchange) =
-            make_call(&provisioner.api, case.endpoint, call, expect, &fixtures).await;
-        let judgement = judge(expect, &observed, &user_ids, schemas);
-        calls.push(CallRecord {
-            expected: expectation_json(expect),
-            expectation_source: source,
-            status: observed.status,
-            mismatches: judgement.mismatches,
-            schema_violations: judgement.violations,
-            curl: curl(&exchange),
-            transcript,
-        });
-    }
-    CaseOutcome::Called(calls)
+    case.calls
+        .iter()
+        .zip(made)
+        .map(|(call, made)| {
+            let expect = call.expectation_for(Some(version));
+            let judgement = judge(expect, &made.observed, &user_ids, schemas);
+            CallRecord {
+                expected: expectation_json(expect),
+                expectation_source: expectation_source(call, version),
+                status: made.observed.status,
+                mismatches: judgement.mismatches,
+                schema_violations: judgement.violations,
+                curl: curl(&made.exchange),
+                transcript: made.transcript,
+            }
+        })
+        .collect()
+}
+
+/// Which expectation of `call` applies at `version`, as the report names it.
+fn expectation_source(call: &Call, version: &Version) -> String {
+    call.alternatives
+        .iter()
+        .find(|a| a.versions.contains(version))
+        .map_or_else(
+            || "default".to_owned(),
+            |a| {
+                format!(
+                    "alternative since {} ({})",
+                    a.versions
+                        .since
+                        .as_ref()
+                        .map_or("-".to_owned(), |v| v.to_string()),
+                    a.source
+                )
+            },
+        )
 }
 
 /// The record of a case that ran.
@@ -207,16 +210,49 @@ pub(super) fn expectation_json(e: &Expectation) -> Value {
     v
 }
 
-/// The commit of the case files, when they are in a git checkout.
+/// The commit of the case files, when they are in a git checkout: `HEAD` resolved by reading
+/// the repository's files (no `git` process, which costs a few milliseconds per run).
 pub(super) fn git_commit(suite: &Suite) -> Option<String> {
     let dir = suite.files.first()?.parent()?;
-    let out = std::process::Command::new("git")
-        .args(["-C", dir.as_str(), "rev-parse", "HEAD"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    head_commit(dir.as_std_path())
+}
+
+/// `HEAD` of the checkout holding `dir`: a detached hash, or the branch's hash from its ref
+/// file or `packed-refs` (worktrees read shared refs from their `commondir`).
+fn head_commit(dir: &std::path::Path) -> Option<String> {
+    let is_hash = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let dot_git = dir
+        .ancestors()
+        .map(|d| d.join(".git"))
+        .find(|p| p.exists())?;
+    let git_dir = if dot_git.is_file() {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let target = text.trim().strip_prefix("gitdir:")?.trim();
+        dot_git.parent()?.join(target)
+    } else {
+        dot_git
+    };
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = head.trim();
+    let Some(reference) = head.strip_prefix("ref:").map(str::trim) else {
+        return is_hash(head).then(|| head.to_owned());
+    };
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .map(|c| git_dir.join(c.trim()))
+        .unwrap_or_else(|_| git_dir.clone());
+    for base in [&git_dir, &common] {
+        if let Ok(hash) = std::fs::read_to_string(base.join(reference)) {
+            let hash = hash.trim();
+            if is_hash(hash) {
+                return Some(hash.to_owned());
+            }
+        }
+    }
+    let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+    packed.lines().find_map(|line| {
+        let (hash, name) = line.split_once(' ')?;
+        (name.trim() == reference && is_hash(hash)).then(|| hash.to_owned())
+    })
 }
 
 /// Fills in each record's model cell and room type, as the premise model places the case's
@@ -227,8 +263,10 @@ pub(super) fn place_in_model(
     version: &Version,
     records: &mut [CaseRecord],
 ) {
+    let by_id: std::collections::HashMap<&str, &Case> =
+        suite.cases.iter().map(|c| (c.id.as_str(), c)).collect();
     for record in records {
-        let Some(case) = suite.cases.iter().find(|c| c.id == record.id) else {
+        let Some(case) = by_id.get(record.id.as_str()) else {
             continue;
         };
         let at = if case.versions.contains(version) {
@@ -260,4 +298,53 @@ pub(super) fn divergences(specs: &Specs, cases: &[CaseRecord]) -> Vec<Divergence
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::head_commit;
+
+    const HASH: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    fn write(path: &std::path::Path, text: &str) {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn head_is_read_from_ref_files_packed_refs_and_detached_heads() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        let cases = root.join("cases/channels.invite");
+        std::fs::create_dir_all(&cases).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(head_commit(&cases), None, "no checkout");
+        write(&root.join(".git/HEAD"), "ref: refs/heads/main\n");
+        write(
+            &root.join(".git/packed-refs"),
+            &format!("# pack-refs\n{HASH} refs/heads/main\n"),
+        );
+        assert_eq!(head_commit(&cases).as_deref(), Some(HASH), "packed ref");
+        let loose = HASH.replace('0', "f");
+        write(&root.join(".git/refs/heads/main"), &format!("{loose}\n"));
+        assert_eq!(head_commit(&cases), Some(loose), "a loose ref wins");
+        write(&root.join(".git/HEAD"), &format!("{HASH}\n"));
+        assert_eq!(head_commit(&cases).as_deref(), Some(HASH), "detached");
+    }
+
+    #[test]
+    fn the_commit_of_this_checkout_matches_git() {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let Ok(out) = std::process::Command::new("git")
+            .args(["-C", &here.to_string_lossy(), "rev-parse", "HEAD"])
+            .output()
+        else {
+            return; // no git here: nothing to compare with
+        };
+        if out.status.success() {
+            let expected = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            assert_eq!(head_commit(&here.join("cases")), Some(expected));
+        }
+    }
 }

@@ -146,16 +146,17 @@ impl Api {
                 });
             }
         };
+        let status = response.status;
         let refused = |message: String, exchange: Exchange| ApiError::Refused {
             what: what.to_owned(),
-            status: response.status,
+            status,
             message,
             exchange: Box::new(exchange),
         };
-        let Some(body) = response.json.clone() else {
+        let Some(body) = response.json else {
             return Err(refused("the body is not JSON".to_owned(), exchange));
         };
-        if !(200..300).contains(&response.status)
+        if !(200..300).contains(&status)
             || body.get("success") == Some(&Value::Bool(false))
             || body.get("status") == Some(&json!("error"))
         {
@@ -589,25 +590,60 @@ impl Api {
             .map(|_| ())
     }
 
-    /// `GET rooms.adminRooms?filter=`: rooms of any type whose name contains `filter`.
+    /// `GET rooms.adminRooms?filter=` page by page ([`LIST_PAGE`] rooms at a time, until the
+    /// answer's `total`): each page's exchange with the documents it listed, for the rooms of
+    /// every type whose name contains `filter`.
+    pub async fn admin_room_pages(
+        &self,
+        admin: &Session,
+        filter: &str,
+        purpose: Purpose,
+    ) -> Result<Vec<(Exchange, Vec<Value>)>, ApiError> {
+        let mut pages: Vec<(Exchange, Vec<Value>)> = Vec::new();
+        let mut listed = 0;
+        loop {
+            let path = format!(
+                "/api/v1/rooms.adminRooms?filter={}&types[]=c&types[]=p&types[]=d&offset={listed}&count={LIST_PAGE}",
+                path_escape(filter),
+            );
+            let request = Request::get(path, purpose).auth(admin.auth());
+            let (exchange, body) = self
+                .expect_ok("listing rooms (rooms.adminRooms)", request)
+                .await?;
+            let page: Vec<Value> = body
+                .get("rooms")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let total = body.get("total").and_then(Value::as_u64);
+            let received = page.len();
+            listed += received;
+            pages.push((exchange, page));
+            // A server that pages differently, or ignores `offset`, ends the listing rather
+            // than looping: an empty page, or no `total` and a short page.
+            let more = match total {
+                Some(total) => (listed as u64) < total,
+                None => received == LIST_PAGE,
+            };
+            if received == 0 || !more || pages.len() >= MAX_PAGES {
+                break;
+            }
+        }
+        Ok(pages)
+    }
+
+    /// [`Api::admin_room_pages`] as id, name and type (for cleanup and the leftover check).
     pub async fn rooms_named(
         &self,
         admin: &Session,
         filter: &str,
     ) -> Result<Vec<ListedRoom>, ApiError> {
-        let path = format!(
-            "/api/v1/rooms.adminRooms?filter={}&types[]=c&types[]=p&types[]=d&count=0",
-            path_escape(filter)
-        );
-        let request = Request::get(path, Purpose::Cleanup).auth(admin.auth());
-        let (_, body) = self
-            .expect_ok("listing rooms (rooms.adminRooms)", request)
+        let pages = self
+            .admin_room_pages(admin, filter, Purpose::Cleanup)
             .await?;
-        Ok(body
-            .get("rooms")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        Ok(pages
+            .iter()
+            .flat_map(|(_, rooms)| rooms)
             .map(|r| {
                 let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
                 let name = r
@@ -631,7 +667,41 @@ impl Api {
             })
             .collect())
     }
+
+    /// `GET users.info?userId=&includeUserRooms=true` as `admin` (who holds
+    /// `view-other-user-channels`): the ids of the rooms the user is subscribed to, read from
+    /// the subscriptions, so a deactivated user's memberships show too): the subscription
+    /// documents (`rid`, `name`, `t`, …). `None` when the answer has no `user.rooms` (a server
+    /// without the parameter).
+    pub async fn user_rooms(
+        &self,
+        admin: &Session,
+        user_id: &str,
+    ) -> Result<(Exchange, Option<Vec<Value>>), ApiError> {
+        let request = Request::get(
+            format!(
+                "/api/v1/users.info?userId={}&includeUserRooms=true",
+                path_escape(user_id)
+            ),
+            Purpose::Verify,
+        )
+        .auth(admin.auth());
+        let (exchange, body) = self
+            .expect_ok(&format!("reading the rooms of user {user_id}"), request)
+            .await?;
+        let rooms = body
+            .pointer("/user/rooms")
+            .and_then(Value::as_array)
+            .cloned();
+        Ok((exchange, rooms))
+    }
 }
+
+/// Rooms per `rooms.adminRooms` page: `API_Upper_Count_Limit`'s default.
+pub const LIST_PAGE: usize = 100;
+
+/// Pages read at most from one listing (100,000 rooms).
+const MAX_PAGES: usize = 1000;
 
 /// The two-factor password fallback code for `password`: its SHA-256 in lower-case hex.
 pub fn two_factor_code(password: &Secret) -> Secret {

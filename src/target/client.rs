@@ -5,7 +5,7 @@
 //! It knows HTTP and the Rocket.Chat auth headers, nothing of cases or expectations.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
@@ -210,21 +210,30 @@ pub struct Exchange {
     pub retries: Vec<String>,
     /// Wall time of all attempts, in milliseconds.
     pub duration_ms: u64,
+    /// What this record is when it is not the whole exchange: an excerpt of a read shared by
+    /// every case of the run, its body cut down to the entries of one case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 const RECORDED_BODY_LIMIT: usize = 64 * 1024;
 
 tokio::task_local! {
-    /// The plan number of the case a task works for; requests made inside carry it.
-    pub static CASE_NUMBER: usize;
+    /// The lane of concurrent work a task belongs to (a case's plan number, or one of the
+    /// run's parallel reads); requests made inside carry it.
+    pub static LANE: usize;
 }
 
 /// One request as sent and its answer, unredacted, kept in memory for benchmarks that replay
 /// a run's traffic. It holds live tokens: never write it anywhere.
 #[derive(Debug, Clone)]
 pub struct RawExchange {
-    /// The case the request was made for (none: preflight, grants, lock, cleanup).
-    pub case: Option<usize>,
+    /// The stage of the run: requests of one stage were made after every request of the
+    /// stages before it.
+    pub stage: u32,
+    /// The lane within the stage: requests of one lane were made one after another, lanes ran
+    /// concurrently (none: run-level requests, made one after another).
+    pub lane: Option<usize>,
     /// Method.
     pub method: reqwest::Method,
     /// Path and query.
@@ -233,8 +242,8 @@ pub struct RawExchange {
     pub headers: Vec<(String, String)>,
     /// The body sent.
     pub body: Option<(Option<String>, String)>,
-    /// The answer's JSON, if any.
-    pub response: Option<Value>,
+    /// The answer's body, if one came (text: parsing is left to whoever replays it).
+    pub response: Option<String>,
 }
 
 /// Where a [`Client`] records [`RawExchange`]s.
@@ -248,6 +257,7 @@ pub struct Client {
     redactor: Redactor,
     counters: Arc<[AtomicU64; 5]>,
     recording: Option<Recording>,
+    stage: Arc<AtomicU32>,
 }
 
 impl Client {
@@ -260,6 +270,11 @@ impl Client {
         if is_loopback(&config.base_url) {
             builder = builder.no_proxy();
         }
+        if config.base_url.starts_with("http://") {
+            // Plain HTTP never verifies a certificate: skip loading the system's roots (a few
+            // milliseconds of PEM parsing per run).
+            builder = builder.tls_certs_only(Vec::new());
+        }
         let http = builder
             .build()
             .map_err(|e| TransportError::Invalid(e.to_string()))?;
@@ -269,6 +284,7 @@ impl Client {
             redactor,
             counters: Arc::new(Default::default()),
             recording: None,
+            stage: Arc::default(),
         })
     }
 
@@ -277,6 +293,11 @@ impl Client {
     pub fn recording_into(mut self, recording: Recording) -> Client {
         self.recording = Some(recording);
         self
+    }
+
+    /// Marks the start of the next stage of the run (see [`RawExchange::stage`]).
+    pub fn next_stage(&self) {
+        self.stage.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The server root.
@@ -401,12 +422,13 @@ impl Client {
             RequestBody::Raw { text, content_type } => Some((content_type.clone(), text.clone())),
         };
         let raw = RawExchange {
-            case: CASE_NUMBER.try_with(|n| *n).ok(),
+            stage: self.stage.load(Ordering::Relaxed),
+            lane: LANE.try_with(|n| *n).ok(),
             method: request.method.clone(),
             path: request.path.clone(),
             headers,
             body,
-            response: outcome.as_ref().ok().and_then(|r| r.json.clone()),
+            response: outcome.as_ref().ok().map(|r| r.text.clone()),
         };
         if let Ok(mut all) = recording.lock() {
             all.push(raw);
@@ -467,6 +489,7 @@ impl Client {
             attempts,
             retries,
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            note: None,
         }
     }
 }

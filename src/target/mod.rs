@@ -9,7 +9,7 @@ pub mod client;
 pub mod secret;
 
 pub use client::{
-    Auth, CASE_NUMBER, Client, ClientConfig, Exchange, Purpose, RawExchange, Recording, Request,
+    Auth, Client, ClientConfig, Exchange, LANE, Purpose, RawExchange, Recording, Request,
     RequestBody, Response, TransportError,
 };
 pub use secret::{Redactor, Secret};

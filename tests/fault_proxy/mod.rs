@@ -73,6 +73,9 @@ pub(crate) enum Fault {
     /// Forward it to the server (which acts on it), discard the server's answer and apply
     /// the inner fault instead: an answer lost on the way back.
     LoseAnswer(Box<Fault>),
+    /// Forward it and relay the answer with its body rewritten: a server that answers in its
+    /// own way (fields missing, entries left out).
+    Rewrite(fn(&[u8]) -> Vec<u8>),
 }
 
 impl Fault {
@@ -119,6 +122,7 @@ impl Fault {
             }
             Fault::Oversized { bytes } => format!("oversized {bytes} bytes"),
             Fault::LoseAnswer(then) => format!("forward, lose the answer, {}", then.kind()),
+            Fault::Rewrite(_) => "forward, rewrite the answer".to_owned(),
         }
     }
 }
@@ -332,6 +336,17 @@ async fn apply(
             Fault::LoseAnswer(then) => {
                 let _ = forward(request, up).await;
                 fault = *then;
+            }
+            Fault::Rewrite(rewrite) => {
+                return Next::after(match forward(request, up).await {
+                    Ok((status, headers, body)) => {
+                        write_answer(conn, status, &headers, &rewrite(&body), request.close).await
+                    }
+                    Err(e) => {
+                        let headers = [("Content-Type".to_owned(), "text/plain".to_owned())];
+                        write_answer(conn, 502, &headers, e.as_bytes(), request.close).await
+                    }
+                });
             }
             Fault::Respond {
                 status,

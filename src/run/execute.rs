@@ -1,0 +1,632 @@
+//! Executing a plan in stages, so that what can be read once for every case is read once:
+//!
+//! 1. provision every runnable case, under the server's own permissions;
+//! 2. read the counters of every room the run created, once ([`super::observe`]);
+//! 3. per grant group: apply its grants, make its cases' calls, restore the grants;
+//! 4. read the counters again, and the memberships the expectations name, once;
+//! 5. judge every case.
+//!
+//! A case whose reads cannot be shared (several calls, the shared `general` channel, a direct
+//! room, the admin or the bot in a membership expectation) reads room by room around its own
+//! call in stage 3 ([`call::make_call`]). Isolation is unchanged: a case's rooms are its own,
+//! so a read of every room sees, in each room, the effects of that room's case only.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+
+use super::call::{self, Made};
+use super::judge::Counters;
+use super::lanes::in_lanes;
+use super::ledger::Entry;
+use super::observe::{CounterRead, MembershipRead};
+use super::plan::Plan;
+use super::provision::{Fixtures, Provisioner};
+use super::record::{self, CaseOutcome};
+use super::{Interrupt, RunError, RunOptions};
+use crate::api::RoomType;
+use crate::case::{Case, Expectation, RoomRef, UserRef, Version};
+use crate::check::Specs;
+use crate::report::model::CaseRecord;
+use crate::target::api::Session;
+use crate::target::{Exchange, Purpose};
+
+/// What the stages share.
+pub(super) struct Context<'r, 'a> {
+    /// The plan.
+    pub plan: &'r Plan<'a>,
+    /// Provisioning (its API and admin session serve every stage).
+    pub provisioner: &'r Provisioner,
+    /// Schemas and model.
+    pub specs: &'r Specs,
+    /// The run's options (`jobs`).
+    pub options: &'r RunOptions,
+    /// The version the cases are judged at.
+    pub version: &'r Version,
+    /// The run's interrupt.
+    pub interrupt: &'r Interrupt,
+    /// Every fixture session, by username, for cleanup.
+    pub sessions: &'r Arc<Mutex<BTreeMap<String, Session>>>,
+    /// Wait after applying grants.
+    pub settle: Duration,
+    /// Roles added to permissions for the whole run (the rate-limit bypass).
+    pub extra_grants: &'r [(String, Vec<String>)],
+    /// Called with each record as it is made.
+    pub progress: &'r (dyn Fn(&CaseRecord) + Sync),
+}
+
+/// One case between stages.
+#[derive(Debug, Default)]
+struct CaseState {
+    fixtures: Option<Arc<Fixtures>>,
+    /// Whether stages 2 and 4 read its state (else it reads room by room in stage 3).
+    bulk: bool,
+    before: BTreeMap<RoomRef, Counters>,
+    evidence_before: Vec<Exchange>,
+    made: Option<Vec<Made>>,
+    elapsed: Duration,
+    /// Why it stopped after provisioning (a panic while calling).
+    failure: Option<String>,
+}
+
+/// Whether the state `case` is judged on can come from the bulk reads: one call, rooms the run
+/// created (channels and groups, whose names carry the run id), fixture users only.
+fn bulk_verifiable(case: &Case, version: &Version, fx: &Fixtures) -> bool {
+    let [call] = case.calls.as_slice() else {
+        return false;
+    };
+    let expect = call.expectation_for(Some(version));
+    let rooms = expect
+        .room_delta
+        .keys()
+        .chain(expect.members_after.keys())
+        .all(|room| {
+            matches!(room, RoomRef::Fixture(_))
+                && fx
+                    .rooms
+                    .get(room)
+                    .is_some_and(|l| l.room_type != RoomType::Direct)
+        });
+    let users = expect
+        .members_after
+        .values()
+        .flat_map(|m| m.includes.iter().chain(&m.excludes))
+        .all(|u| matches!(u, UserRef::Fixture(_)) && fx.users.contains_key(u));
+    rooms && users && !case.touches_general()
+}
+
+/// The expectation of the single call of a bulk case.
+fn expectation<'c>(case: &'c Case, version: &Version) -> Option<&'c Expectation> {
+    case.calls.first().map(|c| c.expectation_for(Some(version)))
+}
+
+/// Runs `work(index)` for each of `indices`, `jobs` at a time, each in the lane of its case
+/// (see [`in_lanes`]). By case index: the output, or the panic message.
+async fn each_case<T, Fut>(
+    cx: &Context<'_, '_>,
+    indices: &[usize],
+    work: impl FnMut(usize) -> Fut,
+) -> BTreeMap<usize, Result<T, String>>
+where
+    T: Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let items = indices
+        .iter()
+        .map(|&i| (cx.plan.cases[i].number, i))
+        .collect();
+    in_lanes(items, cx.options.jobs, Some(cx.interrupt), work)
+        .await
+        .into_iter()
+        .map(|(position, out)| (indices[position], out))
+        .collect()
+}
+
+/// Runs the plan's cases through stages 1 to 4: the records of cases that stop early go into
+/// `records`, the others are returned for [`judge`].
+pub(super) async fn execute(
+    cx: &Context<'_, '_>,
+    records: &mut [Option<CaseRecord>],
+) -> Result<Vec<Called>, RunError> {
+    let api = &cx.provisioner.api;
+    let admin = &cx.provisioner.admin;
+    let plan = cx.plan;
+    // Read again, not taken from preflight: preflight ran before the run lock was held, when
+    // another run could still have had its temporary grants applied; these are the lists to
+    // restore.
+    let current = api
+        .permissions(admin, Purpose::Provision)
+        .await
+        .map_err(|e| RunError::Unusable(e.to_string()))?;
+    // Every permission the run will change, with the list to restore, goes into the ledger
+    // in one synced write before the first change: a crash at any point then restores each
+    // to its state before the run (restoring one the run had already put back is harmless).
+    let touched: BTreeSet<&String> = cx
+        .extra_grants
+        .iter()
+        .map(|(p, _)| p)
+        .chain(
+            plan.groups
+                .iter()
+                .flat_map(|g| g.grants.iter().map(|(p, _)| p)),
+        )
+        .collect();
+    let previous_of = |permission: &str| current.get(permission).cloned().unwrap_or_default();
+    cx.provisioner.ledger.record_all(
+        &touched
+            .iter()
+            .map(|p| Entry::Permission {
+                id: (*p).clone(),
+                previous: previous_of(p),
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    for (permission, added) in cx.extra_grants {
+        let mut roles = previous_of(permission);
+        roles.extend(
+            added
+                .iter()
+                .filter(|r| !roles.contains(r))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        api.set_permission(admin, permission, &roles, Purpose::Provision)
+            .await
+            .map_err(|e| RunError::Unusable(e.to_string()))?;
+    }
+    let mut states: Vec<CaseState> = plan.cases.iter().map(|_| CaseState::default()).collect();
+    let mut emit = |index: usize, record: CaseRecord| {
+        (cx.progress)(&record);
+        records[index] = Some(record);
+    };
+
+    // 1. Provision every runnable case.
+    api.client().next_stage();
+    let runnable: Vec<usize> = plan
+        .groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
+    let provisioned = each_case(cx, &runnable, |index| {
+        let provisioner = cx.provisioner.clone();
+        let (number, case) = (plan.cases[index].number, plan.cases[index].case.clone());
+        async move {
+            let started = Instant::now();
+            (
+                provisioner.provision(number, &case).await,
+                started.elapsed(),
+            )
+        }
+    })
+    .await;
+    for (index, outcome) in provisioned {
+        let case = plan.cases[index].case;
+        match outcome {
+            Ok((Ok(fixtures), elapsed)) => {
+                record::register_sessions(cx.sessions, &fixtures).await;
+                let state = &mut states[index];
+                state.bulk = bulk_verifiable(case, cx.version, &fixtures);
+                state.fixtures = Some(Arc::new(fixtures));
+                state.elapsed = elapsed;
+            }
+            Ok((Err(e), elapsed)) => {
+                emit(
+                    index,
+                    record::finish(case, CaseOutcome::SetupFailed(e), elapsed),
+                );
+            }
+            Err(panic) => emit(
+                index,
+                record::setup_error(&plan.cases[index], &panic, Vec::new()),
+            ),
+        }
+    }
+    if cx.interrupt.is_set() {
+        return Ok(Vec::new());
+    }
+
+    // 2. The counters before any call.
+    api.client().next_stage();
+    read_before(cx, &mut states).await;
+    if cx.interrupt.is_set() {
+        return Ok(Vec::new());
+    }
+
+    // 3. The calls, group by group.
+    let mut restored: BTreeMap<String, bool> = BTreeMap::new();
+    for group in &plan.groups {
+        if cx.interrupt.is_set() {
+            return Ok(Vec::new());
+        }
+        api.client().next_stage();
+        let mut applied = Vec::new();
+        let mut grant_error = None;
+        for (permission, roles) in &group.grants {
+            let previous = previous_of(permission);
+            match api
+                .set_permission(admin, permission, roles, Purpose::Provision)
+                .await
+            {
+                Ok(()) => applied.push((permission.clone(), previous)),
+                Err(e) => {
+                    grant_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = grant_error {
+            for &index in &group.members {
+                if states[index].fixtures.take().is_some() {
+                    emit(
+                        index,
+                        record::setup_error(
+                            &plan.cases[index],
+                            &format!("applying the case's permission grants failed: {e}"),
+                            vec![e.exchange().clone()],
+                        ),
+                    );
+                }
+            }
+        } else {
+            if !group.grants.is_empty() && !cx.settle.is_zero() {
+                tokio::time::sleep(cx.settle).await;
+            }
+            api.client().next_stage();
+            make_calls(cx, &group.members, &mut states).await;
+        }
+        api.client().next_stage();
+        for (permission, previous) in applied {
+            let put_back = api
+                .set_permission(admin, &permission, &previous, Purpose::Cleanup)
+                .await
+                .is_ok();
+            restored.insert(permission, put_back);
+        }
+    }
+    // The group grants put back (not the run-wide ones, which cleanup restores).
+    let done: Vec<Entry> = restored
+        .into_iter()
+        .filter(|(p, put_back)| *put_back && !cx.extra_grants.iter().any(|(e, _)| e == p))
+        .map(|(id, _)| Entry::PermissionRestored { id })
+        .collect();
+    cx.provisioner.ledger.record_all(&done)?;
+    if cx.interrupt.is_set() {
+        return Ok(Vec::new());
+    }
+
+    // 4. The counters and memberships after the last call.
+    api.client().next_stage();
+    read_after(cx, &mut states).await;
+
+    Ok(states
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, state)| match state.failure {
+            Some(failure) => {
+                emit(
+                    index,
+                    record::setup_error(&plan.cases[index], &failure, Vec::new()),
+                );
+                None
+            }
+            None => Some(Called {
+                index,
+                fixtures: state.fixtures?,
+                made: state.made?,
+                elapsed: state.elapsed,
+            }),
+        })
+        .collect())
+}
+
+/// A case whose calls were made, waiting to be judged.
+#[derive(Debug)]
+pub(super) struct Called {
+    index: usize,
+    fixtures: Arc<Fixtures>,
+    made: Vec<Made>,
+    elapsed: Duration,
+}
+
+/// Stage 5: judges each called case into its record.
+pub(super) fn judge(cx: &Context<'_, '_>, called: Vec<Called>, records: &mut [Option<CaseRecord>]) {
+    for c in called {
+        let case = cx.plan.cases[c.index].case;
+        let calls = record::judge_calls(case, cx.version, &c.fixtures, c.made, &cx.specs.schemas);
+        let record = record::finish(case, CaseOutcome::Called(calls), c.elapsed);
+        (cx.progress)(&record);
+        records[c.index] = Some(record);
+    }
+}
+
+/// The run's name prefix: every room of a bulk case carries it.
+fn run_prefix(cx: &Context<'_, '_>) -> String {
+    format!("rcc-{}-", cx.provisioner.run_id)
+}
+
+/// Stage 2: the counters of the bulk cases' rooms, from one listing; a room the listing
+/// misses is read on its own.
+async fn read_before(cx: &Context<'_, '_>, states: &mut [CaseState]) {
+    let needing: Vec<usize> = states
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| {
+            s.bulk
+                && expectation(cx.plan.cases[*i].case, cx.version)
+                    .is_some_and(|e| !e.room_delta.is_empty())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if needing.is_empty() {
+        return;
+    }
+    let api = &cx.provisioner.api;
+    let listing = CounterRead::read(api, &cx.provisioner.admin, &run_prefix(cx)).await;
+    let mut unlisted: BTreeMap<usize, Vec<RoomRef>> = BTreeMap::new();
+    for &index in &needing {
+        let CaseState {
+            fixtures: Some(fixtures),
+            before,
+            evidence_before,
+            ..
+        } = &mut states[index]
+        else {
+            continue;
+        };
+        let Some(expect) = expectation(cx.plan.cases[index].case, cx.version) else {
+            continue;
+        };
+        let mut listed = BTreeSet::new();
+        for room in expect.room_delta.keys() {
+            let Some(live) = fixtures.rooms.get(room) else {
+                continue;
+            };
+            match listing.get(&live.id) {
+                Some(c) => {
+                    before.insert(room.clone(), c);
+                    listed.insert(live.id.as_str());
+                }
+                None => unlisted.entry(index).or_default().push(room.clone()),
+            }
+        }
+        *evidence_before = listing.evidence(&listed, "before the call");
+    }
+    let indices: Vec<usize> = unlisted.keys().copied().collect();
+    let read = each_case(cx, &indices, |index| {
+        let api = api.clone();
+        let fixtures = states[index].fixtures.clone().unwrap_or_default();
+        let rooms = unlisted.remove(&index).unwrap_or_default();
+        async move {
+            let mut before = BTreeMap::new();
+            let mut evidence = Vec::new();
+            for room in rooms {
+                if let Some(c) = call::read_counters(&api, &fixtures, &room, &mut evidence).await {
+                    before.insert(room, c);
+                }
+            }
+            (before, evidence)
+        }
+    })
+    .await;
+    for (index, outcome) in read {
+        if let Ok((before, mut evidence)) = outcome {
+            states[index].before.extend(before);
+            states[index].evidence_before.append(&mut evidence);
+        }
+    }
+}
+
+/// Stage 3 for one group: each case's call, with its own reads around it when it is not a
+/// bulk case. Cases on the shared `general` channel take turns.
+async fn make_calls(cx: &Context<'_, '_>, members: &[usize], states: &mut [CaseState]) {
+    let general = Arc::new(Mutex::new(()));
+    let ready: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&i| states[i].fixtures.is_some())
+        .collect();
+    let made = each_case(cx, &ready, |index| {
+        let api = cx.provisioner.api.clone();
+        let fixtures = states[index].fixtures.clone().unwrap_or_default();
+        let bulk = states[index].bulk;
+        let case = cx.plan.cases[index].case.clone();
+        let version = cx.version.clone();
+        let general = general.clone();
+        async move {
+            // Cases on the shared `general` channel take turns: their counters and members
+            // must see only their own effects.
+            let _general = if case.touches_general() {
+                Some(general.lock_owned().await)
+            } else {
+                None
+            };
+            let started = Instant::now();
+            let mut made = Vec::new();
+            for call in &case.calls {
+                if bulk {
+                    let (observed, exchange) =
+                        call::send_call(&api, case.endpoint, call, &fixtures).await;
+                    made.push(Made {
+                        observed,
+                        transcript: vec![exchange.clone()],
+                        exchange,
+                    });
+                } else {
+                    let expect = call.expectation_for(Some(&version));
+                    made.push(call::make_call(&api, case.endpoint, call, expect, &fixtures).await);
+                }
+            }
+            (made, started.elapsed())
+        }
+    })
+    .await;
+    for (index, outcome) in made {
+        match outcome {
+            Ok((made, elapsed)) => {
+                states[index].made = Some(made);
+                states[index].elapsed += elapsed;
+            }
+            Err(panic) => states[index].failure = Some(panic),
+        }
+    }
+}
+
+/// What stage 4 reads room by room for a case, because the bulk reads missed it.
+#[derive(Debug, Default)]
+struct Unread {
+    /// Rooms missing from the listing, with their counters before.
+    counters: Vec<(RoomRef, Counters)>,
+    /// Rooms with a member whose rooms are not known.
+    members: Vec<RoomRef>,
+}
+
+/// Stage 4: the counters and memberships of the bulk cases after every call, from one
+/// listing and one read per user; what those miss is read room by room.
+async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
+    let called: Vec<usize> = states
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.bulk && s.made.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    if called.is_empty() {
+        return;
+    }
+    let api = &cx.provisioner.api;
+    let admin = &cx.provisioner.admin;
+    let mut any_counters = false;
+    let mut users = BTreeSet::new();
+    for &index in &called {
+        let (Some(expect), Some(fixtures)) = (
+            expectation(cx.plan.cases[index].case, cx.version),
+            &states[index].fixtures,
+        ) else {
+            continue;
+        };
+        any_counters |= !expect.room_delta.is_empty();
+        for m in expect.members_after.values() {
+            for user in m.includes.iter().chain(&m.excludes) {
+                if let Some(live) = fixtures.users.get(user) {
+                    users.insert(live.id.clone());
+                }
+            }
+        }
+    }
+    let listing = if any_counters {
+        CounterRead::read(api, admin, &run_prefix(cx)).await
+    } else {
+        CounterRead::default()
+    };
+    let memberships = MembershipRead::read(api, admin, users, cx.options.jobs).await;
+    let mut unread: BTreeMap<usize, Unread> = BTreeMap::new();
+    for &index in &called {
+        let CaseState {
+            fixtures: Some(fixtures),
+            before,
+            evidence_before,
+            made: Some(made),
+            ..
+        } = &mut states[index]
+        else {
+            continue;
+        };
+        let (Some(expect), Some(made)) = (
+            expectation(cx.plan.cases[index].case, cx.version),
+            made.first_mut(),
+        ) else {
+            continue;
+        };
+        let mut missed = Unread::default();
+        let mut evidence = std::mem::take(evidence_before);
+        evidence.append(&mut made.transcript);
+        let mut listed = BTreeSet::new();
+        for (room, b) in std::mem::take(before) {
+            let Some(live) = fixtures.rooms.get(&room) else {
+                continue;
+            };
+            match listing.get(&live.id) {
+                Some(after) => {
+                    listed.insert(live.id.as_str());
+                    made.observed.counters.insert(room, (b, after));
+                }
+                None => missed.counters.push((room, b)),
+            }
+        }
+        evidence.extend(listing.evidence(&listed, "after the calls"));
+        let mut shown: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (room, m) in &expect.members_after {
+            let Some(live) = fixtures.rooms.get(room) else {
+                continue;
+            };
+            let ids: Vec<&str> = m
+                .includes
+                .iter()
+                .chain(&m.excludes)
+                .filter_map(|u| fixtures.users.get(u).map(|l| l.id.as_str()))
+                .collect();
+            let known: Option<Vec<String>> = ids
+                .iter()
+                .map(|id| {
+                    memberships
+                        .is_member(id, &live.id)
+                        .map(|member| member.then(|| (*id).to_owned()))
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(|v| v.into_iter().flatten().collect());
+            match known {
+                Some(member_ids) => {
+                    for id in ids {
+                        shown.entry(id).or_default().insert(live.id.as_str());
+                    }
+                    made.observed.members_after.insert(room.clone(), member_ids);
+                }
+                None => missed.members.push(room.clone()),
+            }
+        }
+        for (user, rooms) in shown {
+            evidence.extend(memberships.evidence(user, &rooms));
+        }
+        made.transcript = evidence;
+        if !missed.counters.is_empty() || !missed.members.is_empty() {
+            unread.insert(index, missed);
+        }
+    }
+    let indices: Vec<usize> = unread.keys().copied().collect();
+    let read = each_case(cx, &indices, |index| {
+        let api = api.clone();
+        let fixtures = states[index].fixtures.clone().unwrap_or_default();
+        let missed = unread.remove(&index).unwrap_or_default();
+        async move {
+            let mut counters = BTreeMap::new();
+            let mut members = BTreeMap::new();
+            let mut evidence = Vec::new();
+            for (room, b) in missed.counters {
+                if let Some(after) =
+                    call::read_counters(&api, &fixtures, &room, &mut evidence).await
+                {
+                    counters.insert(room, (b, after));
+                }
+            }
+            for room in missed.members {
+                if let Some(ids) = call::read_members(&api, &fixtures, &room, &mut evidence).await {
+                    members.insert(room, ids);
+                }
+            }
+            (counters, members, evidence)
+        }
+    })
+    .await;
+    for (index, outcome) in read {
+        let Ok((counters, members, mut evidence)) = outcome else {
+            continue;
+        };
+        if let Some(made) = states[index].made.as_mut().and_then(|m| m.first_mut()) {
+            made.observed.counters.extend(counters);
+            made.observed.members_after.extend(members);
+            made.transcript.append(&mut evidence);
+        }
+    }
+}
