@@ -250,6 +250,7 @@ pub async fn run_recorded(
     let mut provisioner = provisioner;
     let mut pool_note = None;
     if !interrupt.is_set() {
+        api.client().next_stage();
         match pool::UserPool::provision(&provisioner, &pool::UserPool::needs(&plan)).await {
             Ok(pool) => {
                 let mut all = sessions.lock().await;
@@ -294,8 +295,8 @@ pub async fn run_recorded(
             "releasing the run lock: {e}"
         ))));
     }
-    // Cleanup runs while the calls are judged (the one waits on the target, the other on
-    // the processor).
+    // Cleanup runs while the calls are judged and placed in the model (the one waits on the
+    // target, the other on the processor).
     let cleanup = tokio::spawn({
         let (api, admin, ledger) = (api.clone(), pre.admin.clone(), ledger.clone());
         let sessions = sessions.lock().await.clone();
@@ -303,15 +304,6 @@ pub async fn run_recorded(
         async move { cleanup::undo(&api, &admin, &ledger, &sessions, jobs).await }
     });
     execute::judge(&context, called, &mut records);
-    let mut cleanup = cleanup.await.unwrap_or_else(|e| CleanupRecord {
-        ledger: ledger.path().to_string(),
-        errors: vec![format!(
-            "cleanup stopped: {e}; run `rc-conform cleanup --ledger`"
-        )],
-        ..CleanupRecord::default()
-    });
-    cleanup.undone += restored;
-    cleanup.errors.extend(restore_errors);
     let mut totals = Totals::default();
     let mut cases: Vec<CaseRecord> = plan
         .cases
@@ -323,6 +315,15 @@ pub async fn run_recorded(
     for c in &cases {
         totals.add(c.verdict);
     }
+    let mut cleanup = cleanup.await.unwrap_or_else(|e| CleanupRecord {
+        ledger: ledger.path().to_string(),
+        errors: vec![format!(
+            "cleanup stopped: {e}; run `rc-conform cleanup --ledger`"
+        )],
+        ..CleanupRecord::default()
+    });
+    cleanup.undone += restored;
+    cleanup.errors.extend(restore_errors);
     let requests = api
         .client()
         .request_counts()

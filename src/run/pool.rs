@@ -53,7 +53,9 @@ impl UserPool {
         needs
     }
 
-    /// Creates and logs in the pool's users.
+    /// Creates and logs in the pool's users, one after another: their order of creation is
+    /// the order in which a server lists them (a bulk invite resolves its users in that order),
+    /// so it must be the same in every run.
     pub async fn provision(
         provisioner: &Provisioner,
         needs: &BTreeMap<Vec<String>, usize>,
