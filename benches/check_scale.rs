@@ -39,7 +39,25 @@ fn peak_memory_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// Appends one formatted line to `$out`.
+macro_rules! line {
+    ($out:expr, $($arg:tt)*) => {{
+        $out.push_str(&format!($($arg)*));
+        $out.push('\n');
+    }};
+}
+
+/// Prints `out` and writes it to `reports/bench/<name>.md`.
+fn publish(name: &str, out: &str) {
+    print!("{out}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join(format!("{name}.md")), out);
+    }
+}
+
 fn main() {
+    let mut out = String::new();
     let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let specs = Specs::load(&root.join("specs")).expect("specs load");
     let baseline = peak_memory_kib().unwrap_or(0);
@@ -74,27 +92,32 @@ fn main() {
         "generated cases must agree with the model"
     );
 
-    println!(
+    line!(
+        out,
         "check over {} generated cases ({:.1} MiB of YAML in {} files):",
         suite.cases.len(),
         bytes as f64 / 1048576.0,
         texts.len()
     );
-    println!(
+    line!(
+        out,
         "  load and resolve:        {:>8.0} ms  ({:.1} µs/case)",
         load.as_secs_f64() * 1e3,
         load.as_secs_f64() * 1e6 / CASES as f64
     );
-    println!(
+    line!(
+        out,
         "  hold against the model:  {:>8.0} ms  ({:.1} µs/case, every version point)",
         model.as_secs_f64() * 1e3,
         model.as_secs_f64() * 1e6 / CASES as f64
     );
     if let Some(peak) = peak_memory_kib() {
-        println!(
+        line!(
+            out,
             "  peak memory (VmHWM):     {:>8.1} MiB  (before loading: {:.1} MiB)",
             peak as f64 / 1024.0,
             baseline as f64 / 1024.0
         );
     }
+    publish("check_scale", &out);
 }

@@ -104,7 +104,25 @@ fn rate(n: usize, elapsed: Duration) -> f64 {
     n as f64 / elapsed.as_secs_f64()
 }
 
+/// Appends one formatted line to `$out`.
+macro_rules! line {
+    ($out:expr, $($arg:tt)*) => {{
+        $out.push_str(&format!($($arg)*));
+        $out.push('\n');
+    }};
+}
+
+/// Prints `out` and writes it to `reports/bench/<name>.md`.
+fn publish(name: &str, out: &str) {
+    print!("{out}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join(format!("{name}.md")), out);
+    }
+}
+
 fn main() {
+    let mut out = String::new();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -131,12 +149,17 @@ fn main() {
         }
         tasks.join_all().await;
         let concurrent = rate(USERS - half, started.elapsed());
-        println!("reference server, channels.invite over loopback HTTP ({half} invites each):");
-        println!("  one at a time:          {single:>8.0} invites/s");
-        println!(
+        line!(
+            out,
+            "reference server, channels.invite over loopback HTTP ({half} invites each):"
+        );
+        line!(out, "  one at a time:          {single:>8.0} invites/s");
+        line!(
+            out,
             "  {CONCURRENCY} concurrent clients:  {concurrent:>8.0} invites/s  ({:.2}x)",
             concurrent / single
         );
         server.shutdown().await;
     });
+    publish("reference_invites", &out);
 }
