@@ -2,6 +2,9 @@
 //! measured for coverage. Prints the time of each stage and the process's peak memory:
 //! `cargo bench --bench check_scale`.
 
+#[macro_use]
+mod support;
+
 use std::time::Instant;
 
 use camino::Utf8PathBuf;
@@ -37,23 +40,6 @@ fn peak_memory_kib() -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// Appends one formatted line to `$out`.
-macro_rules! line {
-    ($out:expr, $($arg:tt)*) => {{
-        $out.push_str(&format!($($arg)*));
-        $out.push('\n');
-    }};
-}
-
-/// Prints `out` and writes it to `reports/bench/<name>.md`.
-fn publish(name: &str, out: &str) {
-    print!("{out}");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench");
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let _ = std::fs::write(dir.join(format!("{name}.md")), out);
-    }
 }
 
 fn main() {
@@ -119,5 +105,5 @@ fn main() {
             baseline as f64 / 1024.0
         );
     }
-    publish("check_scale", &out);
+    support::publish("check_scale", &out);
 }

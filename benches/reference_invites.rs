@@ -4,6 +4,9 @@
 //! Each invite adds a fresh user (so every call does the full work: lookup, resolution,
 //! permission check, subscription, counters). Users are created first, outside the timing.
 
+#[macro_use]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use rc_conform::reference::{ServerConfig, start};
@@ -104,23 +107,6 @@ fn rate(n: usize, elapsed: Duration) -> f64 {
     n as f64 / elapsed.as_secs_f64()
 }
 
-/// Appends one formatted line to `$out`.
-macro_rules! line {
-    ($out:expr, $($arg:tt)*) => {{
-        $out.push_str(&format!($($arg)*));
-        $out.push('\n');
-    }};
-}
-
-/// Prints `out` and writes it to `reports/bench/<name>.md`.
-fn publish(name: &str, out: &str) {
-    print!("{out}");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/bench");
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let _ = std::fs::write(dir.join(format!("{name}.md")), out);
-    }
-}
-
 fn main() {
     let mut out = String::new();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -161,5 +147,5 @@ fn main() {
         );
         server.shutdown().await;
     });
-    publish("reference_invites", &out);
+    support::publish("reference_invites", &out);
 }

@@ -4,6 +4,8 @@
 //! HTTP requests per case by purpose. `cargo bench --bench suite`; the figures also go to
 //! `reports/bench/suite.md`.
 
+mod support;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -289,9 +291,5 @@ fn main() {
         }
         out.push_str(&format!("| **all** | {total} | **{:.2}** |\n", total as f64 / m.cases as f64));
     });
-    print!("{out}");
-    let dir = root.join("reports/bench");
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let _ = std::fs::write(dir.join("suite.md"), &out);
-    }
+    support::publish("suite", &out);
 }
