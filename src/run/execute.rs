@@ -331,12 +331,35 @@ pub(super) struct Called {
     elapsed: Duration,
 }
 
-/// Stage 5: judges each called case into its record.
+/// Stage 5: judges each called case into its record. A case whose judging panics gets an
+/// error verdict and the others are still judged, as when a case panics in its own task.
 pub(super) fn judge(cx: &Context<'_, '_>, called: Vec<Called>, records: &mut [Option<CaseRecord>]) {
     for c in called {
-        let case = cx.plan.cases[c.index].case;
-        let calls = record::judge_calls(case, cx.version, &c.fixtures, c.made, &cx.specs.schemas);
-        let record = record::finish(case, CaseOutcome::Called(calls), c.elapsed);
+        let planned = &cx.plan.cases[c.index];
+        let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            record::judge_calls(
+                planned.case,
+                cx.version,
+                &c.fixtures,
+                c.made,
+                &cx.specs.schemas,
+            )
+        }));
+        let record = match judged {
+            Ok(calls) => record::finish(planned.case, CaseOutcome::Called(calls), c.elapsed),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                record::setup_error(
+                    planned,
+                    &format!("the case panicked while being judged: {message}"),
+                    Vec::new(),
+                )
+            }
+        };
         (cx.progress)(&record);
         records[c.index] = Some(record);
     }
