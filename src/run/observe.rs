@@ -31,8 +31,8 @@ struct Page {
 pub struct CounterRead {
     pages: Vec<Page>,
     by_id: HashMap<String, (usize, Counters)>,
-    /// Why the listing failed, with the failing exchange.
-    pub failure: Option<(String, Exchange)>,
+    /// The failing exchange, when the listing failed.
+    failure: Option<Exchange>,
 }
 
 /// A room's counters as the server reports them.
@@ -60,7 +60,7 @@ impl CounterRead {
                     for room in &page.rooms {
                         // A room listed without both counters as numbers is read on its own.
                         if let (Some(id), (Some(users), Some(msgs))) =
-                            (room.get("_id").and_then(Value::as_str), counters_of(room))
+                            (id_of(room, "_id"), counters_of(room))
                         {
                             by_id.insert(id.to_owned(), (index, (Some(users), Some(msgs))));
                         }
@@ -73,7 +73,7 @@ impl CounterRead {
                 }
             }
             Err(e) => CounterRead {
-                failure: Some((e.to_string(), e.exchange().clone())),
+                failure: Some(e.exchange().clone()),
                 ..CounterRead::default()
             },
         }
@@ -87,7 +87,7 @@ impl CounterRead {
     /// The evidence for rooms `ids`: each page that listed one of them, its body cut down to
     /// those rooms; or the failing exchange.
     pub fn evidence(&self, ids: &BTreeSet<&str>, when: &str) -> Vec<Exchange> {
-        if let Some((_, exchange)) = &self.failure {
+        if let Some(exchange) = &self.failure {
             return vec![exchange.clone()];
         }
         let listed = self.by_id.len();
@@ -101,18 +101,9 @@ impl CounterRead {
             .into_iter()
             .map(|index| {
                 let page = &self.pages[index];
-                let kept: Vec<&Value> = page
-                    .rooms
-                    .iter()
-                    .filter(|r| {
-                        r.get("_id")
-                            .and_then(Value::as_str)
-                            .is_some_and(|id| ids.contains(id))
-                    })
-                    .collect();
                 excerpt(
                     &page.exchange,
-                    json!({ "rooms": kept, "success": true }),
+                    json!({ "rooms": kept(&page.rooms, "_id", ids), "success": true }),
                     format!(
                         "the counters {when}: an excerpt of one listing of the run's {listed} rooms, \
                          shared by every case; only this case's rooms are kept"
@@ -123,10 +114,12 @@ impl CounterRead {
     }
 }
 
-/// The rooms of each user, read from the users' side.
+/// The rooms of each user, read from the users' side: each user's subscriptions, or the
+/// exchange that did not give them (a failure, or an answer without `user.rooms` from a
+/// server that does not support `includeUserRooms`).
 #[derive(Debug, Default)]
 pub struct MembershipRead {
-    by_user: HashMap<String, Result<UserRooms, UserRoomsFailure>>,
+    by_user: HashMap<String, Result<UserRooms, Exchange>>,
 }
 
 /// A user's subscriptions as read.
@@ -135,15 +128,6 @@ struct UserRooms {
     exchange: Exchange,
     ids: HashSet<String>,
     subscriptions: Vec<Value>,
-}
-
-/// Why a user's rooms are not known from the bulk read.
-#[derive(Debug, Clone)]
-pub enum UserRoomsFailure {
-    /// The request failed.
-    Failed(String, Exchange),
-    /// The answer has no `user.rooms`: the server does not support `includeUserRooms`.
-    NotListed(Exchange),
 }
 
 impl MembershipRead {
@@ -163,16 +147,13 @@ impl MembershipRead {
                         exchange,
                         ids: subscriptions
                             .iter()
-                            .filter_map(|s| s.get("rid").and_then(Value::as_str))
+                            .filter_map(|s| id_of(s, "rid"))
                             .map(str::to_owned)
                             .collect(),
                         subscriptions,
                     }),
-                    Ok((exchange, None)) => Err(UserRoomsFailure::NotListed(exchange)),
-                    Err(e) => Err(UserRoomsFailure::Failed(
-                        e.to_string(),
-                        e.exchange().clone(),
-                    )),
+                    Ok((exchange, None)) => Err(exchange),
+                    Err(e) => Err(e.exchange().clone()),
                 }
             }
         })
@@ -196,31 +177,33 @@ impl MembershipRead {
     /// or the failing exchange.
     pub fn evidence(&self, user_id: &str, room_ids: &BTreeSet<&str>) -> Option<Exchange> {
         Some(match self.by_user.get(user_id)? {
-            Ok(read) => {
-                let kept: Vec<&Value> = read
-                    .subscriptions
-                    .iter()
-                    .filter(|s| {
-                        s.get("rid")
-                            .and_then(Value::as_str)
-                            .is_some_and(|rid| room_ids.contains(rid))
-                    })
-                    .collect();
-                excerpt(
-                    &read.exchange,
-                    json!({ "user": { "_id": user_id, "rooms": kept }, "success": true }),
-                    format!(
-                        "memberships after the calls: an excerpt of the user's {} subscriptions, \
-                         read once for every case; only this case's rooms are kept",
-                        read.ids.len()
-                    ),
-                )
-            }
-            Err(UserRoomsFailure::Failed(_, exchange) | UserRoomsFailure::NotListed(exchange)) => {
-                exchange.clone()
-            }
+            Ok(read) => excerpt(
+                &read.exchange,
+                json!({
+                    "user": { "_id": user_id, "rooms": kept(&read.subscriptions, "rid", room_ids) },
+                    "success": true
+                }),
+                format!(
+                    "memberships after the calls: an excerpt of the user's {} subscriptions, \
+                     read once for every case; only this case's rooms are kept",
+                    read.ids.len()
+                ),
+            ),
+            Err(exchange) => exchange.clone(),
         })
     }
+}
+
+/// The string `key` of a document.
+fn id_of<'v>(document: &'v Value, key: &str) -> Option<&'v str> {
+    document.get(key).and_then(Value::as_str)
+}
+
+/// The documents of `all` whose `key` is one of `ids`.
+fn kept<'v>(all: &'v [Value], key: &str, ids: &BTreeSet<&str>) -> Vec<&'v Value> {
+    all.iter()
+        .filter(|d| id_of(d, key).is_some_and(|id| ids.contains(id)))
+        .collect()
 }
 
 /// `exchange` with its body replaced by `body` and a note saying what was cut.
