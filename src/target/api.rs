@@ -607,14 +607,10 @@ impl Api {
                 path_escape(filter),
             );
             let request = Request::get(path, purpose).auth(admin.auth());
-            let (exchange, body) = self
+            let (exchange, mut body) = self
                 .expect_ok("listing rooms (rooms.adminRooms)", request)
                 .await?;
-            let page: Vec<Value> = body
-                .get("rooms")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let page = take_array(&mut body, "/rooms").unwrap_or_default();
             let total = body.get("total").and_then(Value::as_u64);
             let received = page.len();
             listed += received;
@@ -669,10 +665,9 @@ impl Api {
     }
 
     /// `GET users.info?userId=&includeUserRooms=true` as `admin` (who holds
-    /// `view-other-user-channels`): the ids of the rooms the user is subscribed to, read from
-    /// the subscriptions, so a deactivated user's memberships show too): the subscription
-    /// documents (`rid`, `name`, `t`, …). `None` when the answer has no `user.rooms` (a server
-    /// without the parameter).
+    /// `view-other-user-channels`): the user's subscription documents (`rid`, `name`, `t`, …),
+    /// so a deactivated user's memberships show too. `None` when the answer has no
+    /// `user.rooms` (a server without the parameter).
     pub async fn user_rooms(
         &self,
         admin: &Session,
@@ -686,14 +681,18 @@ impl Api {
             Purpose::Verify,
         )
         .auth(admin.auth());
-        let (exchange, body) = self
+        let (exchange, mut body) = self
             .expect_ok(&format!("reading the rooms of user {user_id}"), request)
             .await?;
-        let rooms = body
-            .pointer("/user/rooms")
-            .and_then(Value::as_array)
-            .cloned();
-        Ok((exchange, rooms))
+        Ok((exchange, take_array(&mut body, "/user/rooms")))
+    }
+}
+
+/// The array at `pointer` in `body`, moved out rather than copied.
+fn take_array(body: &mut Value, pointer: &str) -> Option<Vec<Value>> {
+    match body.pointer_mut(pointer).map(Value::take) {
+        Some(Value::Array(items)) => Some(items),
+        _ => None,
     }
 }
 
