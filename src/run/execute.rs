@@ -388,7 +388,7 @@ async fn read_before(cx: &Context<'_, '_>, states: &mut [CaseState]) {
     }
     let api = &cx.provisioner.api;
     let listing = CounterRead::read(api, &cx.provisioner.admin, &run_prefix(cx)).await;
-    let mut unlisted: BTreeMap<usize, Vec<RoomRef>> = BTreeMap::new();
+    let mut unlisted: BTreeMap<usize, Unread> = BTreeMap::new();
     for &index in &needing {
         let CaseState {
             fixtures: Some(fixtures),
@@ -412,34 +412,73 @@ async fn read_before(cx: &Context<'_, '_>, states: &mut [CaseState]) {
                     before.insert(room.clone(), c);
                     listed.insert(live.id.as_str());
                 }
-                None => unlisted.entry(index).or_default().push(room.clone()),
+                None => unlisted
+                    .entry(index)
+                    .or_default()
+                    .counters
+                    .push(room.clone()),
             }
         }
         *evidence_before = listing.evidence(&listed, "before the call");
     }
-    let indices: Vec<usize> = unlisted.keys().copied().collect();
+    for (index, mut alone) in read_alone(cx, states, unlisted).await {
+        states[index].before.extend(alone.counters);
+        states[index].evidence_before.append(&mut alone.evidence);
+    }
+}
+
+/// Rooms of one case that a bulk read missed.
+#[derive(Debug, Default)]
+struct Unread {
+    /// Rooms whose counters the listing did not give.
+    counters: Vec<RoomRef>,
+    /// Rooms with a member whose rooms are not known.
+    members: Vec<RoomRef>,
+}
+
+/// What reading rooms one by one found for one case.
+#[derive(Debug, Default)]
+struct ReadAlone {
+    counters: BTreeMap<RoomRef, Counters>,
+    members: BTreeMap<RoomRef, Vec<String>>,
+    evidence: Vec<Exchange>,
+}
+
+/// Reads the rooms of `unread` one by one, as the case's own readers (`jobs` cases at a
+/// time), as a case outside the bulk reads does around its call.
+async fn read_alone(
+    cx: &Context<'_, '_>,
+    states: &[CaseState],
+    mut unread: BTreeMap<usize, Unread>,
+) -> BTreeMap<usize, ReadAlone> {
+    let indices: Vec<usize> = unread.keys().copied().collect();
     let read = each_case(cx, &indices, |index| {
-        let api = api.clone();
+        let api = cx.provisioner.api.clone();
         let fixtures = states[index].fixtures.clone().unwrap_or_default();
-        let rooms = unlisted.remove(&index).unwrap_or_default();
+        let rooms = unread.remove(&index).unwrap_or_default();
         async move {
-            let mut before = BTreeMap::new();
-            let mut evidence = Vec::new();
-            for room in rooms {
-                if let Some(c) = call::read_counters(&api, &fixtures, &room, &mut evidence).await {
-                    before.insert(room, c);
+            let mut found = ReadAlone::default();
+            for room in rooms.counters {
+                if let Some(c) =
+                    call::read_counters(&api, &fixtures, &room, &mut found.evidence).await
+                {
+                    found.counters.insert(room, c);
                 }
             }
-            (before, evidence)
+            for room in rooms.members {
+                if let Some(ids) =
+                    call::read_members(&api, &fixtures, &room, &mut found.evidence).await
+                {
+                    found.members.insert(room, ids);
+                }
+            }
+            found
         }
     })
     .await;
-    for (index, outcome) in read {
-        if let Ok((before, mut evidence)) = outcome {
-            states[index].before.extend(before);
-            states[index].evidence_before.append(&mut evidence);
-        }
-    }
+    read.into_iter()
+        .filter_map(|(index, outcome)| Some((index, outcome.ok()?)))
+        .collect()
 }
 
 /// Stage 3 for one group: each case's call, with its own reads around it when it is not a
@@ -495,15 +534,6 @@ async fn make_calls(cx: &Context<'_, '_>, members: &[usize], states: &mut [CaseS
             Err(panic) => states[index].failure = Some(panic),
         }
     }
-}
-
-/// What stage 4 reads room by room for a case, because the bulk reads missed it.
-#[derive(Debug, Default)]
-struct Unread {
-    /// Rooms missing from the listing, with their counters before.
-    counters: Vec<(RoomRef, Counters)>,
-    /// Rooms with a member whose rooms are not known.
-    members: Vec<RoomRef>,
 }
 
 /// Stage 4: the counters and memberships of the bulk cases after every call, from one
@@ -566,16 +596,16 @@ async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
         let mut evidence = std::mem::take(evidence_before);
         evidence.append(&mut made.transcript);
         let mut listed = BTreeSet::new();
-        for (room, b) in std::mem::take(before) {
-            let Some(live) = fixtures.rooms.get(&room) else {
+        for (room, b) in before.iter() {
+            let Some(live) = fixtures.rooms.get(room) else {
                 continue;
             };
             match listing.get(&live.id) {
                 Some(after) => {
                     listed.insert(live.id.as_str());
-                    made.observed.counters.insert(room, (b, after));
+                    made.observed.counters.insert(room.clone(), (*b, after));
                 }
-                None => missed.counters.push((room, b)),
+                None => missed.counters.push(room.clone()),
             }
         }
         evidence.extend(listing.evidence(&listed, "after the calls"));
@@ -590,15 +620,13 @@ async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
                 .chain(&m.excludes)
                 .filter_map(|u| fixtures.users.get(u).map(|l| l.id.as_str()))
                 .collect();
-            let known: Option<Vec<String>> = ids
-                .iter()
-                .map(|id| {
-                    memberships
-                        .is_member(id, &live.id)
-                        .map(|member| member.then(|| (*id).to_owned()))
-                })
-                .collect::<Option<Vec<_>>>()
-                .map(|v| v.into_iter().flatten().collect());
+            // The members among the named users, if every one of them is known.
+            let known = ids.iter().try_fold(Vec::new(), |mut members, id| {
+                if memberships.is_member(id, &live.id)? {
+                    members.push((*id).to_owned());
+                }
+                Some(members)
+            });
             match known {
                 Some(member_ids) => {
                     for id in ids {
@@ -617,39 +645,16 @@ async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
             unread.insert(index, missed);
         }
     }
-    let indices: Vec<usize> = unread.keys().copied().collect();
-    let read = each_case(cx, &indices, |index| {
-        let api = api.clone();
-        let fixtures = states[index].fixtures.clone().unwrap_or_default();
-        let missed = unread.remove(&index).unwrap_or_default();
-        async move {
-            let mut counters = BTreeMap::new();
-            let mut members = BTreeMap::new();
-            let mut evidence = Vec::new();
-            for (room, b) in missed.counters {
-                if let Some(after) =
-                    call::read_counters(&api, &fixtures, &room, &mut evidence).await
-                {
-                    counters.insert(room, (b, after));
+    for (index, mut alone) in read_alone(cx, states, unread).await {
+        let state = &mut states[index];
+        if let Some(made) = state.made.as_mut().and_then(|m| m.first_mut()) {
+            for (room, after) in alone.counters {
+                if let Some(b) = state.before.get(&room) {
+                    made.observed.counters.insert(room, (*b, after));
                 }
             }
-            for room in missed.members {
-                if let Some(ids) = call::read_members(&api, &fixtures, &room, &mut evidence).await {
-                    members.insert(room, ids);
-                }
-            }
-            (counters, members, evidence)
-        }
-    })
-    .await;
-    for (index, outcome) in read {
-        let Ok((counters, members, mut evidence)) = outcome else {
-            continue;
-        };
-        if let Some(made) = states[index].made.as_mut().and_then(|m| m.first_mut()) {
-            made.observed.counters.extend(counters);
-            made.observed.members_after.extend(members);
-            made.transcript.append(&mut evidence);
+            made.observed.members_after.extend(alone.members);
+            made.transcript.append(&mut alone.evidence);
         }
     }
 }
