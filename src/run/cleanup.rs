@@ -70,7 +70,8 @@ pub async fn undo(
             match outcome {
                 Ok(Ok(true)) => record.undone += 1,
                 Ok(Ok(false)) => {}
-                Ok(Err(e)) | Err(e) => record.errors.push(e),
+                Ok(Err(e)) => record.errors.push(e),
+                Err(panic) => record.errors.push(format!("a deletion panicked: {panic}")),
             }
         }
     }
@@ -266,6 +267,8 @@ pub async fn leftovers(
         }
     })
     .await;
-    left.extend(found.into_values().filter_map(Result::ok).flatten());
+    left.extend(found.into_values().filter_map(|checked| {
+        checked.unwrap_or_else(|panic| Some(format!("a user could not be checked: {panic}")))
+    }));
     left
 }

@@ -121,7 +121,10 @@ where
     in_lanes(items, cx.options.jobs, Some(cx.interrupt), work)
         .await
         .into_iter()
-        .map(|(position, out)| (indices[position], out))
+        .map(|(position, out)| {
+            let out = out.map_err(|panic| format!("the case panicked: {panic}"));
+            (indices[position], out)
+        })
         .collect()
 }
 

@@ -9,7 +9,7 @@ use super::Interrupt;
 
 /// Runs `work(item)` for every `(lane, item)`, `jobs` at a time. An `interrupt` abandons what
 /// runs and starts nothing more. Returns, by position in `items`, the output of each task that
-/// finished, or the message of its panic.
+/// finished, or what its panic said.
 pub(super) async fn in_lanes<I, T, Fut>(
     items: Vec<(usize, I)>,
     jobs: usize,
@@ -51,7 +51,7 @@ where
                 }
                 Some(Err(e)) => {
                     if let Some(&position) = position_of_task.get(&e.id()) && e.is_panic() {
-                        out.insert(position, Err(format!("the case panicked: {e}")));
+                        out.insert(position, Err(e.to_string()));
                     }
                 }
             },
