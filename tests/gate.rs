@@ -224,6 +224,8 @@ fn exit_2_for_usage_errors_and_0_for_help() {
         &[],
         &["run", "--partition", "hash:3/2"],
         &["run", "--jobs", "many"],
+        &["run", "--jobs", "0"],
+        &["cleanup", "--ledger", "l.jsonl", "--jobs", "0"],
         &["run", "--quiet", "--verbose"],
         &["merge", "--report-dir", "x"],
         &["diff", "only-one.json"],

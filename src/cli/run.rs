@@ -86,7 +86,7 @@ pub struct RunArgs {
     pub partition: Option<String>,
     /// Requests in flight at once: cases provisioned, called and read back concurrently
     /// (calls within a group of cases that share permission grants), objects deleted at once.
-    #[arg(long, default_value_t = 8, env = "RC_CONFORM_JOBS")]
+    #[arg(long, default_value_t = 8, env = "RC_CONFORM_JOBS", value_parser = jobs)]
     pub jobs: usize,
     /// Where the ledger and reports go (default reports/RUN-ID).
     #[arg(long, env = "RC_CONFORM_REPORT_DIR")]
@@ -147,9 +147,6 @@ impl RunArgs {
         if self.target.is_some() && admin.is_none() {
             return Err("--target needs admin credentials: --admin-user and --admin-password (or RC_CONFORM_ADMIN_USER / RC_CONFORM_ADMIN_PASSWORD), or --admin-token and --admin-id".into());
         }
-        if self.jobs == 0 {
-            return Err("--jobs must be at least 1".into());
-        }
         let embedded = ServerConfig {
             admin_password: format!(
                 "rc-{}",
@@ -193,6 +190,15 @@ pub struct CleanupArgs {
     #[command(flatten)]
     pub admin: AdminArgs,
     /// Deletions made at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
-    pub jobs: u16,
+    #[arg(long, default_value_t = 8, value_parser = jobs)]
+    pub jobs: usize,
+}
+
+/// `--jobs`: a whole number of at least 1.
+fn jobs(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -381,14 +381,9 @@ pub(crate) fn cleanup(args: CleanupArgs) -> anyhow::Result<Exit> {
             }
         };
         let ledger = Ledger::create(&args.ledger)?;
-        let record = rc_conform::run::cleanup::undo(
-            &api,
-            &admin,
-            &ledger,
-            &Default::default(),
-            usize::from(args.jobs),
-        )
-        .await;
+        let record =
+            rc_conform::run::cleanup::undo(&api, &admin, &ledger, &Default::default(), args.jobs)
+                .await;
         anstream::println!(
             "cleanup of {}: {} step(s) undone",
             Utf8PathBuf::from(record.ledger.clone()),
