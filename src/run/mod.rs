@@ -8,6 +8,7 @@
 //! failures, a panicking case, target errors or an interrupt.
 
 pub mod call;
+mod checkout;
 pub mod cleanup;
 mod execute;
 pub mod judge;
