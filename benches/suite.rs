@@ -7,6 +7,7 @@
 mod support;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,42 +19,50 @@ use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, run_recorded};
 use rc_conform::target::{RawExchange, Recording, Secret};
 use serde_json::Value;
 
-/// Ids and tokens the server chose in the recorded run → the ones it chooses in the replay.
+/// Ids and tokens the server chose in the recorded run → the ones it chooses in the replay,
+/// learned by pairing the keys of each recorded answer's objects with the replayed one's.
 #[derive(Default)]
 struct IdMap(Mutex<HashMap<String, String>>);
 
 impl IdMap {
+    /// Learns from the objects of a recorded answer and its replayed twin. Not inside
+    /// arrays: a listing may order ties differently in the replay, and pairing its entries by
+    /// position would map ids crosswise; every id the replay needs comes from a creation or
+    /// login answer, outside any array.
     fn learn(&self, old: &Value, new: &Value) {
-        match (old, new) {
-            (Value::Object(a), Value::Object(b)) => {
-                for (k, va) in a {
-                    let Some(vb) = b.get(k) else { continue };
-                    if let (Value::String(x), Value::String(y)) = (va, vb)
-                        && matches!(k.as_str(), "_id" | "rid" | "userId" | "authToken")
-                        && x != y
-                        && let Ok(mut map) = self.0.lock()
-                    {
-                        map.insert(x.clone(), y.clone());
-                    }
-                    self.learn(va, vb);
-                }
+        let (Value::Object(a), Value::Object(b)) = (old, new) else {
+            return;
+        };
+        for (k, va) in a {
+            let Some(vb) = b.get(k) else { continue };
+            if let (Value::String(x), Value::String(y)) = (va, vb)
+                && matches!(k.as_str(), "_id" | "rid" | "userId" | "authToken")
+                && x != y
+                && let Ok(mut map) = self.0.lock()
+            {
+                map.insert(x.clone(), y.clone());
             }
-            (Value::Array(a), Value::Array(b)) => {
-                a.iter().zip(b).for_each(|(x, y)| self.learn(x, y))
-            }
-            _ => {}
+            self.learn(va, vb);
         }
     }
 
+    /// `text` with every learned id or token replaced. Ids and tokens are whole runs of
+    /// `[A-Za-z0-9_-]`, so one pass looks each run up (not one search of the text per id: the
+    /// replay's own cost must stay small, or it would flatter the harness).
     fn apply(&self, text: &str) -> String {
         let Ok(map) = self.0.lock() else {
             return text.to_owned();
         };
-        let mut out = text.to_owned();
-        for (old, new) in map.iter() {
-            if out.contains(old.as_str()) {
-                out = out.replace(old.as_str(), new);
-            }
+        let is_token = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while !rest.is_empty() {
+            let end = rest.find(|c: char| !is_token(c)).unwrap_or(rest.len());
+            let (run, tail) = rest.split_at(end);
+            out.push_str(map.get(run).map_or(run, String::as_str));
+            let sep = tail.chars().next().map_or(0, char::len_utf8);
+            out.push_str(&tail[..sep]);
+            rest = &tail[sep..];
         }
         out
     }
@@ -68,7 +77,8 @@ struct Recorded {
     answer: Option<Value>,
 }
 
-async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, recorded: &Recorded) {
+/// Replays one request; whether its answer's status is the one the run got.
+async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, recorded: &Recorded) -> bool {
     let r = &recorded.raw;
     let mut req = http.request(r.method.clone(), format!("{base}{}", ids.apply(&r.path)));
     for (name, value) in &r.headers {
@@ -81,25 +91,29 @@ async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, recorded: &
         }
     }
     let Ok(response) = req.send().await else {
-        return;
+        return r.status.is_none();
     };
+    let same = r.status == Some(response.status().as_u16());
     let Ok(bytes) = response.bytes().await else {
-        return;
+        return false;
     };
     if let (Some(old), Ok(new)) = (&recorded.answer, serde_json::from_slice::<Value>(&bytes)) {
         ids.learn(old, &new);
     }
+    same
 }
 
 /// Replays `records` against `base` as the run made them: stage after stage; within a stage,
 /// the run-level requests first, in order, then the lanes (a case's requests, or one of the
 /// run's parallel reads) `jobs` at a time, each lane's requests in order.
-async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> Duration {
+/// Returns the time taken and the number of answers whose status differed from the run's.
+async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> (Duration, usize) {
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
         .expect("client");
     let ids = Arc::new(IdMap::default());
+    let differing = Arc::new(AtomicUsize::new(0));
     let mut stages: BTreeMap<u32, Stage> = BTreeMap::new();
     for raw in records {
         let stage = stages.entry(raw.stage).or_default();
@@ -117,27 +131,32 @@ async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> Duration 
     let started = Instant::now();
     for (_, (run_level, lanes)) in stages {
         for r in &run_level {
-            replay_one(&http, base, &ids, r).await;
+            if !replay_one(&http, base, &ids, r).await {
+                differing.fetch_add(1, Ordering::Relaxed);
+            }
         }
         let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
         let mut tasks = tokio::task::JoinSet::new();
         for (_, requests) in lanes {
-            let (http, ids, semaphore, base) = (
+            let (http, ids, semaphore, base, differing) = (
                 http.clone(),
                 ids.clone(),
                 semaphore.clone(),
                 base.to_owned(),
+                differing.clone(),
             );
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 for r in &requests {
-                    replay_one(&http, &base, &ids, r).await;
+                    if !replay_one(&http, &base, &ids, r).await {
+                        differing.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             });
         }
         tasks.join_all().await;
     }
-    started.elapsed()
+    (started.elapsed(), differing.load(Ordering::Relaxed))
 }
 
 struct Measured {
@@ -148,7 +167,13 @@ struct Measured {
     requests: Vec<(String, u64)>,
 }
 
-async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) -> Measured {
+/// One run of the suite against a fresh reference server: its wall time and report.
+async fn suite_run(
+    specs: &Specs,
+    suite: &rc_conform::case::Suite,
+    jobs: usize,
+    recording: Option<Recording>,
+) -> (Duration, rc_conform::report::model::RunReport) {
     let config = ServerConfig::default();
     let server = start(config.clone(), "127.0.0.1:0".parse().expect("address"))
         .await
@@ -171,7 +196,6 @@ async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) ->
         embedded: ServerConfig::default(),
         lock_timeout: Duration::from_secs(60),
     };
-    let recording: Recording = Arc::default();
     let started = Instant::now();
     let outcome = run_recorded(
         suite,
@@ -180,31 +204,49 @@ async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) ->
         &rc_conform::run::new_run_id(),
         &Interrupt::default(),
         &|_| {},
-        Some(recording.clone()),
+        recording,
     )
     .await
     .expect("the run starts");
-    let harness = started.elapsed();
-    let report = outcome.report;
+    let took = started.elapsed();
+    server.shutdown().await;
     assert!(
-        report
+        outcome
+            .report
             .cases
             .iter()
             .all(|c| matches!(c.verdict, Verdict::Pass | Verdict::Skipped)),
         "the suite must pass against the reference server"
+    );
+    (took, outcome.report)
+}
+
+/// A recorded run (untimed: recording is the benchmark's cost, not the tool's) gives the
+/// requests to replay; then a plain run is timed, and the replay of the recorded requests.
+async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) -> Measured {
+    let recording: Recording = Arc::default();
+    let _ = suite_run(specs, suite, jobs, Some(recording.clone())).await;
+    let records = std::mem::take(&mut *recording.lock().expect("recording"));
+    let (harness, report) = suite_run(specs, suite, jobs, None).await;
+    let fresh = start(
+        ServerConfig::default(),
+        "127.0.0.1:0".parse().expect("address"),
+    )
+    .await
+    .expect("server");
+    let (replay, differing) = replay(records, fresh.url(), jobs).await;
+    fresh.shutdown().await;
+    // A replay that goes another way (ids not mapped, a request refused) would not be the
+    // same work, and its time would say nothing about the harness.
+    assert_eq!(
+        differing, 0,
+        "the replay must get the run's answers: {differing} status(es) differed"
     );
     let cases = report
         .cases
         .iter()
         .filter(|c| c.verdict != Verdict::Skipped)
         .count();
-    server.shutdown().await;
-    let records = std::mem::take(&mut *recording.lock().expect("recording"));
-    let fresh = start(config, "127.0.0.1:0".parse().expect("address"))
-        .await
-        .expect("server");
-    let replay = replay(records, fresh.url(), jobs).await;
-    fresh.shutdown().await;
     Measured {
         jobs,
         harness,

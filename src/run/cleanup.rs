@@ -238,6 +238,7 @@ pub async fn leftovers(
     entries: &[Entry],
     jobs: usize,
 ) -> Vec<String> {
+    api.client().next_stage();
     let mut left = Vec::new();
     match api.rooms_named(admin, &format!("rcc-{run_id}")).await {
         Ok(rooms) => left.extend(

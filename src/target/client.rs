@@ -242,6 +242,8 @@ pub struct RawExchange {
     pub headers: Vec<(String, String)>,
     /// The body sent.
     pub body: Option<(Option<String>, String)>,
+    /// The answer's status, if one came.
+    pub status: Option<u16>,
     /// The answer's body, if one came (text: parsing is left to whoever replays it).
     pub response: Option<String>,
 }
@@ -428,6 +430,7 @@ impl Client {
             path: request.path.clone(),
             headers,
             body,
+            status: outcome.as_ref().ok().map(|r| r.status),
             response: outcome.as_ref().ok().map(|r| r.text.clone()),
         };
         if let Ok(mut all) = recording.lock() {
