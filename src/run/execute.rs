@@ -22,7 +22,7 @@ use super::call::{self, Made};
 use super::judge::Counters;
 use super::lanes::in_lanes;
 use super::ledger::Entry;
-use super::observe::{CounterRead, MembershipRead};
+use super::observe::{CounterRead, Evidence, MembershipRead};
 use super::plan::Plan;
 use super::provision::{Fixtures, Provisioner};
 use super::record::{self, CaseOutcome};
@@ -65,7 +65,8 @@ struct CaseState {
     /// Whether stages 2 and 4 read its state (else it reads room by room in stage 3).
     bulk: bool,
     before: BTreeMap<RoomRef, Counters>,
-    evidence_before: Vec<Exchange>,
+    /// The transcript of a bulk case's call, cut when it is judged.
+    evidence: Vec<Evidence>,
     made: Option<Vec<Made>>,
     elapsed: Duration,
     /// Why it stopped after provisioning (a panic while calling).
@@ -319,6 +320,7 @@ pub(super) async fn execute(
                 index,
                 fixtures: state.fixtures?,
                 made: state.made?,
+                evidence: state.evidence,
                 elapsed: state.elapsed,
             }),
         })
@@ -331,22 +333,35 @@ pub(super) struct Called {
     index: usize,
     fixtures: Arc<Fixtures>,
     made: Vec<Made>,
+    /// A bulk case's transcript, still to be cut.
+    evidence: Vec<Evidence>,
     elapsed: Duration,
 }
 
-/// Stage 5: judges each called case into its record. A case whose judging panics gets an
-/// error verdict and the others are still judged, as when a case panics in its own task.
+/// Stage 5: judges each called case into its record (a bulk case's transcript is cut from
+/// the shared reads first). A case whose judging panics gets an error verdict and the others
+/// are still judged, as when a case panics in its own task.
 pub(super) fn judge(cx: &Context<'_, '_>, called: Vec<Called>, records: &mut [Option<CaseRecord>]) {
     for c in called {
         let planned = &cx.plan.cases[c.index];
+        let Called {
+            fixtures,
+            mut made,
+            evidence,
+            ..
+        } = c;
         let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            record::judge_calls(
-                planned.case,
-                cx.version,
-                &c.fixtures,
-                c.made,
-                &cx.specs.schemas,
-            )
+            if let Some(first) = made.first_mut()
+                && !evidence.is_empty()
+            {
+                let mut transcript = Vec::new();
+                for e in evidence {
+                    e.cut_into(&mut transcript);
+                }
+                transcript.append(&mut first.transcript);
+                first.transcript = transcript;
+            }
+            record::judge_calls(planned.case, cx.version, &fixtures, made, &cx.specs.schemas)
         }));
         let record = match judged {
             Ok(calls) => record::finish(planned.case, CaseOutcome::Called(calls), c.elapsed),
@@ -390,13 +405,13 @@ async fn read_before(cx: &Context<'_, '_>, states: &mut [CaseState]) {
         return;
     }
     let api = &cx.provisioner.api;
-    let listing = CounterRead::read(api, &cx.provisioner.admin, &run_prefix(cx)).await;
+    let listing = Arc::new(CounterRead::read(api, &cx.provisioner.admin, &run_prefix(cx)).await);
     let mut unlisted: BTreeMap<usize, Unread> = BTreeMap::new();
     for &index in &needing {
         let CaseState {
             fixtures: Some(fixtures),
             before,
-            evidence_before,
+            evidence,
             ..
         } = &mut states[index]
         else {
@@ -422,11 +437,17 @@ async fn read_before(cx: &Context<'_, '_>, states: &mut [CaseState]) {
                     .push(room.clone()),
             }
         }
-        *evidence_before = listing.evidence(&listed, "before the call");
+        evidence.push(Evidence::Counters {
+            read: listing.clone(),
+            rooms: listed.into_iter().map(str::to_owned).collect(),
+            when: "before the call",
+        });
     }
-    for (index, mut alone) in read_alone(cx, states, unlisted).await {
+    for (index, alone) in read_alone(cx, states, unlisted).await {
         states[index].before.extend(alone.counters);
-        states[index].evidence_before.append(&mut alone.evidence);
+        states[index]
+            .evidence
+            .extend(alone.evidence.into_iter().map(Evidence::Own));
     }
 }
 
@@ -571,18 +592,18 @@ async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
             }
         }
     }
-    let listing = if any_counters {
+    let listing = Arc::new(if any_counters {
         CounterRead::read(api, admin, &run_prefix(cx)).await
     } else {
         CounterRead::default()
-    };
-    let memberships = MembershipRead::read(api, admin, users, cx.options.jobs).await;
+    });
+    let memberships = Arc::new(MembershipRead::read(api, admin, users, cx.options.jobs).await);
     let mut unread: BTreeMap<usize, Unread> = BTreeMap::new();
     for &index in &called {
         let CaseState {
             fixtures: Some(fixtures),
             before,
-            evidence_before,
+            evidence,
             made: Some(made),
             ..
         } = &mut states[index]
@@ -596,8 +617,7 @@ async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
             continue;
         };
         let mut missed = Unread::default();
-        let mut evidence = std::mem::take(evidence_before);
-        evidence.append(&mut made.transcript);
+        evidence.extend(made.transcript.drain(..).map(Evidence::Own));
         let mut listed = BTreeSet::new();
         for (room, b) in before.iter() {
             let Some(live) = fixtures.rooms.get(room) else {
@@ -611,7 +631,11 @@ async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
                 None => missed.counters.push(room.clone()),
             }
         }
-        evidence.extend(listing.evidence(&listed, "after the calls"));
+        evidence.push(Evidence::Counters {
+            read: listing.clone(),
+            rooms: listed.into_iter().map(str::to_owned).collect(),
+            when: "after the calls",
+        });
         let mut shown: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for (room, m) in &expect.members_after {
             let Some(live) = fixtures.rooms.get(room) else {
@@ -641,14 +665,17 @@ async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
             }
         }
         for (user, rooms) in shown {
-            evidence.extend(memberships.evidence(user, &rooms));
+            evidence.push(Evidence::Memberships {
+                read: memberships.clone(),
+                user: user.to_owned(),
+                rooms: rooms.into_iter().map(str::to_owned).collect(),
+            });
         }
-        made.transcript = evidence;
         if !missed.counters.is_empty() || !missed.members.is_empty() {
             unread.insert(index, missed);
         }
     }
-    for (index, mut alone) in read_alone(cx, states, unread).await {
+    for (index, alone) in read_alone(cx, states, unread).await {
         let state = &mut states[index];
         if let Some(made) = state.made.as_mut().and_then(|m| m.first_mut()) {
             for (room, after) in alone.counters {
@@ -657,7 +684,9 @@ async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
                 }
             }
             made.observed.members_after.extend(alone.members);
-            made.transcript.append(&mut alone.evidence);
+            state
+                .evidence
+                .extend(alone.evidence.into_iter().map(Evidence::Own));
         }
     }
 }

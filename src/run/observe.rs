@@ -6,23 +6,25 @@
 //! all fixtures exist and once after the last call; memberships come from the users' side,
 //! one `users.info?includeUserRooms=true` per user a membership expectation names (it reads
 //! the subscriptions, so deactivated users show too). Each case's evidence is an excerpt of
-//! those answers cut down to its own rooms, marked as such.
+//! those answers cut down to its own rooms, marked as such, and cut when the cases are judged
+//! ([`Evidence`]), not while the stages wait on the target.
 //!
 //! A target that cannot answer a bulk read (an error, a room missing from the listing, no
 //! `rooms` in `users.info`) is read room by room instead, as a case outside the bulk path is.
 
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::judge::Counters;
 use super::lanes::in_lanes;
-use crate::target::Exchange;
+use crate::target::{Exchange, Sent};
 use crate::target::api::{Api, Session};
 
-/// One page of a listing: the exchange and the documents it listed.
+/// One page of a listing: the request as sent and the documents it listed.
 #[derive(Debug, Clone)]
 struct Page {
-    exchange: Exchange,
+    sent: Sent,
     rooms: Vec<Value>,
 }
 
@@ -30,7 +32,8 @@ struct Page {
 #[derive(Debug, Default)]
 pub struct CounterRead {
     pages: Vec<Page>,
-    by_id: HashMap<String, (usize, Counters)>,
+    /// Room id → its page, its place on the page, its counters.
+    by_id: HashMap<String, (usize, usize, Counters)>,
     /// The failing exchange, when the listing failed.
     failure: Option<Exchange>,
 }
@@ -53,16 +56,16 @@ impl CounterRead {
             Ok(pages) => {
                 let pages: Vec<Page> = pages
                     .into_iter()
-                    .map(|(exchange, rooms)| Page { exchange, rooms })
+                    .map(|(sent, rooms)| Page { sent, rooms })
                     .collect();
                 let mut by_id = HashMap::new();
                 for (index, page) in pages.iter().enumerate() {
-                    for room in &page.rooms {
+                    for (place, room) in page.rooms.iter().enumerate() {
                         // A room listed without both counters as numbers is read on its own.
                         if let (Some(id), (Some(users), Some(msgs))) =
                             (id_of(room, "_id"), counters_of(room))
                         {
-                            by_id.insert(id.to_owned(), (index, (Some(users), Some(msgs))));
+                            by_id.insert(id.to_owned(), (index, place, (Some(users), Some(msgs))));
                         }
                     }
                 }
@@ -81,32 +84,33 @@ impl CounterRead {
 
     /// The counters of room `id`, if the listing had it.
     pub fn get(&self, id: &str) -> Option<Counters> {
-        self.by_id.get(id).map(|(_, c)| *c)
+        self.by_id.get(id).map(|(_, _, c)| *c)
     }
 
     /// The evidence for rooms `ids`: each page that listed one of them, its body cut down to
     /// those rooms; or the failing exchange.
-    pub fn evidence(&self, ids: &BTreeSet<&str>, when: &str) -> Vec<Exchange> {
+    pub fn evidence(&self, ids: &[String], when: &str) -> Vec<Exchange> {
         if let Some(exchange) = &self.failure {
             return vec![exchange.clone()];
         }
-        let listed = self.by_id.len();
-        let mut pages: BTreeSet<usize> = BTreeSet::new();
+        let mut pages: std::collections::BTreeMap<usize, Vec<&Value>> = Default::default();
         for id in ids {
-            if let Some((page, _)) = self.by_id.get(*id) {
-                pages.insert(*page);
+            if let Some((page, place, _)) = self.by_id.get(id) {
+                pages
+                    .entry(*page)
+                    .or_default()
+                    .push(&self.pages[*page].rooms[*place]);
             }
         }
         pages
             .into_iter()
-            .map(|index| {
-                let page = &self.pages[index];
-                excerpt(
-                    &page.exchange,
-                    json!({ "rooms": kept(&page.rooms, "_id", ids), "success": true }),
+            .map(|(index, rooms)| {
+                self.pages[index].sent.excerpt(
+                    &json!({ "rooms": rooms, "success": true }).to_string(),
                     format!(
-                        "the counters {when}: an excerpt of one listing of the run's {listed} rooms, \
-                         shared by every case; only this case's rooms are kept"
+                        "the counters {when}: an excerpt of one listing of the run's {} rooms, \
+                         shared by every case; only this case's rooms are kept",
+                        self.by_id.len()
                     ),
                 )
             })
@@ -125,8 +129,9 @@ pub struct MembershipRead {
 /// A user's subscriptions as read.
 #[derive(Debug, Clone)]
 struct UserRooms {
-    exchange: Exchange,
-    ids: HashSet<String>,
+    sent: Sent,
+    /// Room id → its subscription's place in `subscriptions`.
+    ids: HashMap<String, usize>,
     subscriptions: Vec<Value>,
 }
 
@@ -143,16 +148,16 @@ impl MembershipRead {
             let (api, admin) = (api.clone(), admin.clone());
             async move {
                 match api.user_rooms(&admin, &user).await {
-                    Ok((exchange, Some(subscriptions))) => Ok(UserRooms {
-                        exchange,
+                    Ok((sent, Some(subscriptions))) => Ok(UserRooms {
+                        sent,
                         ids: subscriptions
                             .iter()
-                            .filter_map(|s| id_of(s, "rid"))
-                            .map(str::to_owned)
+                            .enumerate()
+                            .filter_map(|(place, s)| Some((id_of(s, "rid")?.to_owned(), place)))
                             .collect(),
                         subscriptions,
                     }),
-                    Ok((exchange, None)) => Err(exchange),
+                    Ok((sent, None)) => Err(sent.exchange()),
                     Err(e) => Err(e.exchange().clone()),
                 }
             }
@@ -168,61 +173,78 @@ impl MembershipRead {
     /// Whether user `user_id` is a member of room `room_id`; `None` when not known.
     pub fn is_member(&self, user_id: &str, room_id: &str) -> Option<bool> {
         match self.by_user.get(user_id)? {
-            Ok(read) => Some(read.ids.contains(room_id)),
+            Ok(read) => Some(read.ids.contains_key(room_id)),
             Err(_) => None,
         }
     }
 
     /// The evidence about `user_id` in rooms `room_ids`: the answer cut down to those rooms,
     /// or the failing exchange.
-    pub fn evidence(&self, user_id: &str, room_ids: &BTreeSet<&str>) -> Option<Exchange> {
+    pub fn evidence(&self, user_id: &str, room_ids: &[String]) -> Option<Exchange> {
         Some(match self.by_user.get(user_id)? {
-            Ok(read) => excerpt(
-                &read.exchange,
-                json!({
-                    "user": { "_id": user_id, "rooms": kept(&read.subscriptions, "rid", room_ids) },
-                    "success": true
-                }),
-                format!(
-                    "memberships after the calls: an excerpt of the user's {} subscriptions, \
-                     read once for every case; only this case's rooms are kept",
-                    read.ids.len()
-                ),
-            ),
+            Ok(read) => {
+                let rooms: Vec<&Value> = room_ids
+                    .iter()
+                    .filter_map(|id| read.ids.get(id).map(|&place| &read.subscriptions[place]))
+                    .collect();
+                read.sent.excerpt(
+                    &json!({ "user": { "_id": user_id, "rooms": rooms }, "success": true })
+                        .to_string(),
+                    format!(
+                        "memberships after the calls: an excerpt of the user's {} subscriptions, \
+                         read once for every case; only this case's rooms are kept",
+                        read.ids.len()
+                    ),
+                )
+            }
             Err(exchange) => exchange.clone(),
         })
+    }
+}
+
+/// One entry of a bulk case's transcript: an exchange of the case's own, or its part of a
+/// read shared by every case, cut down to its rooms only when the case is judged (cutting is
+/// work for the processor, best done while cleanup waits on the target).
+#[derive(Debug)]
+pub enum Evidence {
+    /// An exchange of the case's own.
+    Own(Exchange),
+    /// The counters of the case's rooms in a listing.
+    Counters {
+        /// The listing.
+        read: Arc<CounterRead>,
+        /// The case's room ids.
+        rooms: Vec<String>,
+        /// When it was read ("before the call").
+        when: &'static str,
+    },
+    /// A user's memberships in the case's rooms.
+    Memberships {
+        /// The users' rooms as read.
+        read: Arc<MembershipRead>,
+        /// The user's id.
+        user: String,
+        /// The case's room ids.
+        rooms: Vec<String>,
+    },
+}
+
+impl Evidence {
+    /// The exchanges this entry stands for, appended to `out`.
+    pub fn cut_into(self, out: &mut Vec<Exchange>) {
+        match self {
+            Evidence::Own(exchange) => out.push(exchange),
+            Evidence::Counters { read, rooms, when } => out.extend(read.evidence(&rooms, when)),
+            Evidence::Memberships { read, user, rooms } => {
+                out.extend(read.evidence(&user, &rooms));
+            }
+        }
     }
 }
 
 /// The string `key` of a document.
 fn id_of<'v>(document: &'v Value, key: &str) -> Option<&'v str> {
     document.get(key).and_then(Value::as_str)
-}
-
-/// The documents of `all` whose `key` is one of `ids`.
-fn kept<'v>(all: &'v [Value], key: &str, ids: &BTreeSet<&str>) -> Vec<&'v Value> {
-    all.iter()
-        .filter(|d| id_of(d, key).is_some_and(|id| ids.contains(id)))
-        .collect()
-}
-
-/// `exchange` with its body replaced by `body` and a note saying what was cut.
-fn excerpt(exchange: &Exchange, body: Value, note: String) -> Exchange {
-    // Field by field: cloning the whole record would copy the full body only to drop it.
-    Exchange {
-        method: exchange.method.clone(),
-        url: exchange.url.clone(),
-        request_headers: exchange.request_headers.clone(),
-        request_body: exchange.request_body.clone(),
-        status: exchange.status,
-        response_headers: exchange.response_headers.clone(),
-        response_body: Some(body.to_string()),
-        error: exchange.error.clone(),
-        attempts: exchange.attempts,
-        retries: exchange.retries.clone(),
-        duration_ms: exchange.duration_ms,
-        note: Some(note),
-    }
 }
 
 #[cfg(test)]

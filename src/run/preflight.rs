@@ -100,14 +100,15 @@ pub async fn preflight(
     let mut rate_limited = false;
     let (admin, two_factor) = match credentials {
         AdminCredentials::Password { user, password } => {
-            let (session, exchange) = api
+            let (session, sent) = api
                 .login_recorded(user, password, Purpose::Preflight)
                 .await
                 .map_err(|e| unusable(&format!("logging in as `{user}`"), &e))?;
-            rate_limited = exchange
-                .response_headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("x-ratelimit-limit"));
+            rate_limited = sent.response().is_some_and(|r| {
+                r.headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("x-ratelimit-limit"))
+            });
             (session, Some(two_factor_code(password)))
         }
         AdminCredentials::Token { user_id, token } => {

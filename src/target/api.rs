@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::client::{Auth, Client, Exchange, Purpose, Request, Response, TransportError};
+use super::client::{Auth, Client, Exchange, Purpose, Request, Sent, TransportError};
 use super::secret::Secret;
 use crate::api::RoomType;
 
@@ -106,6 +106,16 @@ fn prefix(room_type: RoomType) -> &'static str {
     }
 }
 
+/// The failure of `what`: the server answered `sent`, but not usably (`message` says how).
+fn refused(what: &str, sent: &Sent, message: String) -> ApiError {
+    ApiError::Refused {
+        what: what.to_owned(),
+        status: sent.status().unwrap_or(0),
+        message,
+        exchange: Box::new(sent.exchange()),
+    }
+}
+
 fn path_escape(value: &str) -> String {
     let mut out = String::new();
     for b in value.bytes() {
@@ -129,33 +139,24 @@ impl Api {
         &self.client
     }
 
-    /// Sends and requires a 2xx answer whose body is a JSON object without `success: false`.
-    pub async fn expect_ok(
-        &self,
-        what: &str,
-        request: Request,
-    ) -> Result<(Exchange, Value), ApiError> {
-        let (exchange, outcome) = self.client.send(&request).await;
-        let response: Response = match outcome {
-            Ok(r) => r,
+    /// Sends and requires a 2xx answer whose body is a JSON object without `success: false`:
+    /// what was sent (its record is built only if someone asks) and the body.
+    pub async fn expect_ok(&self, what: &str, request: Request) -> Result<(Sent, Value), ApiError> {
+        let mut sent = self.client.dispatch(&request).await;
+        let body = match &mut sent.outcome {
+            Ok(response) => response.json.take(),
             Err(error) => {
                 return Err(ApiError::Transport {
                     what: what.to_owned(),
-                    error,
-                    exchange: Box::new(exchange),
+                    error: error.clone(),
+                    exchange: Box::new(sent.exchange()),
                 });
             }
         };
-        let status = response.status;
-        let refused = |message: String, exchange: Exchange| ApiError::Refused {
-            what: what.to_owned(),
-            status,
-            message,
-            exchange: Box::new(exchange),
+        let Some(body) = body else {
+            return Err(refused(what, &sent, "the body is not JSON".to_owned()));
         };
-        let Some(body) = response.json else {
-            return Err(refused("the body is not JSON".to_owned(), exchange));
-        };
+        let status = sent.status().unwrap_or(0);
         if !(200..300).contains(&status)
             || body.get("success") == Some(&Value::Bool(false))
             || body.get("status") == Some(&json!("error"))
@@ -165,9 +166,9 @@ impl Api {
                 .find_map(|k| body.get(*k).and_then(Value::as_str))
                 .unwrap_or("no error message")
                 .to_owned();
-            return Err(refused(message, exchange));
+            return Err(refused(what, &sent, message));
         }
-        Ok((exchange, body))
+        Ok((sent, body))
     }
 
     /// `GET /api/info`: the server's version, if it says.
@@ -197,14 +198,14 @@ impl Api {
             .map(|(session, _)| session)
     }
 
-    /// [`Api::login`], also returning the exchange (its headers tell whether the API rate
-    /// limiter is on: the login route is limited for every caller).
+    /// [`Api::login`], also returning what was sent (the answer's headers tell whether the
+    /// API rate limiter is on: the login route is limited for every caller).
     pub async fn login_recorded(
         &self,
         user: &str,
         password: &Secret,
         purpose: Purpose,
-    ) -> Result<(Session, Exchange), ApiError> {
+    ) -> Result<(Session, Sent), ApiError> {
         self.client.redactor().register(password);
         let request = Request::post(
             "/api/v1/login",
@@ -212,7 +213,7 @@ impl Api {
             purpose,
         );
         let what = format!("logging in as `{user}`");
-        let (exchange, body) = self.expect_ok(&what, request).await?;
+        let (sent, body) = self.expect_ok(&what, request).await?;
         let data = body.get("data");
         let user_id = data.and_then(|d| d.get("userId")).and_then(Value::as_str);
         let token = data
@@ -227,15 +228,14 @@ impl Api {
                         user_id: id.to_owned(),
                         token,
                     },
-                    exchange,
+                    sent,
                 ))
             }
-            _ => Err(ApiError::Refused {
-                what,
-                status: exchange.status.unwrap_or(0),
-                message: "no data.userId/data.authToken in the answer".into(),
-                exchange: Box::new(exchange),
-            }),
+            _ => Err(refused(
+                &what,
+                &sent,
+                "no data.userId/data.authToken in the answer".into(),
+            )),
         }
     }
 
@@ -272,16 +272,11 @@ impl Api {
                 .push(("X-2FA-Code".to_owned(), code.clone()));
         }
         let what = format!("creating user `{username}`");
-        let (exchange, body) = self.expect_ok(&what, request).await?;
+        let (sent, body) = self.expect_ok(&what, request).await?;
         body.pointer("/user/_id")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| ApiError::Refused {
-                what,
-                status: exchange.status.unwrap_or(0),
-                message: "no user._id in the answer".into(),
-                exchange: Box::new(exchange),
-            })
+            .ok_or_else(|| refused(&what, &sent, "no user._id in the answer".into()))
     }
 
     /// `POST users.delete` (with `confirmRelinquish`, so owned rooms do not block it).
@@ -356,7 +351,7 @@ impl Api {
         )
         .auth(creator.auth());
         let what = format!("creating room `{name}` ({p}.create)");
-        let (exchange, body) = self.expect_ok(&what, request).await?;
+        let (sent, body) = self.expect_ok(&what, request).await?;
         let key = if room_type == RoomType::Public {
             "/channel/_id"
         } else {
@@ -365,12 +360,7 @@ impl Api {
         body.pointer(key)
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| ApiError::Refused {
-                what,
-                status: exchange.status.unwrap_or(0),
-                message: format!("no {key} in the answer"),
-                exchange: Box::new(exchange),
-            })
+            .ok_or_else(|| refused(&what, &sent, format!("no {key} in the answer")))
     }
 
     /// `POST im.create` as `creator` with `username`; returns the room id.
@@ -386,17 +376,12 @@ impl Api {
         )
         .auth(creator.auth());
         let what = format!("creating a direct room with `{username}`");
-        let (exchange, body) = self.expect_ok(&what, request).await?;
+        let (sent, body) = self.expect_ok(&what, request).await?;
         body.pointer("/room/_id")
             .or_else(|| body.pointer("/room/rid"))
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| ApiError::Refused {
-                what,
-                status: exchange.status.unwrap_or(0),
-                message: "no room._id in the answer".into(),
-                exchange: Box::new(exchange),
-            })
+            .ok_or_else(|| refused(&what, &sent, "no room._id in the answer".into()))
     }
 
     /// `POST <channels|groups>.<action>` with `body` as `actor`, requiring success.
@@ -499,7 +484,7 @@ impl Api {
             Purpose::Verify,
         )
         .auth(actor.auth());
-        let (exchange, body) = self
+        let (sent, body) = self
             .expect_ok(&format!("listing members of {room_id}"), request)
             .await?;
         let ids = body
@@ -511,7 +496,7 @@ impl Api {
                     .collect()
             })
             .unwrap_or_default();
-        Ok((exchange, ids))
+        Ok((sent.exchange(), ids))
     }
 
     /// `GET channels.info` / `groups.info` as `actor`: the room object.
@@ -533,10 +518,11 @@ impl Api {
             purpose,
         )
         .auth(actor.auth());
-        let (exchange, body) = self
+        let (sent, mut body) = self
             .expect_ok(&format!("reading room {room_id}"), request)
             .await?;
-        Ok((exchange, body.get(key).cloned().unwrap_or(Value::Null)))
+        let room = body.get_mut(key).map_or(Value::Null, Value::take);
+        Ok((sent.exchange(), room))
     }
 
     /// `GET permissions.listAll`: every permission's role list.
@@ -591,15 +577,15 @@ impl Api {
     }
 
     /// `GET rooms.adminRooms?filter=` page by page ([`LIST_PAGE`] rooms at a time, until the
-    /// answer's `total`): each page's exchange with the documents it listed, for the rooms of
+    /// answer's `total`): each page as sent with the documents it listed, for the rooms of
     /// every type whose name contains `filter`.
     pub async fn admin_room_pages(
         &self,
         admin: &Session,
         filter: &str,
         purpose: Purpose,
-    ) -> Result<Vec<(Exchange, Vec<Value>)>, ApiError> {
-        let mut pages: Vec<(Exchange, Vec<Value>)> = Vec::new();
+    ) -> Result<Vec<(Sent, Vec<Value>)>, ApiError> {
+        let mut pages: Vec<(Sent, Vec<Value>)> = Vec::new();
         let mut listed = 0;
         loop {
             let path = format!(
@@ -607,14 +593,14 @@ impl Api {
                 path_escape(filter),
             );
             let request = Request::get(path, purpose).auth(admin.auth());
-            let (exchange, mut body) = self
+            let (sent, mut body) = self
                 .expect_ok("listing rooms (rooms.adminRooms)", request)
                 .await?;
             let page = take_array(&mut body, "/rooms").unwrap_or_default();
             let total = body.get("total").and_then(Value::as_u64);
             let received = page.len();
             listed += received;
-            pages.push((exchange, page));
+            pages.push((sent, page));
             // A server that pages differently, or ignores `offset`, ends the listing rather
             // than looping: an empty page, or no `total` and a short page.
             let more = match total {
@@ -672,7 +658,7 @@ impl Api {
         &self,
         admin: &Session,
         user_id: &str,
-    ) -> Result<(Exchange, Option<Vec<Value>>), ApiError> {
+    ) -> Result<(Sent, Option<Vec<Value>>), ApiError> {
         let request = Request::get(
             format!(
                 "/api/v1/users.info?userId={}&includeUserRooms=true",
@@ -681,10 +667,10 @@ impl Api {
             Purpose::Verify,
         )
         .auth(admin.auth());
-        let (exchange, mut body) = self
+        let (sent, mut body) = self
             .expect_ok(&format!("reading the rooms of user {user_id}"), request)
             .await?;
-        Ok((exchange, take_array(&mut body, "/user/rooms")))
+        Ok((sent, take_array(&mut body, "/user/rooms")))
     }
 }
 

@@ -4,6 +4,7 @@
 //!
 //! It knows HTTP and the Rocket.Chat auth headers, nothing of cases or expectations.
 
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -320,17 +321,25 @@ impl Client {
             .collect()
     }
 
-    /// Sends `request`, retrying connection failures, 429 and 503 within the configured
-    /// bounds. Returns the record and the outcome; never panics on what the target sends.
+    /// Sends `request` (see [`Client::dispatch`]) and builds its redacted record at once.
     pub async fn send(&self, request: &Request) -> (Exchange, Result<Response, TransportError>) {
+        let sent = self.dispatch(request).await;
+        (sent.exchange(), sent.outcome)
+    }
+
+    /// Sends `request`, retrying connection failures, 429 and 503 within the configured
+    /// bounds; never panics on what the target sends. The redacted record is built only when
+    /// asked for ([`Sent::exchange`]): most requests succeed and are never shown.
+    pub async fn dispatch(&self, request: &Request) -> Sent {
         let started = Instant::now();
         let url = format!("{}{}", self.config.base_url, request.path);
+        let body = body_text(&request.body);
         let mut retries = Vec::new();
         let mut attempt = 0;
         let outcome = loop {
             attempt += 1;
             self.counters[request.purpose as usize].fetch_add(1, Ordering::Relaxed);
-            let outcome = self.attempt(&url, request).await;
+            let outcome = self.attempt(&url, request, body.as_ref()).await;
             let wait = match &outcome {
                 Err(TransportError::Connection(e)) => {
                     Some((format!("connection failed: {e}"), backoff(attempt)))
@@ -354,13 +363,29 @@ impl Client {
             }
         };
         if let Some(recording) = &self.recording {
-            self.record_raw(recording, request, &outcome);
+            self.record_raw(recording, request, body.as_ref(), &outcome);
         }
-        let exchange = self.record(request, &url, &outcome, attempt, retries, started.elapsed());
-        (exchange, outcome)
+        Sent {
+            redactor: self.redactor.clone(),
+            method: request.method.clone(),
+            url,
+            user_id: request.auth.user_id.clone(),
+            with_token: request.auth.token.is_some(),
+            header_names: request.headers.iter().map(|(n, _)| n.clone()).collect(),
+            body,
+            outcome,
+            attempts: attempt,
+            retries,
+            elapsed: started.elapsed(),
+        }
     }
 
-    async fn attempt(&self, url: &str, request: &Request) -> Result<Response, TransportError> {
+    async fn attempt(
+        &self,
+        url: &str,
+        request: &Request,
+        body: Option<&(Option<String>, String)>,
+    ) -> Result<Response, TransportError> {
         let mut builder = self.http.request(request.method.clone(), url);
         if let Some(id) = &request.auth.user_id {
             builder = builder.header("X-User-Id", id);
@@ -371,17 +396,12 @@ impl Client {
         for (name, value) in &request.headers {
             builder = builder.header(name, value.expose());
         }
-        builder = match &request.body {
-            RequestBody::None => builder,
-            RequestBody::Json(v) => builder.json(v),
-            RequestBody::Raw { text, content_type } => {
-                let b = builder.body(text.clone());
-                match content_type {
-                    Some(ct) => b.header(CONTENT_TYPE, ct),
-                    None => b,
-                }
+        if let Some((content_type, text)) = body {
+            builder = builder.body(text.clone());
+            if let Some(ct) = content_type {
+                builder = builder.header(CONTENT_TYPE, ct);
             }
-        };
+        }
         let response = builder
             .send()
             .await
@@ -389,8 +409,10 @@ impl Client {
         let status = response.status().as_u16();
         let headers = header_list(response.headers());
         let bytes = read_limited(response, self.config.max_body, self.config.timeout).await?;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_slice(&bytes).ok();
+        // Valid UTF-8 (nearly always) becomes the text without a copy.
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Ok(Response {
             status,
             text,
@@ -403,6 +425,7 @@ impl Client {
         &self,
         recording: &Recording,
         request: &Request,
+        body: Option<&(Option<String>, String)>,
         outcome: &Result<Response, TransportError>,
     ) {
         let mut headers = Vec::new();
@@ -418,18 +441,13 @@ impl Client {
                 .iter()
                 .map(|(n, v)| (n.clone(), v.expose().to_owned())),
         );
-        let body = match &request.body {
-            RequestBody::None => None,
-            RequestBody::Json(v) => Some((Some("application/json".to_owned()), v.to_string())),
-            RequestBody::Raw { text, content_type } => Some((content_type.clone(), text.clone())),
-        };
         let raw = RawExchange {
             stage: self.stage.load(Ordering::Relaxed),
             lane: LANE.try_with(|n| *n).ok(),
             method: request.method.clone(),
             path: request.path.clone(),
             headers,
-            body,
+            body: body.cloned(),
             status: outcome.as_ref().ok().map(|r| r.status),
             response: outcome.as_ref().ok().map(|r| r.text.clone()),
         };
@@ -437,63 +455,105 @@ impl Client {
             all.push(raw);
         }
     }
+}
 
-    fn record(
-        &self,
-        request: &Request,
-        url: &str,
-        outcome: &Result<Response, TransportError>,
-        attempts: u32,
-        retries: Vec<String>,
-        elapsed: Duration,
-    ) -> Exchange {
+/// One request as sent and what came of it, unredacted and in memory only (its request body
+/// may hold a password: `Debug` shows the method, URL and status alone). [`Sent::exchange`]
+/// gives the redacted record that reports show.
+#[derive(Clone)]
+pub struct Sent {
+    redactor: Redactor,
+    method: reqwest::Method,
+    url: String,
+    user_id: Option<String>,
+    with_token: bool,
+    header_names: Vec<String>,
+    body: Option<(Option<String>, String)>,
+    /// The answer, or why none usable came.
+    pub outcome: Result<Response, TransportError>,
+    attempts: u32,
+    retries: Vec<String>,
+    elapsed: Duration,
+}
+
+impl fmt::Debug for Sent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sent")
+            .field("method", &self.method)
+            .field("url", &self.redactor.scrub(&self.url))
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sent {
+    /// The answer's status, when one came.
+    pub fn status(&self) -> Option<u16> {
+        self.outcome.as_ref().ok().map(|r| r.status)
+    }
+
+    /// The answer, when one came.
+    pub fn response(&self) -> Option<&Response> {
+        self.outcome.as_ref().ok()
+    }
+
+    /// The redacted record of the request and its whole answer.
+    pub fn exchange(&self) -> Exchange {
+        let body = self
+            .response()
+            .map(|r| self.redactor.scrub(cut(&r.text, RECORDED_BODY_LIMIT)));
+        self.record(body, None)
+    }
+
+    /// The redacted record with the answer's body replaced by `body` (an excerpt of it) and a
+    /// `note` saying what was cut.
+    pub fn excerpt(&self, body: &str, note: String) -> Exchange {
+        self.record(Some(self.redactor.scrub(body)), Some(note))
+    }
+
+    fn record(&self, response_body: Option<String>, note: Option<String>) -> Exchange {
         let scrub = |s: &str| self.redactor.scrub(s);
         let mut request_headers = Vec::new();
-        if let Some(id) = &request.auth.user_id {
+        if let Some(id) = &self.user_id {
             request_headers.push(("X-User-Id".to_owned(), scrub(id)));
         }
-        if request.auth.token.is_some() {
+        if self.with_token {
             request_headers.push(("X-Auth-Token".to_owned(), REDACTED.to_owned()));
         }
-        for (name, _) in &request.headers {
+        for name in &self.header_names {
             request_headers.push((name.clone(), REDACTED.to_owned()));
         }
-        let request_body = match &request.body {
-            RequestBody::None => None,
-            RequestBody::Json(v) => Some(scrub(&v.to_string())),
-            RequestBody::Raw { text, content_type } => {
-                if let Some(ct) = content_type {
-                    request_headers.push(("Content-Type".to_owned(), ct.clone()));
-                }
-                Some(scrub(text))
-            }
-        };
-        if matches!(request.body, RequestBody::Json(_)) {
-            request_headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+        if let Some((Some(ct), _)) = &self.body {
+            request_headers.push(("Content-Type".to_owned(), ct.clone()));
         }
-        let (status, response_headers, response_body, error) = match outcome {
-            Ok(r) => (
-                Some(r.status),
-                r.headers.clone(),
-                Some(scrub(cut(&r.text, RECORDED_BODY_LIMIT))),
-                None,
-            ),
-            Err(e) => (None, Vec::new(), None, Some(e.to_string())),
+        let (status, response_headers, error) = match &self.outcome {
+            Ok(r) => (Some(r.status), r.headers.clone(), None),
+            Err(e) => (None, Vec::new(), Some(e.to_string())),
         };
         Exchange {
-            method: request.method.to_string(),
-            url: scrub(url),
+            method: self.method.to_string(),
+            url: scrub(&self.url),
             request_headers,
-            request_body,
+            request_body: self.body.as_ref().map(|(_, text)| scrub(text)),
             status,
             response_headers,
             response_body,
             error,
-            attempts,
-            retries,
-            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-            note: None,
+            attempts: self.attempts,
+            retries: self.retries.clone(),
+            duration_ms: u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX),
+            note,
         }
+    }
+}
+
+/// A request body as sent: its content type and text (JSON serialised once, for every
+/// attempt and the record).
+fn body_text(body: &RequestBody) -> Option<(Option<String>, String)> {
+    match body {
+        RequestBody::None => None,
+        RequestBody::Json(v) => Some((Some("application/json".to_owned()), v.to_string())),
+        RequestBody::Raw { text, content_type } => Some((content_type.clone(), text.clone())),
     }
 }
 

@@ -10,6 +10,6 @@ pub mod secret;
 
 pub use client::{
     Auth, Client, ClientConfig, Exchange, LANE, Purpose, RawExchange, Recording, Request,
-    RequestBody, Response, TransportError,
+    RequestBody, Response, Sent, TransportError,
 };
 pub use secret::{Redactor, Secret};

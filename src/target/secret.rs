@@ -108,8 +108,12 @@ fn replace(automaton: &aho_corasick::AhoCorasick, text: &str) -> String {
     if automaton.patterns_len() == 0 {
         return text.to_owned();
     }
-    let replacements = vec![REDACTED; automaton.patterns_len()];
-    automaton.replace_all(text, &replacements)
+    let mut out = String::with_capacity(text.len());
+    automaton.replace_all_with(text, &mut out, |_, _, out| {
+        out.push_str(REDACTED);
+        true
+    });
+    out
 }
 
 #[cfg(test)]
