@@ -28,7 +28,7 @@ pub async fn undo(
         ledger: ledger.path().to_string(),
         ..CleanupRecord::default()
     };
-    let entries = match Ledger::read(ledger.path()) {
+    let entries = match ledger.entries() {
         Ok(e) => e,
         Err(e) => {
             record.errors.push(e.to_string());
@@ -95,7 +95,7 @@ pub async fn restore_permissions(
     admin: &Session,
     ledger: &Ledger,
 ) -> (usize, Vec<String>) {
-    match Ledger::read(ledger.path()) {
+    match ledger.entries() {
         Ok(entries) => restore(api, admin, ledger, &pending_undo(&entries)).await,
         Err(e) => (0, vec![e.to_string()]),
     }

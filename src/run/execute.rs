@@ -228,6 +228,8 @@ pub(super) async fn execute(
             ),
         }
     }
+    // The ids the fixtures got, which waited for a write, go out now.
+    cx.provisioner.ledger.flush()?;
     if cx.interrupt.is_set() {
         return Ok(Vec::new());
     }

@@ -29,7 +29,8 @@ pub enum Entry {
         /// The username (carries the run id).
         username: String,
     },
-    /// The id the server gave a created user.
+    /// The id the server gave a created user (it may come a few lines later: see
+    /// [`Ledger::record_later`]).
     UserId {
         /// The username.
         username: String,
@@ -45,7 +46,8 @@ pub enum Entry {
         /// Username of a member that may delete it (groups can only be deleted by members).
         deleter: String,
     },
-    /// The id the server gave a created room.
+    /// The id the server gave a created room (it may come a few lines later: see
+    /// [`Ledger::record_later`]).
     RoomId {
         /// The name.
         name: String,
@@ -96,11 +98,18 @@ pub enum LedgerError {
     },
 }
 
-/// An open ledger; appends are serialised and flushed to disk one by one.
+/// An open ledger; appends are serialised and written one write at a time.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     path: Utf8PathBuf,
-    file: Arc<Mutex<std::fs::File>>,
+    file: Arc<Mutex<Open>>,
+}
+
+/// The file, and the lines that may wait for the next write (see [`Ledger::record_later`]).
+#[derive(Debug)]
+struct Open {
+    file: std::fs::File,
+    pending: String,
 }
 
 impl Ledger {
@@ -120,7 +129,10 @@ impl Ledger {
             .map_err(io)?;
         Ok(Ledger {
             path: path.to_owned(),
-            file: Arc::new(Mutex::new(file)),
+            file: Arc::new(Mutex::new(Open {
+                file,
+                pending: String::new(),
+            })),
         })
     }
 
@@ -135,22 +147,20 @@ impl Ledger {
         self.record_all(std::slice::from_ref(entry))
     }
 
-    /// Appends `entries` in one write, synced to disk once if any of them needs it.
+    /// Appends `entries` in one write (after any lines still waiting), synced to disk once if
+    /// any of them needs it.
     pub fn record_all(&self, entries: &[Entry]) -> Result<(), LedgerError> {
-        let io = |source| LedgerError::Io {
-            path: self.path.clone(),
-            source,
-        };
         let mut text = String::new();
         for entry in entries {
-            text.push_str(&serde_json::to_string(entry).map_err(|e| io(std::io::Error::other(e)))?);
-            text.push('\n');
+            self.line(entry, &mut text)?;
         }
-        let mut file = self
-            .file
-            .lock()
-            .map_err(|_| io(std::io::Error::other("ledger lock poisoned")))?;
-        file.write_all(text.as_bytes()).map_err(io)?;
+        let mut open = self.open()?;
+        let mut out = std::mem::take(&mut open.pending);
+        out.push_str(&text);
+        if out.is_empty() {
+            return Ok(());
+        }
+        open.file.write_all(out.as_bytes()).map_err(|e| self.io(e))?;
         // Each line reaches the kernel before the change it announces, which is what a crash
         // or kill of this process needs. Lines that guard server-wide state (permissions)
         // and the run's first and last lines are also synced to disk.
@@ -160,9 +170,53 @@ impl Ledger {
                 Entry::Run { .. } | Entry::Permission { .. } | Entry::Cleaned
             )
         }) {
-            file.sync_data().map_err(io)?;
+            open.file.sync_data().map_err(|e| self.io(e))?;
         }
         Ok(())
+    }
+
+    /// Queues `entry` to go out with the next write ([`Ledger::record_all`],
+    /// [`Ledger::flush`], [`Ledger::entries`]) instead of a write of its own: for lines that
+    /// only spare cleanup a lookup, such as the id a created object got (a crash before the
+    /// next write leaves cleanup to find the object by its name, as it would had the answer
+    /// been lost).
+    pub fn record_later(&self, entry: &Entry) -> Result<(), LedgerError> {
+        let mut text = String::new();
+        self.line(entry, &mut text)?;
+        self.open()?.pending.push_str(&text);
+        Ok(())
+    }
+
+    /// Writes the lines still waiting.
+    pub fn flush(&self) -> Result<(), LedgerError> {
+        self.record_all(&[])
+    }
+
+    /// Every entry of this ledger, the waiting lines written first.
+    pub fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
+        self.flush()?;
+        Ledger::read(&self.path)
+    }
+
+    fn line(&self, entry: &Entry, out: &mut String) -> Result<(), LedgerError> {
+        out.push_str(
+            &serde_json::to_string(entry).map_err(|e| self.io(std::io::Error::other(e)))?,
+        );
+        out.push('\n');
+        Ok(())
+    }
+
+    fn open(&self) -> Result<std::sync::MutexGuard<'_, Open>, LedgerError> {
+        self.file
+            .lock()
+            .map_err(|_| self.io(std::io::Error::other("ledger lock poisoned")))
+    }
+
+    fn io(&self, source: std::io::Error) -> LedgerError {
+        LedgerError::Io {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// Reads every entry of the ledger at `path`.
@@ -301,6 +355,37 @@ pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_recorded_later_goes_out_before_the_next_write_and_keeps_its_place() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = Utf8PathBuf::from_path_buf(dir.path().join("ledger.jsonl")).expect("UTF-8");
+        let ledger = Ledger::create(&path).expect("ledger");
+        let room = |name: &str| Entry::Room {
+            name: name.into(),
+            room_type: RoomType::Public,
+            deleter: "alice".into(),
+        };
+        let id = |name: &str| Entry::RoomId {
+            name: name.into(),
+            id: format!("id-{name}"),
+        };
+        ledger.record(&room("a")).expect("write");
+        ledger.record_later(&id("a")).expect("queue");
+        assert_eq!(Ledger::read(&path).expect("read"), vec![room("a")]);
+        ledger.record(&room("b")).expect("write");
+        assert_eq!(
+            Ledger::read(&path).expect("read"),
+            vec![room("a"), id("a"), room("b")]
+        );
+        ledger.record_later(&id("b")).expect("queue");
+        assert_eq!(
+            ledger.entries().expect("entries"),
+            vec![room("a"), id("a"), room("b"), id("b")]
+        );
+        ledger.flush().expect("nothing left to write");
+        assert_eq!(Ledger::read(&path).expect("read").len(), 4);
+    }
 
     #[test]
     fn undo_is_reverse_order_and_skips_restored_permissions() {

@@ -137,7 +137,7 @@ impl Provisioner {
                 roles,
             )
             .await?;
-        self.ledger.record(&Entry::UserId {
+        self.ledger.record_later(&Entry::UserId {
             username: username.to_owned(),
             id: id.clone(),
         })?;
@@ -257,7 +257,7 @@ impl Provisioner {
                     .await?;
                 (room_name, id)
             };
-            self.ledger.record(&Entry::RoomId {
+            self.ledger.record_later(&Entry::RoomId {
                 name: room_name.clone(),
                 id: id.clone(),
             })?;
