@@ -113,8 +113,8 @@ impl CheckReport {
 /// The specs `check` and the runner share, loaded once.
 #[derive(Debug)]
 pub struct Specs {
-    /// The premise model.
-    pub model: PremiseModel,
+    /// The premise model, shared with work that runs beside a run's stages.
+    pub model: std::sync::Arc<PremiseModel>,
     /// The schema registry, shared with concurrent cases.
     pub schemas: std::sync::Arc<SchemaRegistry>,
 }
@@ -122,7 +122,7 @@ pub struct Specs {
 impl Specs {
     /// Loads `premises.yaml` and `schemas/` from the specs directory.
     pub fn load(specs: &Utf8Path) -> Result<Specs, CheckError> {
-        let model = PremiseModel::load(&specs.join("premises.yaml"))?;
+        let model = std::sync::Arc::new(PremiseModel::load(&specs.join("premises.yaml"))?);
         let schemas = std::sync::Arc::new(SchemaRegistry::load(&specs.join("schemas"))?);
         Ok(Specs { model, schemas })
     }

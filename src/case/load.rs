@@ -98,7 +98,7 @@ pub fn load_texts(
     known: &KnownNames,
 ) -> Result<Suite, LoadErrors> {
     let mut diagnostics = Vec::new();
-    let mut cases: Vec<Case> = Vec::new();
+    let mut cases: Vec<Arc<Case>> = Vec::new();
     let mut first_seen: BTreeMap<String, Origin> = BTreeMap::new();
     for (file, text) in texts {
         let source: Arc<str> = Arc::from(text.as_str());
@@ -132,7 +132,7 @@ pub fn load_texts(
                     );
                 } else {
                     first_seen.insert(id, case.origin.clone());
-                    cases.push(case);
+                    cases.push(Arc::new(case));
                 }
             }
         }

@@ -7,6 +7,7 @@
 use camino::Utf8PathBuf;
 use indexmap::IndexMap;
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::api::{Endpoint, RoomType};
 
@@ -32,8 +33,9 @@ impl std::fmt::Display for Origin {
 pub struct Suite {
     /// The files that were loaded.
     pub files: Vec<Utf8PathBuf>,
-    /// The cases, ids unique across the suite.
-    pub cases: Vec<Case>,
+    /// The cases, ids unique across the suite (shared: a run hands each to the tasks that
+    /// provision and call it without copying it).
+    pub cases: Vec<Arc<Case>>,
 }
 
 /// One conformance case: a setup, one or more calls, and what each call must produce.

@@ -1,6 +1,7 @@
 //! The ledger: an append-only JSON-lines file of every object a run creates on the target
 //! and every permission it changes (with the exact previous role list), each line written
-//! *before* the change is made.
+//! *before* the change is made (the id a created object got may follow later). One file
+//! records one run ([`Ledger::start`]); the runner reads its entries back from memory.
 //!
 //! Undoing walks the entries in reverse. The file holds ids and names only, never a password
 //! or token: cleanup logs in again with the admin credentials it is given.
@@ -105,16 +106,76 @@ pub struct Ledger {
     file: Arc<Mutex<Open>>,
 }
 
-/// The file, and the lines that may wait for the next write (see [`Ledger::record_later`]).
+/// The file, the lines that may wait for the next write (see [`Ledger::record_later`]), and
+/// every entry of the file (so that reading the ledger back needs no parsing).
 #[derive(Debug)]
 struct Open {
     file: std::fs::File,
     pending: String,
+    entries: Vec<Entry>,
+}
+
+/// A new run's ledger, and where an earlier run's ledger went if it still had work to undo.
+#[derive(Debug)]
+pub struct Started {
+    /// The new ledger.
+    pub ledger: Ledger,
+    /// The earlier ledger at the same path, moved aside because something it records is not
+    /// undone yet (`rc-conform cleanup --ledger` finishes it; this run never touches it).
+    pub set_aside: Option<Utf8PathBuf>,
 }
 
 impl Ledger {
-    /// Creates (or appends to) the ledger at `path`.
-    pub fn create(path: &Utf8Path) -> Result<Ledger, LedgerError> {
+    /// Opens the ledger at `path` to append to it (creating it if need be), its entries read.
+    pub fn open(path: &Utf8Path) -> Result<Ledger, LedgerError> {
+        let entries = match path.exists() {
+            true => Ledger::read(path)?,
+            false => Vec::new(),
+        };
+        Ledger::with_file(path, entries, false)
+    }
+
+    /// Starts a run's ledger at `path`, which then records this run alone. A ledger already
+    /// there is replaced when everything it records was undone; otherwise it is moved aside
+    /// (to `ledger-<its run id>.jsonl`), so that neither its work left to undo nor the file's
+    /// growth run after run falls on this run.
+    pub fn start(path: &Utf8Path) -> Result<Started, LedgerError> {
+        let io = |source| LedgerError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut set_aside = None;
+        if path.exists() {
+            // A finished run's ledger ends with `Cleaned`: then only the last line is read.
+            let text = std::fs::read_to_string(path).map_err(io)?;
+            let last = text.lines().rev().find(|l| !l.trim().is_empty());
+            let finished =
+                last.is_none_or(|l| matches!(serde_json::from_str::<Entry>(l), Ok(Entry::Cleaned)));
+            let entries = if finished {
+                Vec::new()
+            } else {
+                Ledger::read(path)?
+            };
+            if !pending_undo(&entries).is_empty() {
+                let run_id = entries
+                    .iter()
+                    .find_map(|e| match e {
+                        Entry::Run { run_id, .. } => Some(run_id.as_str()),
+                        _ => None,
+                    })
+                    .unwrap_or("unknown");
+                let aside = path.with_file_name(format!("ledger-{run_id}.jsonl"));
+                std::fs::rename(path, &aside).map_err(io)?;
+                set_aside = Some(aside);
+            }
+        }
+        Ok(Started {
+            ledger: Ledger::with_file(path, Vec::new(), true)?,
+            set_aside,
+        })
+    }
+
+    fn with_file(path: &Utf8Path, entries: Vec<Entry>, fresh: bool) -> Result<Ledger, LedgerError> {
         let io = |source| LedgerError::Io {
             path: path.to_owned(),
             source,
@@ -124,7 +185,9 @@ impl Ledger {
         }
         let file = std::fs::OpenOptions::new()
             .create(true)
-            .append(true)
+            .append(!fresh)
+            .write(true)
+            .truncate(fresh)
             .open(path)
             .map_err(io)?;
         Ok(Ledger {
@@ -132,6 +195,7 @@ impl Ledger {
             file: Arc::new(Mutex::new(Open {
                 file,
                 pending: String::new(),
+                entries,
             })),
         })
     }
@@ -154,13 +218,16 @@ impl Ledger {
         for entry in entries {
             self.line(entry, &mut text)?;
         }
-        let mut open = self.open()?;
+        let mut open = self.lock()?;
         let mut out = std::mem::take(&mut open.pending);
         out.push_str(&text);
         if out.is_empty() {
             return Ok(());
         }
-        open.file.write_all(out.as_bytes()).map_err(|e| self.io(e))?;
+        open.file
+            .write_all(out.as_bytes())
+            .map_err(|e| self.io(e))?;
+        open.entries.extend_from_slice(entries);
         // Each line reaches the kernel before the change it announces, which is what a crash
         // or kill of this process needs. Lines that guard server-wide state (permissions)
         // and the run's first and last lines are also synced to disk.
@@ -183,7 +250,9 @@ impl Ledger {
     pub fn record_later(&self, entry: &Entry) -> Result<(), LedgerError> {
         let mut text = String::new();
         self.line(entry, &mut text)?;
-        self.open()?.pending.push_str(&text);
+        let mut open = self.lock()?;
+        open.pending.push_str(&text);
+        open.entries.push(entry.clone());
         Ok(())
     }
 
@@ -192,21 +261,20 @@ impl Ledger {
         self.record_all(&[])
     }
 
-    /// Every entry of this ledger, the waiting lines written first.
+    /// Every entry of this ledger (the waiting lines are written first), as written: kept in
+    /// memory, not read back.
     pub fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
         self.flush()?;
-        Ledger::read(&self.path)
+        Ok(self.lock()?.entries.clone())
     }
 
     fn line(&self, entry: &Entry, out: &mut String) -> Result<(), LedgerError> {
-        out.push_str(
-            &serde_json::to_string(entry).map_err(|e| self.io(std::io::Error::other(e)))?,
-        );
+        out.push_str(&serde_json::to_string(entry).map_err(|e| self.io(std::io::Error::other(e)))?);
         out.push('\n');
         Ok(())
     }
 
-    fn open(&self) -> Result<std::sync::MutexGuard<'_, Open>, LedgerError> {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Open>, LedgerError> {
         self.file
             .lock()
             .map_err(|_| self.io(std::io::Error::other("ledger lock poisoned")))
@@ -356,11 +424,58 @@ pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_line_recorded_later_goes_out_before_the_next_write_and_keeps_its_place() {
+    fn temp_ledger() -> (tempfile::TempDir, Utf8PathBuf) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = Utf8PathBuf::from_path_buf(dir.path().join("ledger.jsonl")).expect("UTF-8");
-        let ledger = Ledger::create(&path).expect("ledger");
+        (dir, path)
+    }
+
+    fn run_line(run_id: &str) -> Entry {
+        Entry::Run {
+            run_id: run_id.into(),
+            target: "http://127.0.0.1:3000".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_run_replaces_a_ledger_whose_work_is_done() {
+        let (_dir, path) = temp_ledger();
+        for last in [Entry::Cleaned, run_line("old")] {
+            let old = Ledger::open(&path).expect("ledger");
+            old.record_all(&[run_line("old"), last]).expect("write");
+            let started = Ledger::start(&path).expect("start");
+            assert_eq!(started.set_aside, None);
+            assert_eq!(Ledger::read(&path).expect("read"), vec![]);
+            assert_eq!(started.ledger.entries().expect("entries"), vec![]);
+        }
+    }
+
+    #[test]
+    fn a_new_run_sets_aside_a_ledger_with_work_left_and_never_undoes_it() {
+        let (_dir, path) = temp_ledger();
+        let old = Ledger::open(&path).expect("ledger");
+        let user = Entry::User {
+            username: "rcc-old-001-alice".into(),
+        };
+        old.record_all(&[run_line("old"), user.clone()])
+            .expect("write");
+        let started = Ledger::start(&path).expect("start");
+        let aside = path.with_file_name("ledger-old.jsonl");
+        assert_eq!(started.set_aside.as_ref(), Some(&aside));
+        assert_eq!(
+            Ledger::read(&aside).expect("read"),
+            vec![run_line("old"), user]
+        );
+        started.ledger.record(&run_line("new")).expect("write");
+        let entries = started.ledger.entries().expect("entries");
+        assert_eq!(entries, vec![run_line("new")]);
+        assert!(pending_undo(&entries).is_empty());
+    }
+
+    #[test]
+    fn a_line_recorded_later_goes_out_before_the_next_write_and_keeps_its_place() {
+        let (_dir, path) = temp_ledger();
+        let ledger = Ledger::open(&path).expect("ledger");
         let room = |name: &str| Entry::Room {
             name: name.into(),
             room_type: RoomType::Public,

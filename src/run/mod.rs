@@ -194,7 +194,26 @@ pub async fn run_recorded(
         .and_then(Version::parse)
         .unwrap_or_else(|| specs.model.default_version());
     let plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
-    let ledger = Ledger::create(&options.report_dir.join("ledger.jsonl"))?;
+    // Where the model places each case does not depend on the target: it is worked out on
+    // another thread while the stages wait on the target.
+    let placing = tokio::task::spawn_blocking({
+        let model = specs.model.clone();
+        let cases: Vec<Arc<crate::case::Case>> =
+            plan.cases.iter().map(|p| p.case.clone()).collect();
+        let version = version.clone();
+        move || record::placements(&model, &cases, &version)
+    });
+    let started_ledger = Ledger::start(&options.report_dir.join("ledger.jsonl"))?;
+    let ledger = started_ledger.ledger;
+    let ledger_note = started_ledger.set_aside.map(|aside| {
+        let note = format!(
+            "ledger: an earlier run's ledger in this report directory still had work to undo; \
+             it was moved to {aside} and left alone: `rc-conform cleanup --ledger {aside}` \
+             finishes it"
+        );
+        tracing::warn!("{note}");
+        note
+    });
     ledger.record(&Entry::Run {
         run_id: run_id.to_owned(),
         target: url.clone(),
@@ -312,7 +331,17 @@ pub async fn run_recorded(
         .zip(records)
         .map(|(planned, r)| r.unwrap_or_else(|| record::not_run(planned, interrupt.is_set())))
         .collect();
-    record::place_in_model(specs, suite, &version, &mut cases);
+    match placing.await {
+        Ok(placed) => {
+            for (case, placed) in cases.iter_mut().zip(placed) {
+                if let Some((room_type, cell)) = placed {
+                    case.room_type = room_type;
+                    case.cell = cell;
+                }
+            }
+        }
+        Err(e) => tracing::warn!("the cases could not be placed in the model: {e}"),
+    }
     for c in &cases {
         totals.add(c.verdict);
     }
@@ -348,7 +377,12 @@ pub async fn run_recorded(
             finished_at: crate::report::model::rfc3339(SystemTime::now()),
             filter: options.filter.as_ref().map(|f| f.text().to_owned()),
             partition: options.partition.map(|p| p.to_string()),
-            preflight: pre.notes.into_iter().chain(pool_note).collect(),
+            preflight: pre
+                .notes
+                .into_iter()
+                .chain(ledger_note)
+                .chain(pool_note)
+                .collect(),
         },
         totals,
         divergences: record::divergences(specs, &cases),

@@ -12,14 +12,14 @@
 //! A target that cannot answer a bulk read (an error, a room missing from the listing, no
 //! `rooms` in `users.info`) is read room by room instead, as a case outside the bulk path is.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::judge::Counters;
 use super::lanes::in_lanes;
-use crate::target::{Exchange, Sent};
 use crate::target::api::{Api, Session};
+use crate::target::{Exchange, Sent};
 
 /// One page of a listing: the request as sent and the documents it listed.
 #[derive(Debug, Clone)]
@@ -106,7 +106,10 @@ impl CounterRead {
             .into_iter()
             .map(|(index, rooms)| {
                 self.pages[index].sent.excerpt(
-                    &json!({ "rooms": rooms, "success": true }).to_string(),
+                    &body(&ListingExcerpt {
+                        rooms: &rooms,
+                        success: true,
+                    }),
                     format!(
                         "the counters {when}: an excerpt of one listing of the run's {} rooms, \
                          shared by every case; only this case's rooms are kept",
@@ -188,8 +191,13 @@ impl MembershipRead {
                     .filter_map(|id| read.ids.get(id).map(|&place| &read.subscriptions[place]))
                     .collect();
                 read.sent.excerpt(
-                    &json!({ "user": { "_id": user_id, "rooms": rooms }, "success": true })
-                        .to_string(),
+                    &body(&UserExcerpt {
+                        user: UserRoomsExcerpt {
+                            id: user_id,
+                            rooms: &rooms,
+                        },
+                        success: true,
+                    }),
                     format!(
                         "memberships after the calls: an excerpt of the user's {} subscriptions, \
                          read once for every case; only this case's rooms are kept",
@@ -200,6 +208,33 @@ impl MembershipRead {
             Err(exchange) => exchange.clone(),
         })
     }
+}
+
+/// The body of a listing's excerpt: the kept rooms as listed.
+#[derive(serde::Serialize)]
+struct ListingExcerpt<'v> {
+    rooms: &'v [&'v Value],
+    success: bool,
+}
+
+/// The body of a `users.info` excerpt: the kept subscriptions as read.
+#[derive(serde::Serialize)]
+struct UserExcerpt<'v> {
+    user: UserRoomsExcerpt<'v>,
+    success: bool,
+}
+
+#[derive(serde::Serialize)]
+struct UserRoomsExcerpt<'v> {
+    #[serde(rename = "_id")]
+    id: &'v str,
+    rooms: &'v [&'v Value],
+}
+
+/// An excerpt's body as JSON text, written straight from the documents (not through a copy of
+/// them as a new value).
+fn body(excerpt: &impl serde::Serialize) -> String {
+    serde_json::to_string(excerpt).unwrap_or_default()
 }
 
 /// One entry of a bulk case's transcript: an exchange of the case's own, or its part of a
@@ -250,6 +285,7 @@ fn id_of<'v>(document: &'v Value, key: &str) -> Option<&'v str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn counters_come_from_users_count_and_msgs() {

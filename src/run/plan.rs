@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::case::{Case, Suite, Version};
 
@@ -128,7 +129,7 @@ pub struct Planned<'a> {
     /// Its number in the plan (names carry it).
     pub number: usize,
     /// The case.
-    pub case: &'a Case,
+    pub case: &'a Arc<Case>,
     /// Why it does not run, if it does not.
     pub skip: Option<String>,
 }

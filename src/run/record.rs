@@ -15,6 +15,7 @@ use super::provision::{Fixtures, ProvisionError};
 use crate::case::{Call, Case, Expectation, Suite, Version};
 use crate::check::Specs;
 use crate::report::model::{CallRecord, CaseRecord, DivergenceRecord, Verdict};
+use crate::spec::premise::PremiseModel;
 use crate::spec::schemas::SchemaRegistry;
 use crate::target::Exchange;
 use crate::target::api::Session;
@@ -217,30 +218,32 @@ pub(super) fn git_commit(suite: &Suite) -> Option<String> {
     super::checkout::head_commit(dir.as_std_path())
 }
 
-/// Fills in each record's model cell and room type, as the premise model places the case's
-/// first call at `version`.
-pub(super) fn place_in_model(
-    specs: &Specs,
-    suite: &Suite,
+/// Where the premise model places each case's first call at `version`: its room type and
+/// its model cell, or `None` when the model predicts nothing. Pure and independent of the
+/// target, so the runner computes it beside the stages that wait on the target.
+pub(super) fn placements(
+    model: &PremiseModel,
+    cases: &[Arc<Case>],
     version: &Version,
-    records: &mut [CaseRecord],
-) {
-    let by_id: std::collections::HashMap<&str, &Case> =
-        suite.cases.iter().map(|c| (c.id.as_str(), c)).collect();
-    for record in records {
-        let Some(case) = by_id.get(record.id.as_str()) else {
-            continue;
-        };
-        let at = if case.versions.contains(version) {
-            version.clone()
-        } else {
-            crate::spec::predict::version_of(&specs.model, case.versions.since.as_ref())
-        };
-        if let Some(first) = crate::spec::predict::predict_case(&specs.model, case, &at).first() {
-            record.room_type = first.room_type.map(|t| t.code().to_owned());
-            record.cell = crate::spec::coverage::cell_of(case.endpoint, first).to_string();
-        }
-    }
+) -> Vec<Option<(Option<String>, String)>> {
+    cases
+        .iter()
+        .map(|case| {
+            let at = if case.versions.contains(version) {
+                version.clone()
+            } else {
+                crate::spec::predict::version_of(model, case.versions.since.as_ref())
+            };
+            crate::spec::predict::predict_case(model, case, &at)
+                .first()
+                .map(|first| {
+                    (
+                        first.room_type.map(|t| t.code().to_owned()),
+                        crate::spec::coverage::cell_of(case.endpoint, first).to_string(),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// The model's divergences with the cases that note them.

@@ -380,7 +380,7 @@ pub(crate) fn cleanup(args: CleanupArgs) -> anyhow::Result<Exit> {
                 }
             }
         };
-        let ledger = Ledger::create(&args.ledger)?;
+        let ledger = Ledger::open(&args.ledger)?;
         let record =
             rc_conform::run::cleanup::undo(&api, &admin, &ledger, &Default::default(), args.jobs)
                 .await;
