@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::lanes::in_lanes;
-use super::ledger::{Entry, Ledger, Undo, pending_undo};
+use super::ledger::{Entry, Ledger, Undo, pending_undo, run_of};
 use crate::api::RoomType;
 use crate::report::model::CleanupRecord;
 use crate::target::Purpose;
@@ -35,10 +35,7 @@ pub async fn undo(
             return record;
         }
     };
-    let run_id = entries.iter().find_map(|e| match e {
-        Entry::Run { run_id, .. } => Some(run_id.clone()),
-        _ => None,
-    });
+    let run_id = run_of(&entries).map(|(run_id, _)| run_id.to_owned());
     let steps = pending_undo(&entries);
     // Rooms first, then users (only members may delete a private group, so they must still
     // exist), each `jobs` at a time; then permissions, one by one, in undo order.

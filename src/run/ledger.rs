@@ -126,13 +126,9 @@ pub struct Started {
 }
 
 impl Ledger {
-    /// Opens the ledger at `path` to append to it (creating it if need be), its entries read.
+    /// Opens the existing ledger at `path` to append to it, its entries read.
     pub fn open(path: &Utf8Path) -> Result<Ledger, LedgerError> {
-        let entries = match path.exists() {
-            true => Ledger::read(path)?,
-            false => Vec::new(),
-        };
-        Ledger::with_file(path, entries, false)
+        Ledger::with_file(path, Ledger::read(path)?, false)
     }
 
     /// Starts a run's ledger at `path`, which then records this run alone. A ledger already
@@ -140,32 +136,16 @@ impl Ledger {
     /// (to `ledger-<its run id>.jsonl`), so that neither its work left to undo nor the file's
     /// growth run after run falls on this run.
     pub fn start(path: &Utf8Path) -> Result<Started, LedgerError> {
-        let io = |source| LedgerError::Io {
-            path: path.to_owned(),
-            source,
-        };
         let mut set_aside = None;
         if path.exists() {
-            // A finished run's ledger ends with `Cleaned`: then only the last line is read.
-            let text = std::fs::read_to_string(path).map_err(io)?;
-            let last = text.lines().rev().find(|l| !l.trim().is_empty());
-            let finished =
-                last.is_none_or(|l| matches!(serde_json::from_str::<Entry>(l), Ok(Entry::Cleaned)));
-            let entries = if finished {
-                Vec::new()
-            } else {
-                Ledger::read(path)?
-            };
+            let entries = Ledger::read(path)?;
             if !pending_undo(&entries).is_empty() {
-                let run_id = entries
-                    .iter()
-                    .find_map(|e| match e {
-                        Entry::Run { run_id, .. } => Some(run_id.as_str()),
-                        _ => None,
-                    })
-                    .unwrap_or("unknown");
+                let run_id = run_of(&entries).map_or("unknown", |(run_id, _)| run_id);
                 let aside = path.with_file_name(format!("ledger-{run_id}.jsonl"));
-                std::fs::rename(path, &aside).map_err(io)?;
+                std::fs::rename(path, &aside).map_err(|source| LedgerError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
                 set_aside = Some(aside);
             }
         }
@@ -315,6 +295,14 @@ impl Ledger {
     }
 }
 
+/// The run id and target of the run `entries` record (their `Run` line).
+pub fn run_of(entries: &[Entry]) -> Option<(&str, &str)> {
+    entries.iter().find_map(|e| match e {
+        Entry::Run { run_id, target } => Some((run_id.as_str(), target.as_str())),
+        _ => None,
+    })
+}
+
 /// What remains to undo, derived from the entries: newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Undo {
@@ -441,7 +429,7 @@ mod tests {
     fn a_new_run_replaces_a_ledger_whose_work_is_done() {
         let (_dir, path) = temp_ledger();
         for last in [Entry::Cleaned, run_line("old")] {
-            let old = Ledger::open(&path).expect("ledger");
+            let old = Ledger::start(&path).expect("ledger").ledger;
             old.record_all(&[run_line("old"), last]).expect("write");
             let started = Ledger::start(&path).expect("start");
             assert_eq!(started.set_aside, None);
@@ -453,7 +441,7 @@ mod tests {
     #[test]
     fn a_new_run_sets_aside_a_ledger_with_work_left_and_never_undoes_it() {
         let (_dir, path) = temp_ledger();
-        let old = Ledger::open(&path).expect("ledger");
+        let old = Ledger::start(&path).expect("ledger").ledger;
         let user = Entry::User {
             username: "rcc-old-001-alice".into(),
         };
@@ -475,7 +463,7 @@ mod tests {
     #[test]
     fn a_line_recorded_later_goes_out_before_the_next_write_and_keeps_its_place() {
         let (_dir, path) = temp_ledger();
-        let ledger = Ledger::open(&path).expect("ledger");
+        let ledger = Ledger::start(&path).expect("ledger").ledger;
         let room = |name: &str| Entry::Room {
             name: name.into(),
             room_type: RoomType::Public,

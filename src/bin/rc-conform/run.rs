@@ -13,7 +13,7 @@ use rc_conform::cli::run::{CleanupArgs, RunArgs};
 use rc_conform::exit::Exit;
 use rc_conform::report::expectations::{self, Date, ExpectationsError, ExpectationsFile};
 use rc_conform::report::model::{CaseRecord, RunReport, Verdict};
-use rc_conform::run::ledger::{Entry, Ledger};
+use rc_conform::run::ledger::{Ledger, run_of};
 use rc_conform::run::{Interrupt, RunError};
 use rc_conform::target::api::Api;
 use rc_conform::target::{Client, ClientConfig, Purpose, Redactor};
@@ -328,18 +328,16 @@ pub(crate) fn gate(report: &RunReport) -> Exit {
 
 /// `rc-conform cleanup --ledger FILE`.
 pub(crate) fn cleanup(args: CleanupArgs) -> anyhow::Result<Exit> {
-    let entries = match Ledger::read(&args.ledger) {
-        Ok(e) => e,
+    let ledger = match Ledger::open(&args.ledger) {
+        Ok(ledger) => ledger,
         Err(e) => {
             anstream::eprintln!("error: {e}");
             return Ok(Exit::BadInput);
         }
     };
     let target = args.target.clone().or_else(|| {
-        entries.iter().find_map(|e| match e {
-            Entry::Run { target, .. } => Some(target.clone()),
-            _ => None,
-        })
+        let entries = ledger.entries().ok()?;
+        run_of(&entries).map(|(_, target)| target.to_owned())
     });
     let Some(target) = target else {
         anstream::eprintln!("error: the ledger names no target; give --target");
@@ -380,7 +378,6 @@ pub(crate) fn cleanup(args: CleanupArgs) -> anyhow::Result<Exit> {
                 }
             }
         };
-        let ledger = Ledger::open(&args.ledger)?;
         let record =
             rc_conform::run::cleanup::undo(&api, &admin, &ledger, &Default::default(), args.jobs)
                 .await;
