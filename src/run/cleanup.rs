@@ -75,11 +75,18 @@ pub async fn undo(
     let (undone, errors) = restore(api, admin, ledger, &steps).await;
     record.undone += undone;
     record.errors.extend(errors);
-    if record.errors.is_empty() {
-        let _ = ledger.record(&Entry::Cleaned);
-    }
+    // The last line goes to the disk while the leftovers are looked for. Failing to write it
+    // only means a later run sets this ledger aside instead of replacing it.
+    let cleaned = if record.errors.is_empty() {
+        ledger.record_durable(&[Entry::Cleaned]).ok()
+    } else {
+        None
+    };
     if let Some(run_id) = run_id {
         record.leftovers = leftovers(api, admin, &run_id, &entries, jobs).await;
+    }
+    if let Some(cleaned) = cleaned {
+        let _ = cleaned.wait().await;
     }
     record
 }

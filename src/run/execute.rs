@@ -21,7 +21,7 @@ use tokio::sync::Mutex;
 use super::call::{self, Made};
 use super::judge::Counters;
 use super::lanes::in_lanes;
-use super::ledger::Entry;
+use super::ledger::{Durable, Entry};
 use super::observe::{CounterRead, Evidence, MembershipRead};
 use super::plan::Plan;
 use super::provision::{Fixtures, Provisioner};
@@ -146,8 +146,9 @@ pub(super) async fn execute(
         .await
         .map_err(|e| RunError::Unusable(e.to_string()))?;
     // Every permission the run will change, with the list to restore, goes into the ledger
-    // in one synced write before the first change: a crash at any point then restores each
+    // in one write, on disk before the first change: a crash at any point then restores each
     // to its state before the run (restoring one the run had already put back is harmless).
+    // The sync overlaps provisioning; the first change waits for it.
     let touched: BTreeSet<&String> = cx
         .extra_grants
         .iter()
@@ -159,16 +160,19 @@ pub(super) async fn execute(
         )
         .collect();
     let previous_of = |permission: &str| current.get(permission).cloned().unwrap_or_default();
-    cx.provisioner.ledger.record_all(
-        &touched
-            .iter()
-            .map(|p| Entry::Permission {
-                id: (*p).clone(),
-                previous: previous_of(p),
-            })
-            .collect::<Vec<_>>(),
-    )?;
+    let mut permissions_on_disk = Some(
+        cx.provisioner.ledger.record_durable(
+            &touched
+                .iter()
+                .map(|p| Entry::Permission {
+                    id: (*p).clone(),
+                    previous: previous_of(p),
+                })
+                .collect::<Vec<_>>(),
+        )?,
+    );
     for (permission, added) in cx.extra_grants {
+        on_disk(&mut permissions_on_disk).await?;
         let mut roles = previous_of(permission);
         roles.extend(
             added
@@ -251,6 +255,7 @@ pub(super) async fn execute(
         let mut applied = Vec::new();
         let mut grant_error = None;
         for (permission, roles) in &group.grants {
+            on_disk(&mut permissions_on_disk).await?;
             let previous = previous_of(permission);
             match api
                 .set_permission(admin, permission, roles, Purpose::Provision)
@@ -327,6 +332,14 @@ pub(super) async fn execute(
             }),
         })
         .collect())
+}
+
+/// Waits, the first time only, until the lines of `pending` are on disk.
+async fn on_disk(pending: &mut Option<Durable>) -> Result<(), RunError> {
+    match pending.take() {
+        Some(durable) => Ok(durable.wait().await?),
+        None => Ok(()),
+    }
 }
 
 /// A case whose calls were made, waiting to be judged.

@@ -3,6 +3,13 @@
 //! *before* the change is made (the id a created object got may follow later). One file
 //! records one run ([`Ledger::start`]); the runner reads its entries back from memory.
 //!
+//! Every line reaches the kernel before the change it announces, which is what a crash or a
+//! kill of this process needs. The lines that guard server-wide state (permission changes) and
+//! the run's first and last lines also go to the disk ([`Ledger::record_durable`]): their sync
+//! runs on a blocking thread while the run goes on, and the caller awaits it ([`Durable`])
+//! right before the change they guard, so the disk's latency overlaps other work instead of
+//! stalling one of the runtime's workers.
+//!
 //! Undoing walks the entries in reverse. The file holds ids and names only, never a password
 //! or token: cleanup logs in again with the admin credentials it is given.
 
@@ -115,6 +122,30 @@ struct Open {
     entries: Vec<Entry>,
 }
 
+/// Lines on their way to the disk ([`Ledger::record_durable`]). Awaiting it returns once the
+/// file, those lines included, is synced.
+#[must_use = "the lines are on disk only once it is awaited: await it before the change they guard"]
+#[derive(Debug)]
+pub struct Durable {
+    path: Utf8PathBuf,
+    /// The sync running on a blocking thread (none when it ran inline).
+    sync: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Durable {
+    /// Waits until the lines are on disk.
+    pub async fn wait(self) -> Result<(), LedgerError> {
+        let Some(sync) = self.sync else {
+            return Ok(());
+        };
+        let synced = sync.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        synced.map_err(|source| LedgerError::Io {
+            path: self.path,
+            source,
+        })
+    }
+}
+
 /// A new run's ledger, and where an earlier run's ledger went if it still had work to undo.
 #[derive(Debug)]
 pub struct Started {
@@ -185,15 +216,41 @@ impl Ledger {
         &self.path
     }
 
-    /// Appends `entry` (unbuffered: it is in the kernel when this returns; permission
-    /// entries and the run's first and last lines are also synced to disk).
+    /// Appends `entry` (unbuffered: it is in the kernel when this returns).
     pub fn record(&self, entry: &Entry) -> Result<(), LedgerError> {
         self.record_all(std::slice::from_ref(entry))
     }
 
-    /// Appends `entries` in one write (after any lines still waiting), synced to disk once if
-    /// any of them needs it.
+    /// Appends `entries` in one write, after any lines still waiting.
     pub fn record_all(&self, entries: &[Entry]) -> Result<(), LedgerError> {
+        self.write(entries).map(drop)
+    }
+
+    /// Appends `entries` in one write, as [`Ledger::record_all`], and starts syncing the file
+    /// to disk on a blocking thread (inline when there is no runtime). Await the [`Durable`]
+    /// right before the change the entries guard.
+    pub fn record_durable(&self, entries: &[Entry]) -> Result<Durable, LedgerError> {
+        let file = self
+            .write(entries)?
+            .file
+            .try_clone()
+            .map_err(|e| self.io(e))?;
+        let sync = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => Some(runtime.spawn_blocking(move || file.sync_data())),
+            Err(_) => {
+                file.sync_data().map_err(|e| self.io(e))?;
+                None
+            }
+        };
+        Ok(Durable {
+            path: self.path.clone(),
+            sync,
+        })
+    }
+
+    /// Writes the waiting lines and `entries`; the ledger stays locked while the caller holds
+    /// what this returns.
+    fn write(&self, entries: &[Entry]) -> Result<std::sync::MutexGuard<'_, Open>, LedgerError> {
         let mut text = String::new();
         for entry in entries {
             self.line(entry, &mut text)?;
@@ -201,25 +258,13 @@ impl Ledger {
         let mut open = self.lock()?;
         let mut out = std::mem::take(&mut open.pending);
         out.push_str(&text);
-        if out.is_empty() {
-            return Ok(());
+        if !out.is_empty() {
+            open.file
+                .write_all(out.as_bytes())
+                .map_err(|e| self.io(e))?;
+            open.entries.extend_from_slice(entries);
         }
-        open.file
-            .write_all(out.as_bytes())
-            .map_err(|e| self.io(e))?;
-        open.entries.extend_from_slice(entries);
-        // Each line reaches the kernel before the change it announces, which is what a crash
-        // or kill of this process needs. Lines that guard server-wide state (permissions)
-        // and the run's first and last lines are also synced to disk.
-        if entries.iter().any(|entry| {
-            matches!(
-                entry,
-                Entry::Run { .. } | Entry::Permission { .. } | Entry::Cleaned
-            )
-        }) {
-            open.file.sync_data().map_err(|e| self.io(e))?;
-        }
-        Ok(())
+        Ok(open)
     }
 
     /// Queues `entry` to go out with the next write ([`Ledger::record_all`],
@@ -488,6 +533,34 @@ mod tests {
         );
         ledger.flush().expect("nothing left to write");
         assert_eq!(Ledger::read(&path).expect("read").len(), 4);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn durable_lines_are_written_at_once_and_synced_when_awaited() {
+        let (_dir, path) = temp_ledger();
+        let ledger = Ledger::start(&path).expect("ledger").ledger;
+        let id = Entry::UserId {
+            username: "rcc-r-001-alice".into(),
+            id: "u1".into(),
+        };
+        ledger.record_later(&id).expect("queue");
+        let durable = ledger.record_durable(&[run_line("r")]).expect("write");
+        // In the kernel before the sync is awaited, the waiting line first.
+        assert_eq!(
+            Ledger::read(&path).expect("read"),
+            vec![id.clone(), run_line("r")]
+        );
+        durable.wait().await.expect("synced");
+        assert_eq!(ledger.entries().expect("entries"), vec![id, run_line("r")]);
+    }
+
+    #[test]
+    fn durable_lines_sync_inline_without_a_runtime() {
+        let (_dir, path) = temp_ledger();
+        let ledger = Ledger::start(&path).expect("ledger").ledger;
+        let durable = ledger.record_durable(&[Entry::Cleaned]).expect("write");
+        assert!(durable.sync.is_none(), "synced before returning");
+        assert_eq!(Ledger::read(&path).expect("read"), vec![Entry::Cleaned]);
     }
 
     #[test]

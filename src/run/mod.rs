@@ -214,10 +214,12 @@ pub async fn run_recorded(
         tracing::warn!("{note}");
         note
     });
-    ledger.record(&Entry::Run {
+    // The run's first line goes to the disk while the run is set up; it is awaited before the
+    // first object is created.
+    let run_line = ledger.record_durable(&[Entry::Run {
         run_id: run_id.to_owned(),
         target: url.clone(),
-    })?;
+    }])?;
     let provisioner = Provisioner {
         api: api.clone(),
         admin: pre.admin.clone(),
@@ -250,6 +252,7 @@ pub async fn run_recorded(
         // The roles are added to the permission's list as it stands once the run lock is held.
         extra_grants.push(("api-bypass-rate-limit".to_owned(), roles));
     }
+    run_line.wait().await?;
     // Another run on the same target must not change permissions under this one: hold the
     // target's run lock while cases run (the embedded server is this run's alone).
     let held = if embedded.is_some() {
