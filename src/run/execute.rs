@@ -6,6 +6,12 @@
 //! 4. read the counters again, and the memberships the expectations name, once;
 //! 5. judge every case.
 //!
+//! Stages 4 and 5 come twice when there are grant groups: the first group (the server's own
+//! grants, most of the suite) is read as soon as its calls are made, and judged on a blocking
+//! thread while the grant groups' calls run one small group after another (no later call
+//! touches its rooms); the grant groups' cases are read after the last call. Judging then
+//! overlaps the target's quietest stages instead of competing with cleanup.
+//!
 //! A case whose reads cannot be shared (several calls, the shared `general` channel, a direct
 //! room, the admin or the bot in a membership expectation) reads room by room around its own
 //! call in stage 3 ([`call::make_call`]). Isolation is unchanged: a case's rooms are its own,
@@ -31,6 +37,7 @@ use crate::api::RoomType;
 use crate::case::{Case, Expectation, RoomRef, UserRef, Version};
 use crate::check::Specs;
 use crate::report::model::CaseRecord;
+use crate::spec::schemas::SchemaRegistry;
 use crate::target::api::Session;
 use crate::target::{Exchange, Purpose};
 
@@ -129,12 +136,13 @@ where
         .collect()
 }
 
-/// Runs the plan's cases through stages 1 to 4: the records of cases that stop early go into
-/// `records`, the others are returned for [`judge`].
+/// Runs the plan's cases through the stages: the records of cases that stop early go into
+/// `records`, the others into `judging` as their reads complete.
 pub(super) async fn execute(
     cx: &Context<'_, '_>,
     records: &mut [Option<CaseRecord>],
-) -> Result<Vec<Called>, RunError> {
+    judging: &mut Judging,
+) -> Result<(), RunError> {
     let api = &cx.provisioner.api;
     let admin = &cx.provisioner.admin;
     let plan = cx.plan;
@@ -228,28 +236,28 @@ pub(super) async fn execute(
             }
             Err(panic) => emit(
                 index,
-                record::setup_error(&plan.cases[index], &panic, Vec::new()),
+                record::setup_error(plan.cases[index].case, &panic, Vec::new()),
             ),
         }
     }
     // The ids the fixtures got, which waited for a write, go out now.
     cx.provisioner.ledger.flush()?;
     if cx.interrupt.is_set() {
-        return Ok(Vec::new());
+        return Ok(());
     }
 
     // 2. The counters before any call.
     api.client().next_stage();
     read_before(cx, &mut states).await;
     if cx.interrupt.is_set() {
-        return Ok(Vec::new());
+        return Ok(());
     }
 
     // 3. The calls, group by group.
     let mut restored: BTreeMap<String, bool> = BTreeMap::new();
-    for group in &plan.groups {
+    for (n, group) in plan.groups.iter().enumerate() {
         if cx.interrupt.is_set() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         api.client().next_stage();
         let mut applied = Vec::new();
@@ -274,7 +282,7 @@ pub(super) async fn execute(
                     emit(
                         index,
                         record::setup_error(
-                            &plan.cases[index],
+                            plan.cases[index].case,
                             &format!("applying the case's permission grants failed: {e}"),
                             vec![e.exchange().clone()],
                         ),
@@ -296,6 +304,12 @@ pub(super) async fn execute(
                 .is_ok();
             restored.insert(permission, put_back);
         }
+        // 4 and 5 for the first group, while the others run.
+        if n == 0 && plan.groups.len() > 1 && !cx.interrupt.is_set() {
+            api.client().next_stage();
+            read_after(cx, &mut states, &group.members).await;
+            judging.start(cx, take_called(cx, &mut states, &group.members, &mut emit));
+        }
     }
     // The group grants put back (not the run-wide ones, which cleanup restores).
     let done: Vec<Entry> = restored
@@ -305,33 +319,52 @@ pub(super) async fn execute(
         .collect();
     cx.provisioner.ledger.record_all(&done)?;
     if cx.interrupt.is_set() {
-        return Ok(Vec::new());
+        return Ok(());
     }
 
-    // 4. The counters and memberships after the last call.
+    // 4 and 5 for the cases not read yet.
+    let first = usize::from(plan.groups.len() > 1);
+    let rest: Vec<usize> = plan
+        .groups
+        .iter()
+        .skip(first)
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
     api.client().next_stage();
-    read_after(cx, &mut states).await;
+    read_after(cx, &mut states, &rest).await;
+    judging.start(cx, take_called(cx, &mut states, &rest, &mut emit));
+    Ok(())
+}
 
-    Ok(states
-        .into_iter()
-        .enumerate()
-        .filter_map(|(index, state)| match state.failure {
-            Some(failure) => {
-                emit(
+/// The cases of `indices` whose calls were made, taken out of `states` to be judged; a case
+/// that stopped while calling gets its error record through `emit`.
+fn take_called(
+    cx: &Context<'_, '_>,
+    states: &mut [CaseState],
+    indices: &[usize],
+    emit: &mut impl FnMut(usize, CaseRecord),
+) -> Vec<Called> {
+    indices
+        .iter()
+        .filter_map(|&index| {
+            let state = std::mem::take(&mut states[index]);
+            let case = cx.plan.cases[index].case;
+            match state.failure {
+                Some(failure) => {
+                    emit(index, record::setup_error(case, &failure, Vec::new()));
+                    None
+                }
+                None => Some(Called {
                     index,
-                    record::setup_error(&plan.cases[index], &failure, Vec::new()),
-                );
-                None
+                    case: case.clone(),
+                    fixtures: state.fixtures?,
+                    made: state.made?,
+                    evidence: state.evidence,
+                    elapsed: state.elapsed,
+                }),
             }
-            None => Some(Called {
-                index,
-                fixtures: state.fixtures?,
-                made: state.made?,
-                evidence: state.evidence,
-                elapsed: state.elapsed,
-            }),
         })
-        .collect())
+        .collect()
 }
 
 /// Waits, the first time only, until the lines of `pending` are on disk.
@@ -342,10 +375,12 @@ async fn on_disk(pending: &mut Option<Durable>) -> Result<(), RunError> {
     }
 }
 
-/// A case whose calls were made, waiting to be judged.
+/// A case whose calls were made, waiting to be judged: everything judging needs, owned, so
+/// that it can run on another thread.
 #[derive(Debug)]
 pub(super) struct Called {
     index: usize,
+    case: Arc<Case>,
     fixtures: Arc<Fixtures>,
     made: Vec<Made>,
     /// A bulk case's transcript, still to be cut.
@@ -353,49 +388,105 @@ pub(super) struct Called {
     elapsed: Duration,
 }
 
+/// The cases being judged: batches on blocking threads, started as their reads complete
+/// (judging is work for the processor, done while the stages wait on the target).
+#[derive(Debug, Default)]
+pub(super) struct Judging {
+    batches: Vec<Batch>,
+}
+
+/// A batch being judged: its case indexes, and its records once judged.
+#[derive(Debug)]
+struct Batch {
+    indices: Vec<usize>,
+    judged: tokio::task::JoinHandle<Vec<(usize, CaseRecord)>>,
+}
+
+impl Judging {
+    /// Starts judging `called` on a blocking thread.
+    fn start(&mut self, cx: &Context<'_, '_>, called: Vec<Called>) {
+        if called.is_empty() {
+            return;
+        }
+        let indices = called.iter().map(|c| c.index).collect();
+        let version = cx.version.clone();
+        let schemas = cx.specs.schemas.clone();
+        let judged = tokio::task::spawn_blocking(move || judge_all(called, &version, &schemas));
+        self.batches.push(Batch { indices, judged });
+    }
+
+    /// Waits for every batch: each record goes into `records` and to the progress callback.
+    pub(super) async fn finish(self, cx: &Context<'_, '_>, records: &mut [Option<CaseRecord>]) {
+        for Batch { indices, judged } in self.batches {
+            let judged = judged.await.unwrap_or_else(|e| {
+                // Each case's judging catches its own panic; this is a batch that stopped.
+                indices
+                    .iter()
+                    .map(|&index| {
+                        let reason = format!("judging stopped: {e}");
+                        let case = cx.plan.cases[index].case;
+                        (index, record::setup_error(case, &reason, Vec::new()))
+                    })
+                    .collect()
+            });
+            for (index, record) in judged {
+                (cx.progress)(&record);
+                records[index] = Some(record);
+            }
+        }
+    }
+}
+
 /// Stage 5: judges each called case into its record (a bulk case's transcript is cut from
 /// the shared reads first). A case whose judging panics gets an error verdict and the others
 /// are still judged, as when a case panics in its own task.
-pub(super) fn judge(cx: &Context<'_, '_>, called: Vec<Called>, records: &mut [Option<CaseRecord>]) {
-    for c in called {
-        let planned = &cx.plan.cases[c.index];
-        let Called {
-            fixtures,
-            mut made,
-            evidence,
-            ..
-        } = c;
-        let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            if let Some(first) = made.first_mut()
-                && !evidence.is_empty()
-            {
-                let mut transcript = Vec::new();
-                for e in evidence {
-                    e.cut_into(&mut transcript);
+fn judge_all(
+    called: Vec<Called>,
+    version: &Version,
+    schemas: &SchemaRegistry,
+) -> Vec<(usize, CaseRecord)> {
+    called
+        .into_iter()
+        .map(|c| {
+            let Called {
+                index,
+                case,
+                fixtures,
+                mut made,
+                evidence,
+                elapsed,
+            } = c;
+            let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if let Some(first) = made.first_mut()
+                    && !evidence.is_empty()
+                {
+                    let mut transcript = Vec::new();
+                    for e in evidence {
+                        e.cut_into(&mut transcript);
+                    }
+                    transcript.append(&mut first.transcript);
+                    first.transcript = transcript;
                 }
-                transcript.append(&mut first.transcript);
-                first.transcript = transcript;
-            }
-            record::judge_calls(planned.case, cx.version, &fixtures, made, &cx.specs.schemas)
-        }));
-        let record = match judged {
-            Ok(calls) => record::finish(planned.case, CaseOutcome::Called(calls), c.elapsed),
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                record::setup_error(
-                    planned,
-                    &format!("the case panicked while being judged: {message}"),
-                    Vec::new(),
-                )
-            }
-        };
-        (cx.progress)(&record);
-        records[c.index] = Some(record);
-    }
+                record::judge_calls(&case, version, &fixtures, made, schemas)
+            }));
+            let record = match judged {
+                Ok(calls) => record::finish(&case, CaseOutcome::Called(calls), elapsed),
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    record::setup_error(
+                        &case,
+                        &format!("the case panicked while being judged: {message}"),
+                        Vec::new(),
+                    )
+                }
+            };
+            (index, record)
+        })
+        .collect()
 }
 
 /// The run's name prefix: every room of a bulk case carries it.
@@ -575,14 +666,13 @@ async fn make_calls(cx: &Context<'_, '_>, members: &[usize], states: &mut [CaseS
     }
 }
 
-/// Stage 4: the counters and memberships of the bulk cases after every call, from one
-/// listing and one read per user; what those miss is read room by room.
-async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState]) {
-    let called: Vec<usize> = states
+/// Stage 4: the counters and memberships of the bulk cases of `indices` after their calls,
+/// from one listing and one read per user; what those miss is read room by room.
+async fn read_after(cx: &Context<'_, '_>, states: &mut [CaseState], indices: &[usize]) {
+    let called: Vec<usize> = indices
         .iter()
-        .enumerate()
-        .filter(|(_, s)| s.bulk && s.made.is_some())
-        .map(|(i, _)| i)
+        .copied()
+        .filter(|&i| states[i].bulk && states[i].made.is_some())
         .collect();
     if called.is_empty() {
         return;

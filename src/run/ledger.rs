@@ -4,11 +4,11 @@
 //! records one run ([`Ledger::start`]); the runner reads its entries back from memory.
 //!
 //! Every line reaches the kernel before the change it announces, which is what a crash or a
-//! kill of this process needs. The lines that guard server-wide state (permission changes) and
-//! the run's first and last lines also go to the disk ([`Ledger::record_durable`]): their sync
-//! runs on a blocking thread while the run goes on, and the caller awaits it ([`Durable`])
-//! right before the change they guard, so the disk's latency overlaps other work instead of
-//! stalling one of the runtime's workers.
+//! kill of this process needs. The lines that guard server-wide state (permission changes, and
+//! with them every line before, the run's first line among them) and the run's last line also
+//! go to the disk ([`Ledger::record_durable`]): their sync runs on a blocking thread while the
+//! run goes on, and the caller awaits it ([`Durable`]) right before the change they guard, so
+//! the disk's latency overlaps other work instead of stalling one of the runtime's workers.
 //!
 //! Undoing walks the entries in reverse. The file holds ids and names only, never a password
 //! or token: cleanup logs in again with the admin credentials it is given.

@@ -214,12 +214,12 @@ pub async fn run_recorded(
         tracing::warn!("{note}");
         note
     });
-    // The run's first line goes to the disk while the run is set up; it is awaited before the
-    // first object is created.
-    let run_line = ledger.record_durable(&[Entry::Run {
+    // In the kernel before anything is created (what a crash or kill needs); on disk with
+    // the permission lines, whose sync covers every line before them.
+    ledger.record(&Entry::Run {
         run_id: run_id.to_owned(),
         target: url.clone(),
-    }])?;
+    })?;
     let provisioner = Provisioner {
         api: api.clone(),
         admin: pre.admin.clone(),
@@ -252,7 +252,6 @@ pub async fn run_recorded(
         // The roles are added to the permission's list as it stands once the run lock is held.
         extra_grants.push(("api-bypass-rate-limit".to_owned(), roles));
     }
-    run_line.wait().await?;
     // Another run on the same target must not change permissions under this one: hold the
     // target's run lock while cases run (the embedded server is this run's alone).
     let held = if embedded.is_some() {
@@ -304,10 +303,8 @@ pub async fn run_recorded(
         extra_grants: &extra_grants,
         progress,
     };
-    let (called, mut run_result) = match execute::execute(&context, &mut records).await {
-        Ok(called) => (called, Ok(())),
-        Err(e) => (Vec::new(), Err(e)),
-    };
+    let mut judging = execute::Judging::default();
+    let mut run_result = execute::execute(&context, &mut records, &mut judging).await;
     api.client().next_stage();
     // Permissions go back before the run lock does, so the next run reads the server's own.
     let (restored, restore_errors) = cleanup::restore_permissions(&api, &pre.admin, &ledger).await;
@@ -318,15 +315,15 @@ pub async fn run_recorded(
             "releasing the run lock: {e}"
         ))));
     }
-    // Cleanup runs while the calls are judged and placed in the model (the one waits on the
-    // target, the other on the processor).
+    // Cleanup runs while the last cases are judged and placed in the model (the one waits on
+    // the target, the other on the processor).
     let cleanup = tokio::spawn({
         let (api, admin, ledger) = (api.clone(), pre.admin.clone(), ledger.clone());
         let sessions = sessions.lock().await.clone();
         let jobs = options.jobs;
         async move { cleanup::undo(&api, &admin, &ledger, &sessions, jobs).await }
     });
-    execute::judge(&context, called, &mut records);
+    judging.finish(&context, &mut records).await;
     let mut totals = Totals::default();
     let mut cases: Vec<CaseRecord> = plan
         .cases

@@ -156,12 +156,8 @@ pub(super) fn not_run(planned: &Planned<'_>, interrupted: bool) -> CaseRecord {
 }
 
 /// The record of a case whose setup failed outside provisioning (grants, panic).
-pub(super) fn setup_error(
-    planned: &Planned<'_>,
-    reason: &str,
-    transcript: Vec<Exchange>,
-) -> CaseRecord {
-    let mut r = base(planned.case, Verdict::Error);
+pub(super) fn setup_error(case: &Case, reason: &str, transcript: Vec<Exchange>) -> CaseRecord {
+    let mut r = base(case, Verdict::Error);
     r.reason = Some(reason.to_owned());
     r.setup_transcript = transcript;
     r
