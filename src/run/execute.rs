@@ -37,6 +37,7 @@ use crate::api::RoomType;
 use crate::case::{Case, Expectation, RoomRef, UserRef, Version};
 use crate::check::Specs;
 use crate::report::model::CaseRecord;
+use crate::spec::premise::PremiseModel;
 use crate::spec::schemas::SchemaRegistry;
 use crate::target::api::Session;
 use crate::target::{Exchange, Purpose};
@@ -411,7 +412,9 @@ impl Judging {
         let indices = called.iter().map(|c| c.index).collect();
         let version = cx.version.clone();
         let schemas = cx.specs.schemas.clone();
-        let judged = tokio::task::spawn_blocking(move || judge_all(called, &version, &schemas));
+        let model = cx.specs.model.clone();
+        let judged =
+            tokio::task::spawn_blocking(move || judge_all(called, &version, &schemas, &model));
         self.batches.push(Batch { indices, judged });
     }
 
@@ -438,12 +441,13 @@ impl Judging {
 }
 
 /// Stage 5: judges each called case into its record (a bulk case's transcript is cut from
-/// the shared reads first). A case whose judging panics gets an error verdict and the others
-/// are still judged, as when a case panics in its own task.
+/// the shared reads first) and places it in the model. A case whose judging panics gets an
+/// error verdict and the others are still judged, as when a case panics in its own task.
 fn judge_all(
     called: Vec<Called>,
     version: &Version,
     schemas: &SchemaRegistry,
+    model: &PremiseModel,
 ) -> Vec<(usize, CaseRecord)> {
     called
         .into_iter()
@@ -469,7 +473,7 @@ fn judge_all(
                 }
                 record::judge_calls(&case, version, &fixtures, made, schemas)
             }));
-            let record = match judged {
+            let mut record = match judged {
                 Ok(calls) => record::finish(&case, CaseOutcome::Called(calls), elapsed),
                 Err(panic) => {
                     let message = panic
@@ -484,6 +488,10 @@ fn judge_all(
                     )
                 }
             };
+            if let Some((room_type, cell)) = record::placement(model, &case, version) {
+                record.room_type = room_type;
+                record.cell = cell;
+            }
             (index, record)
         })
         .collect()

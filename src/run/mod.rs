@@ -194,15 +194,6 @@ pub async fn run_recorded(
         .and_then(Version::parse)
         .unwrap_or_else(|| specs.model.default_version());
     let plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
-    // Where the model places each case does not depend on the target: it is worked out on
-    // another thread while the stages wait on the target.
-    let placing = tokio::task::spawn_blocking({
-        let model = specs.model.clone();
-        let cases: Vec<Arc<crate::case::Case>> =
-            plan.cases.iter().map(|p| p.case.clone()).collect();
-        let version = version.clone();
-        move || record::placements(&model, &cases, &version)
-    });
     let started_ledger = Ledger::start(&options.report_dir.join("ledger.jsonl"))?;
     let ledger = started_ledger.ledger;
     let ledger_note = started_ledger.set_aside.map(|aside| {
@@ -315,8 +306,8 @@ pub async fn run_recorded(
             "releasing the run lock: {e}"
         ))));
     }
-    // Cleanup runs while the last cases are judged and placed in the model (the one waits on
-    // the target, the other on the processor).
+    // Cleanup runs while the last cases are judged (the one waits on the target, the other on
+    // the processor).
     let cleanup = tokio::spawn({
         let (api, admin, ledger) = (api.clone(), pre.admin.clone(), ledger.clone());
         let sessions = sessions.lock().await.clone();
@@ -331,16 +322,15 @@ pub async fn run_recorded(
         .zip(records)
         .map(|(planned, r)| r.unwrap_or_else(|| record::not_run(planned, interrupt.is_set())))
         .collect();
-    match placing.await {
-        Ok(placed) => {
-            for (case, placed) in cases.iter_mut().zip(placed) {
-                if let Some((room_type, cell)) = placed {
-                    case.room_type = room_type;
-                    case.cell = cell;
-                }
-            }
+    // Judged cases were placed in the model as they were judged; the others (skipped, not
+    // run, stopped in setup) are placed now.
+    for (case, planned) in cases.iter_mut().zip(&plan.cases) {
+        if case.cell.is_empty()
+            && let Some((room_type, cell)) = record::placement(&specs.model, planned.case, &version)
+        {
+            case.room_type = room_type;
+            case.cell = cell;
         }
-        Err(e) => tracing::warn!("the cases could not be placed in the model: {e}"),
     }
     for c in &cases {
         totals.add(c.verdict);

@@ -214,32 +214,25 @@ pub(super) fn git_commit(suite: &Suite) -> Option<String> {
     super::checkout::head_commit(dir.as_std_path())
 }
 
-/// Where the premise model places each case's first call at `version`: its room type and
-/// its model cell, or `None` when the model predicts nothing. Pure and independent of the
-/// target, so the runner computes it beside the stages that wait on the target.
-pub(super) fn placements(
+/// Where the premise model places `case`'s first call at `version` (or at the version its
+/// own condition names, when `version` is outside it): its room type and its model cell, or
+/// `None` when the model predicts nothing. Pure and independent of the target, so the runner
+/// works it out while a case is judged, beside the stages that wait on the target.
+pub(super) fn placement(
     model: &PremiseModel,
-    cases: &[Arc<Case>],
+    case: &Case,
     version: &Version,
-) -> Vec<Option<(Option<String>, String)>> {
-    cases
-        .iter()
-        .map(|case| {
-            let at = if case.versions.contains(version) {
-                version.clone()
-            } else {
-                crate::spec::predict::version_of(model, case.versions.since.as_ref())
-            };
-            crate::spec::predict::predict_case(model, case, &at)
-                .first()
-                .map(|first| {
-                    (
-                        first.room_type.map(|t| t.code().to_owned()),
-                        crate::spec::coverage::cell_of(case.endpoint, first).to_string(),
-                    )
-                })
-        })
-        .collect()
+) -> Option<(Option<String>, String)> {
+    let at = if case.versions.contains(version) {
+        version.clone()
+    } else {
+        crate::spec::predict::version_of(model, case.versions.since.as_ref())
+    };
+    let placed = crate::spec::predict::place_first_call(model, case, &at)?;
+    Some((
+        placed.room_type.map(|t| t.code().to_owned()),
+        crate::spec::coverage::cell_of_placement(case.endpoint, &placed).to_string(),
+    ))
 }
 
 /// The model's divergences with the cases that note them.

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::predict::{ActorMembership, Decision, Prediction};
+use super::predict::{ActorMembership, Decision, Placement, Prediction};
 use super::premise::{PremiseModel, Scope};
 use crate::api::{Endpoint, RoomType};
 
@@ -71,7 +71,33 @@ impl fmt::Display for Cell {
 
 /// The cell a predicted call falls in.
 pub fn cell_of(endpoint: Endpoint, prediction: &Prediction) -> Cell {
-    match (&prediction.authorization, prediction.room_type) {
+    cell_at(
+        endpoint,
+        &prediction.decision,
+        prediction.room_type,
+        prediction.authorization.as_ref(),
+    )
+}
+
+/// The cell of a call placed by the model ([`crate::spec::predict::place_first_call`]).
+pub fn cell_of_placement(endpoint: Endpoint, placement: &Placement) -> Cell {
+    cell_at(
+        endpoint,
+        &placement.decision,
+        placement.room_type,
+        placement.authorization.as_ref(),
+    )
+}
+
+/// The cell of a call decided by `decision`, in a room of `room_type`, with the actor's
+/// `authorization` when the call reached it.
+fn cell_at(
+    endpoint: Endpoint,
+    decision: &Decision,
+    room_type: Option<RoomType>,
+    authorization: Option<&(ActorMembership, BTreeSet<String>)>,
+) -> Cell {
+    match (authorization, room_type) {
         (Some((membership, grants)), Some(room_type)) => Cell::Authorization {
             endpoint,
             room_type,
@@ -83,11 +109,11 @@ pub fn cell_of(endpoint: Endpoint, prediction: &Prediction) -> Cell {
             },
         },
         _ => {
-            let kind = prediction.decision.name().to_owned();
+            let kind = decision.name().to_owned();
             let typed = matches!(kind.as_str(), "room-type-mismatch" | "direct-room");
             Cell::Failure {
                 endpoint,
-                room_type: if typed { prediction.room_type } else { None },
+                room_type: if typed { room_type } else { None },
                 kind,
             }
         }

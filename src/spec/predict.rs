@@ -60,6 +60,18 @@ pub struct Prediction {
     pub room: Option<RoomRef>,
 }
 
+/// Where the model places one call: what decided it, the type of the room it resolved, and
+/// the actor's membership and grants when it reached authorization (its coverage cell).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    /// What decided.
+    pub decision: Decision,
+    /// The type of the room the call resolved, if any.
+    pub room_type: Option<RoomType>,
+    /// Membership and grants of the actor, for calls that reached `authorize`.
+    pub authorization: Option<(ActorMembership, BTreeSet<String>)>,
+}
+
 struct RoomState {
     name: String,
     room_type: RoomType,
@@ -202,6 +214,11 @@ impl World {
             .collect()
     }
 
+    /// The type of `room`, when the call resolved one.
+    fn type_of(&self, room: Option<&RoomRef>) -> Option<RoomType> {
+        room.and_then(|r| self.rooms.get(r)).map(|s| s.room_type)
+    }
+
     fn holds(&self, roles: &[String], permission: &str) -> bool {
         self.permissions
             .get(permission)
@@ -249,6 +266,19 @@ pub fn predict_case(model: &PremiseModel, case: &Case, version: &Version) -> Vec
         .collect()
 }
 
+/// Where the model places the first call of `case` at `version`: what [`predict_case`] says
+/// of it, without building its answer and the memberships after it.
+pub fn place_first_call(model: &PremiseModel, case: &Case, version: &Version) -> Option<Placement> {
+    let call = case.calls.first()?;
+    let mut world = World::new(model, case);
+    let outcome = run_steps(model, case.endpoint, &mut world, call, version);
+    Some(Placement {
+        room_type: world.type_of(outcome.room.as_ref()),
+        decision: outcome.decision,
+        authorization: outcome.authorization,
+    })
+}
+
 struct Outcome {
     decision: Decision,
     room: Option<RoomRef>,
@@ -286,11 +316,7 @@ fn predict_call(
     if let (Some(template), Some(room)) = (&answer.error_template, &outcome.room) {
         answer.error = Some(template.replace("{room_name}", room.name()));
     }
-    let room_type = outcome
-        .room
-        .as_ref()
-        .and_then(|r| world.rooms.get(r))
-        .map(|s| s.room_type);
+    let room_type = world.type_of(outcome.room.as_ref());
     Prediction {
         decision: outcome.decision,
         answer,
@@ -594,6 +620,33 @@ fn coerce_to_strings(body: &mut Map<String, Value>) {
             && let Value::Number(n) = value
         {
             *value = Value::String(n.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Specs;
+
+    #[test]
+    fn placing_the_first_call_agrees_with_predicting_the_case() {
+        let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let specs = Specs::load(&root.join("specs")).expect("specs");
+        let suite = specs.load_cases(&root.join("cases")).expect("cases");
+        for version in [Version::parse("8.5.0"), Version::parse("9.0.0")] {
+            let version = version.expect("a version");
+            for case in &suite.cases {
+                let predicted = predict_case(&specs.model, case, &version);
+                let first = predicted.first().expect("every case has a call");
+                let placed = place_first_call(&specs.model, case, &version).expect("placed");
+                assert_eq!(
+                    (&placed.decision, placed.room_type, &placed.authorization),
+                    (&first.decision, first.room_type, &first.authorization),
+                    "{} at {version}",
+                    case.id
+                );
+            }
         }
     }
 }
