@@ -28,15 +28,20 @@ pub async fn undo(
         ledger: ledger.path().to_string(),
         ..CleanupRecord::default()
     };
-    let entries = match ledger.entries() {
-        Ok(e) => e,
+    let read = ledger.read_with(|entries| {
+        (
+            run_of(entries).map(|(run_id, _)| run_id.to_owned()),
+            pending_undo(entries),
+            usernames(entries),
+        )
+    });
+    let (run_id, steps, created) = match read {
+        Ok(read) => read,
         Err(e) => {
             record.errors.push(e.to_string());
             return record;
         }
     };
-    let run_id = run_of(&entries).map(|(run_id, _)| run_id.to_owned());
-    let steps = pending_undo(&entries);
     // Rooms first, then users (only members may delete a private group, so they must still
     // exist), each `jobs` at a time; then permissions, one by one, in undo order.
     let rooms: Vec<(usize, Undo)> = steps
@@ -83,7 +88,7 @@ pub async fn undo(
         None
     };
     if let Some(run_id) = run_id {
-        record.leftovers = leftovers(api, admin, &run_id, &entries, jobs).await;
+        record.leftovers = leftovers(api, admin, &run_id, created, jobs).await;
     }
     if let Some(cleaned) = cleaned {
         let _ = cleaned.wait().await;
@@ -99,8 +104,8 @@ pub async fn restore_permissions(
     admin: &Session,
     ledger: &Ledger,
 ) -> (usize, Vec<String>) {
-    match ledger.entries() {
-        Ok(entries) => restore(api, admin, ledger, &pending_undo(&entries)).await,
+    match ledger.read_with(pending_undo) {
+        Ok(steps) => restore(api, admin, ledger, &steps).await,
         Err(e) => (0, vec![e.to_string()]),
     }
 }
@@ -233,13 +238,24 @@ fn absent_is_fine(r: Result<(), ApiError>) -> Result<(), ApiError> {
     }
 }
 
-/// What still carries the run id on the target: rooms by name, and every user the ledger
-/// names (by username, so a creation whose answer was lost is found too).
+/// Every user the run set out to create, whether or not its creation answered.
+fn usernames(entries: &[Entry]) -> Vec<String> {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::User { username } => Some(username.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What still carries the run id on the target: rooms by name, and every user of `created`
+/// (by username, so a creation whose answer was lost is found too).
 pub async fn leftovers(
     api: &Api,
     admin: &Session,
     run_id: &str,
-    entries: &[Entry],
+    created: Vec<String>,
     jobs: usize,
 ) -> Vec<String> {
     api.client().next_stage();
@@ -252,15 +268,7 @@ pub async fn leftovers(
         ),
         Err(e) => left.push(format!("rooms could not be listed: {e}")),
     }
-    // Every user the run set out to create, whether or not its creation answered.
-    let users: Vec<(usize, String)> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::User { username } => Some(username.clone()),
-            _ => None,
-        })
-        .enumerate()
-        .collect();
+    let users: Vec<(usize, String)> = created.into_iter().enumerate().collect();
     let found = in_lanes(users, jobs, None, |username| {
         let (api, admin) = (api.clone(), admin.clone());
         async move {

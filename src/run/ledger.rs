@@ -289,8 +289,13 @@ impl Ledger {
     /// Every entry of this ledger (the waiting lines are written first), as written: kept in
     /// memory, not read back.
     pub fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
-        self.flush()?;
-        Ok(self.lock()?.entries.clone())
+        self.read_with(<[Entry]>::to_vec)
+    }
+
+    /// `f` of every entry of this ledger (the waiting lines are written first), read in place
+    /// rather than copied.
+    pub fn read_with<T>(&self, f: impl FnOnce(&[Entry]) -> T) -> Result<T, LedgerError> {
+        Ok(f(&self.write(&[])?.entries))
     }
 
     fn line(&self, entry: &Entry, out: &mut String) -> Result<(), LedgerError> {

@@ -336,8 +336,9 @@ pub(crate) fn cleanup(args: CleanupArgs) -> anyhow::Result<Exit> {
         }
     };
     let target = args.target.clone().or_else(|| {
-        let entries = ledger.entries().ok()?;
-        run_of(&entries).map(|(_, target)| target.to_owned())
+        ledger
+            .read_with(|entries| run_of(entries).map(|(_, target)| target.to_owned()))
+            .ok()?
     });
     let Some(target) = target else {
         anstream::eprintln!("error: the ledger names no target; give --target");
