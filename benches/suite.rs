@@ -2,7 +2,12 @@
 //! with a raw replay of the very same HTTP requests at the same concurrency (plain reqwest,
 //! no planning, ledger, judging or reports), so the harness's own overhead shows; plus the
 //! HTTP requests per case by purpose. `cargo bench --bench suite`; the figures also go to
-//! `reports/bench/suite.md`.
+//! `reports/bench/suite.md`. `RC_CONFORM_BENCH_RUNS` sets the paired runs per setting
+//! (default 21).
+//!
+//! Wall time is the figure that counts, and the one a shared machine disturbs most; beside it,
+//! the process's processor time over the same stretch (the server's included, which both sides
+//! make work alike) shows the harness's own work with far less noise.
 
 mod support;
 
@@ -103,11 +108,46 @@ async fn replay_one(http: &reqwest::Client, base: &str, ids: &IdMap, recorded: &
     same
 }
 
+/// The processor time of this process so far, every thread's (Linux: each thread's
+/// `schedstat`, in nanoseconds), or zero where it cannot be read.
+fn process_cpu() -> Duration {
+    let threads = std::fs::read_dir("/proc/self/task").into_iter().flatten();
+    let nanos = threads
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(nanos)
+}
+
+/// Wall and processor time of one timed stretch.
+#[derive(Clone, Copy)]
+struct Took {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// Starts timing a stretch: its [`Took`] once `end` is called.
+struct Timer(Instant, Duration);
+
+impl Timer {
+    fn start() -> Timer {
+        Timer(Instant::now(), process_cpu())
+    }
+
+    fn end(self) -> Took {
+        Took {
+            wall: self.0.elapsed(),
+            cpu: process_cpu().saturating_sub(self.1),
+        }
+    }
+}
+
 /// Replays `records` against `base` as the run made them: stage after stage; within a stage,
 /// the run-level requests first, in order, then the lanes (a case's requests, or one of the
 /// run's parallel reads) `jobs` at a time, each lane's requests in order.
 /// Returns the time taken and the number of answers whose status differed from the run's.
-async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> (Duration, usize) {
+async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> (Took, usize) {
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -128,7 +168,7 @@ async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> (Duration
             None => stage.0.push(r),
         }
     }
-    let started = Instant::now();
+    let timer = Timer::start();
     for (_, (run_level, lanes)) in stages {
         for r in &run_level {
             if !replay_one(&http, base, &ids, r).await {
@@ -156,13 +196,13 @@ async fn replay(records: Vec<RawExchange>, base: &str, jobs: usize) -> (Duration
         }
         tasks.join_all().await;
     }
-    (started.elapsed(), differing.load(Ordering::Relaxed))
+    (timer.end(), differing.load(Ordering::Relaxed))
 }
 
 struct Measured {
     jobs: usize,
-    harness: Duration,
-    replay: Duration,
+    harness: Took,
+    replay: Took,
     cases: usize,
     requests: Vec<(String, u64)>,
 }
@@ -173,7 +213,7 @@ async fn suite_run(
     suite: &rc_conform::case::Suite,
     jobs: usize,
     recording: Option<Recording>,
-) -> (Duration, rc_conform::report::model::RunReport) {
+) -> (Took, rc_conform::report::model::RunReport) {
     let config = ServerConfig::default();
     let server = start(config.clone(), "127.0.0.1:0".parse().expect("address"))
         .await
@@ -196,7 +236,7 @@ async fn suite_run(
         embedded: ServerConfig::default(),
         lock_timeout: Duration::from_secs(60),
     };
-    let started = Instant::now();
+    let timer = Timer::start();
     let outcome = run_recorded(
         suite,
         specs,
@@ -208,7 +248,7 @@ async fn suite_run(
     )
     .await
     .expect("the run starts");
-    let took = started.elapsed();
+    let took = timer.end();
     server.shutdown().await;
     assert!(
         outcome
@@ -260,17 +300,25 @@ async fn measure(specs: &Specs, suite: &rc_conform::case::Suite, jobs: usize) ->
     }
 }
 
-const REPEAT: usize = 11;
+/// Paired runs per setting: `RC_CONFORM_BENCH_RUNS`, else 21.
+fn runs() -> usize {
+    std::env::var("RC_CONFORM_BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(21)
+}
 
 /// One setting's figures over its runs: the median harness and replay times, and the median
 /// and range of the per-run ratios (each run's harness against the replay right after it, so
-/// the machine's drift between runs cancels out).
+/// the machine's drift between runs cancels out), and the median ratio of processor time.
 struct Summary {
     last: Measured,
     harness: Duration,
     replay: Duration,
     ratio: f64,
     ratio_range: (f64, f64),
+    cpu_ratio: f64,
 }
 
 fn summarize(all: Vec<Measured>) -> Summary {
@@ -280,19 +328,29 @@ fn summarize(all: Vec<Measured>) -> Summary {
     };
     let ratios: Vec<f64> = all
         .iter()
-        .map(|m| m.harness.as_secs_f64() / m.replay.as_secs_f64())
+        .map(|m| m.harness.wall.as_secs_f64() / m.replay.wall.as_secs_f64())
         .collect();
+    let cpu_ratio = mid(all
+        .iter()
+        .map(|m| m.harness.cpu.as_secs_f64() / m.replay.cpu.as_secs_f64())
+        .collect());
     let range = ratios
         .iter()
         .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
-    let harness =
-        Duration::from_secs_f64(mid(all.iter().map(|m| m.harness.as_secs_f64()).collect()));
-    let replay = Duration::from_secs_f64(mid(all.iter().map(|m| m.replay.as_secs_f64()).collect()));
+    let harness = Duration::from_secs_f64(mid(all
+        .iter()
+        .map(|m| m.harness.wall.as_secs_f64())
+        .collect()));
+    let replay = Duration::from_secs_f64(mid(all
+        .iter()
+        .map(|m| m.replay.wall.as_secs_f64())
+        .collect()));
     Summary {
         harness,
         replay,
         ratio: mid(ratios),
         ratio_range: range,
+        cpu_ratio,
         last: all.into_iter().last().expect("at least one run"),
     }
 }
@@ -308,22 +366,39 @@ fn main() {
     let mut out = String::new();
     runtime.block_on(async {
         // Warm up (connection setup, allocator, page cache) before measuring; then, per
-        // setting, alternate harness and replay REPEAT times: single runs of a few hundred
+        // setting, alternate harness and replay `runs()` times: single runs of a few hundred
         // milliseconds swing too much on a shared machine.
         for jobs in [1, 8] {
             let _ = measure(&specs, &suite, jobs).await;
         }
+        let n = runs();
         let mut runs = Vec::new();
         for jobs in [1, 8] {
             let mut all = Vec::new();
-            for _ in 0..REPEAT {
+            for _ in 0..n {
                 all.push(measure(&specs, &suite, jobs).await);
             }
             runs.push(summarize(all));
         }
-        out.push_str(&format!("{REPEAT} runs per setting, each run's harness followed by its replay; medians, and the range of the per-run ratios.\n\n| jobs | cases | harness | raw replay | overhead (harness / replay) | range |\n|---:|---:|---:|---:|---:|---:|\n"));
+        out.push_str(&format!(
+            "{n} runs per setting, each run's harness followed by its replay; medians, and the \
+             range of the per-run ratios of wall time; processor time of the whole process \
+             (the server's included) over the same stretches.\n\n\
+             | jobs | cases | harness | raw replay | overhead (harness / replay) | range | \
+             processor time (harness / replay) |\n|---:|---:|---:|---:|---:|---:|---:|\n"
+        ));
         for s in &runs {
-            out.push_str(&format!("| {} | {} | {:.0} ms | {:.0} ms | {:.2} | {:.2}–{:.2} |\n", s.last.jobs, s.last.cases, s.harness.as_secs_f64() * 1e3, s.replay.as_secs_f64() * 1e3, s.ratio, s.ratio_range.0, s.ratio_range.1));
+            out.push_str(&format!(
+                "| {} | {} | {:.0} ms | {:.0} ms | {:.2} | {:.2}–{:.2} | {:.2} |\n",
+                s.last.jobs,
+                s.last.cases,
+                s.harness.as_secs_f64() * 1e3,
+                s.replay.as_secs_f64() * 1e3,
+                s.ratio,
+                s.ratio_range.0,
+                s.ratio_range.1,
+                s.cpu_ratio
+            ));
         }
         let m = &runs[1].last;
         let total: u64 = m.requests.iter().map(|(_, n)| n).sum();
