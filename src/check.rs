@@ -265,13 +265,13 @@ pub fn hold_against_model(
         };
         if n == 0
             && let Some(first) = predictions.first()
-            && first.decision.name() != case.premise
+            && first.placement.decision.name() != case.premise
         {
             push(
                 &case.origin.to_string(),
                 "premise".into(),
                 case.premise.clone(),
-                describe(&first.decision),
+                describe(&first.placement.decision),
             );
         }
         for (i, (call, prediction)) in case.calls.iter().zip(&predictions).enumerate() {
@@ -346,7 +346,7 @@ fn show<T: std::fmt::Debug>(v: &Option<T>) -> String {
 fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)> {
     let a = &p.answer;
     let mut out = Vec::new();
-    let why = format!(" ({})", describe(&p.decision));
+    let why = format!(" ({})", describe(&p.placement.decision));
     if expect.status != a.status {
         out.push((
             "status".into(),

@@ -231,7 +231,7 @@ pub(super) fn placement(
     let placed = crate::spec::predict::place_first_call(model, case, &at)?;
     Some((
         placed.room_type.map(|t| t.code().to_owned()),
-        crate::spec::coverage::cell_of_placement(case.endpoint, &placed).to_string(),
+        crate::spec::coverage::cell_of(case.endpoint, &placed).to_string(),
     ))
 }
 

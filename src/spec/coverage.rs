@@ -69,35 +69,9 @@ impl fmt::Display for Cell {
     }
 }
 
-/// The cell a predicted call falls in.
-pub fn cell_of(endpoint: Endpoint, prediction: &Prediction) -> Cell {
-    cell_at(
-        endpoint,
-        &prediction.decision,
-        prediction.room_type,
-        prediction.authorization.as_ref(),
-    )
-}
-
-/// The cell of a call placed by the model ([`crate::spec::predict::place_first_call`]).
-pub fn cell_of_placement(endpoint: Endpoint, placement: &Placement) -> Cell {
-    cell_at(
-        endpoint,
-        &placement.decision,
-        placement.room_type,
-        placement.authorization.as_ref(),
-    )
-}
-
-/// The cell of a call decided by `decision`, in a room of `room_type`, with the actor's
-/// `authorization` when the call reached it.
-fn cell_at(
-    endpoint: Endpoint,
-    decision: &Decision,
-    room_type: Option<RoomType>,
-    authorization: Option<&(ActorMembership, BTreeSet<String>)>,
-) -> Cell {
-    match (authorization, room_type) {
+/// The cell a call falls in, by where the model places it.
+pub fn cell_of(endpoint: Endpoint, placement: &Placement) -> Cell {
+    match (&placement.authorization, placement.room_type) {
         (Some((membership, grants)), Some(room_type)) => Cell::Authorization {
             endpoint,
             room_type,
@@ -109,11 +83,11 @@ fn cell_at(
             },
         },
         _ => {
-            let kind = decision.name().to_owned();
+            let kind = placement.decision.name().to_owned();
             let typed = matches!(kind.as_str(), "room-type-mismatch" | "direct-room");
             Cell::Failure {
                 endpoint,
-                room_type: if typed { room_type } else { None },
+                room_type: if typed { placement.room_type } else { None },
                 kind,
             }
         }
@@ -205,7 +179,7 @@ impl Coverage {
 
     /// Records that `case_id`'s call landed in `prediction`'s cell.
     pub fn record(&mut self, case_id: &str, endpoint: Endpoint, prediction: &Prediction) {
-        let cell = cell_of(endpoint, prediction);
+        let cell = cell_of(endpoint, &prediction.placement);
         let ids = match self.required.get_mut(&cell) {
             Some(ids) => ids,
             None => self.extra.entry(cell).or_default(),
@@ -213,13 +187,13 @@ impl Coverage {
         if !ids.iter().any(|i| i == case_id) {
             ids.push(case_id.to_owned());
         }
-        let decision = match &prediction.decision {
+        let decision = match &prediction.placement.decision {
             Decision::Premise(p) => p.clone(),
             Decision::Failure(k) => k.clone(),
         };
         *self
             .matrix
-            .entry((decision, endpoint, prediction.room_type))
+            .entry((decision, endpoint, prediction.placement.room_type))
             .or_default() += 1;
     }
 

@@ -44,14 +44,10 @@ pub enum ActorMembership {
 /// The model's prediction for one call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
-    /// What decided.
-    pub decision: Decision,
+    /// Where the call falls: what decided it, its room's type, the actor's authorization.
+    pub placement: Placement,
     /// The answer, with `error` filled in.
     pub answer: Answer,
-    /// The type of the room the call resolved, if any.
-    pub room_type: Option<RoomType>,
-    /// Membership and grants of the actor, for calls that reached `authorize`.
-    pub authorization: Option<(ActorMembership, BTreeSet<String>)>,
     /// Members of every room after the call.
     pub members_after: BTreeMap<RoomRef, BTreeSet<UserRef>>,
     /// Users newly added to the room by this call.
@@ -272,11 +268,7 @@ pub fn place_first_call(model: &PremiseModel, case: &Case, version: &Version) ->
     let call = case.calls.first()?;
     let mut world = World::new(model, case);
     let outcome = run_steps(model, case.endpoint, &mut world, call, version);
-    Some(Placement {
-        room_type: world.type_of(outcome.room.as_ref()),
-        decision: outcome.decision,
-        authorization: outcome.authorization,
-    })
+    Some(outcome.placed(&world).0)
 }
 
 struct Outcome {
@@ -284,6 +276,19 @@ struct Outcome {
     room: Option<RoomRef>,
     authorization: Option<(ActorMembership, BTreeSet<String>)>,
     added: Vec<UserRef>,
+}
+
+impl Outcome {
+    /// Where the call falls (`world` knows its room's type), and the room it resolved and
+    /// the users it added.
+    fn placed(self, world: &World) -> (Placement, Option<RoomRef>, Vec<UserRef>) {
+        let placement = Placement {
+            room_type: world.type_of(self.room.as_ref()),
+            decision: self.decision,
+            authorization: self.authorization,
+        };
+        (placement, self.room, self.added)
+    }
 }
 
 fn predict_call(
@@ -316,15 +321,13 @@ fn predict_call(
     if let (Some(template), Some(room)) = (&answer.error_template, &outcome.room) {
         answer.error = Some(template.replace("{room_name}", room.name()));
     }
-    let room_type = world.type_of(outcome.room.as_ref());
+    let (placement, room, added) = outcome.placed(world);
     Prediction {
-        decision: outcome.decision,
+        placement,
         answer,
-        room_type,
-        authorization: outcome.authorization,
         members_after: world.members(),
-        added: outcome.added,
-        room: outcome.room,
+        added,
+        room,
     }
 }
 
@@ -640,12 +643,7 @@ mod tests {
                 let predicted = predict_case(&specs.model, case, &version);
                 let first = predicted.first().expect("every case has a call");
                 let placed = place_first_call(&specs.model, case, &version).expect("placed");
-                assert_eq!(
-                    (&placed.decision, placed.room_type, &placed.authorization),
-                    (&first.decision, first.room_type, &first.authorization),
-                    "{} at {version}",
-                    case.id
-                );
+                assert_eq!(placed, first.placement, "{} at {version}", case.id);
             }
         }
     }
