@@ -322,33 +322,24 @@ struct Summary {
 }
 
 fn summarize(all: Vec<Measured>) -> Summary {
-    let mid = |mut v: Vec<f64>| {
+    let median = |of: fn(&Measured) -> f64| {
+        let mut v: Vec<f64> = all.iter().map(of).collect();
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let ratios: Vec<f64> = all
+    let ratio = |m: &Measured| m.harness.wall.as_secs_f64() / m.replay.wall.as_secs_f64();
+    let range = all
         .iter()
-        .map(|m| m.harness.wall.as_secs_f64() / m.replay.wall.as_secs_f64())
-        .collect();
-    let cpu_ratio = mid(all
-        .iter()
-        .map(|m| m.harness.cpu.as_secs_f64() / m.replay.cpu.as_secs_f64())
-        .collect());
-    let range = ratios
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
-    let harness = Duration::from_secs_f64(mid(all
-        .iter()
-        .map(|m| m.harness.wall.as_secs_f64())
-        .collect()));
-    let replay = Duration::from_secs_f64(mid(all
-        .iter()
-        .map(|m| m.replay.wall.as_secs_f64())
-        .collect()));
+        .map(ratio)
+        .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(r), hi.max(r)));
+    let cpu_ratio = median(|m| m.harness.cpu.as_secs_f64() / m.replay.cpu.as_secs_f64());
+    let harness = Duration::from_secs_f64(median(|m| m.harness.wall.as_secs_f64()));
+    let replay = Duration::from_secs_f64(median(|m| m.replay.wall.as_secs_f64()));
+    let ratio = median(ratio);
     Summary {
         harness,
         replay,
-        ratio: mid(ratios),
+        ratio,
         ratio_range: range,
         cpu_ratio,
         last: all.into_iter().last().expect("at least one run"),

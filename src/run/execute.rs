@@ -254,7 +254,9 @@ pub(super) async fn execute(
         return Ok(());
     }
 
-    // 3. The calls, group by group.
+    // 3. The calls, group by group. With grant groups, the first is read and judged as soon
+    // as its calls are made (stages 4 and 5 come twice).
+    let first_early = plan.groups.len() > 1;
     let mut restored: BTreeMap<String, bool> = BTreeMap::new();
     for (n, group) in plan.groups.iter().enumerate() {
         if cx.interrupt.is_set() {
@@ -306,7 +308,7 @@ pub(super) async fn execute(
             restored.insert(permission, put_back);
         }
         // 4 and 5 for the first group, while the others run.
-        if n == 0 && plan.groups.len() > 1 && !cx.interrupt.is_set() {
+        if n == 0 && first_early && !cx.interrupt.is_set() {
             api.client().next_stage();
             read_after(cx, &mut states, &group.members).await;
             judging.start(cx, take_called(cx, &mut states, &group.members, &mut emit));
@@ -324,11 +326,10 @@ pub(super) async fn execute(
     }
 
     // 4 and 5 for the cases not read yet.
-    let first = usize::from(plan.groups.len() > 1);
     let rest: Vec<usize> = plan
         .groups
         .iter()
-        .skip(first)
+        .skip(usize::from(first_early))
         .flat_map(|g| g.members.iter().copied())
         .collect();
     api.client().next_stage();
