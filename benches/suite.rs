@@ -235,6 +235,8 @@ async fn suite_run(
         keep_rate_limit: false,
         embedded: ServerConfig::default(),
         lock_timeout: Duration::from_secs(60),
+        strict: false,
+        expectations: None,
     };
     let timer = Timer::start();
     let outcome = run_recorded(

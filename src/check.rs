@@ -304,16 +304,13 @@ pub fn hold_against_model(
 /// every version threshold it knows, kept when inside the case's range (the range's own
 /// lower bound stands in when the default lies below it).
 pub fn version_points(model: &PremiseModel, case: &Case) -> Vec<Version> {
-    let mut points: Vec<Version> = [
-        &model.versions.default,
-        &model.versions.typed_bodies_since,
-        &model.versions.envelope_v9_since,
-    ]
-    .iter()
-    .filter_map(|v| Version::parse(v))
-    .chain(case.versions.since.clone())
-    .filter(|v| case.versions.contains(v))
-    .collect();
+    let mut points: Vec<Version> = model
+        .lines
+        .iter()
+        .map(crate::spec::lines::Line::emulated)
+        .chain(case.versions.since.clone())
+        .filter(|v| case.versions.contains(v))
+        .collect();
     for alt in case.calls.iter().flat_map(|c| &c.alternatives) {
         if let Some(since) = &alt.versions.since
             && case.versions.contains(since)
@@ -354,12 +351,19 @@ fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)
             format!("{}{why}", a.status),
         ));
     }
-    let success = a.status == 200;
-    if expect.success.is_some_and(|s| s != success) {
+    // A whole body, when the model gives one, says whether `success` is there at all.
+    let success = match &a.body {
+        Some(body) => body.get("success").and_then(serde_json::Value::as_bool),
+        None => Some(a.status == 200),
+    };
+    if expect.success.is_some() && expect.success != success {
         out.push((
             "success".into(),
             show(&expect.success),
-            format!("{success}{why}"),
+            format!(
+                "{}{why}",
+                success.map_or_else(|| "no `success` key".to_owned(), |s| s.to_string())
+            ),
         ));
     }
     let predicted_type = a.error_type.clone().or_else(|| {

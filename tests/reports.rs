@@ -16,10 +16,11 @@ use std::sync::OnceLock;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use rc_conform::report::model::{
-    CallRecord, CaseRecord, CleanupRecord, DivergenceRecord, FORMAT_VERSION, RequestCount, RunMeta,
-    RunReport, SchemaViolation, Totals, Verdict,
+    CallRecord, CaseRecord, Check, CleanupRecord, Compared, Conformance, DivergenceRecord, Effect,
+    FORMAT_VERSION, Mismatch, RequestCount, RunMeta, RunReport, Totals, Verdict,
 };
 use rc_conform::report::{json, markdown, render};
+use rc_conform::spec::levels::Level;
 use rc_conform::target::Exchange;
 use serde_json::{Value, json};
 
@@ -227,22 +228,22 @@ fn junit_xml_is_read_by_junitparser_with_the_report_totals() {
     let message = failure["message"].as_str().expect("message");
     let first = &case.calls[0].mismatches[0];
     assert!(
-        message.contains(first.as_str()) && message.contains("expected"),
+        message.contains(first.text.as_str()) && message.contains("expected"),
         "the failure message should name the expectation `{first}`: {message}"
     );
     let text = failure["text"].as_str().expect("text");
     for call in &case.calls {
         for m in &call.mismatches {
             assert!(
-                text.contains(m.as_str()),
+                text.contains(m.text.as_str()),
                 "failure text lacks `{m}`:\n{text}"
             );
         }
-        for v in &call.schema_violations {
+        for m in schema_violations(call) {
             assert!(
-                text.contains(&v.message),
+                text.contains(&m.expected),
                 "failure text lacks `{}`",
-                v.message
+                m.expected
             );
         }
     }
@@ -413,7 +414,12 @@ fn summary_matrix_shows_the_failing_cells_and_adds_up_to_the_totals() {
             .unwrap_or_else(|| panic!("no row {}", case.premise));
         &cells[c]
     };
-    for case in run.report.cases.iter().filter(|c| c.verdict.fails_gate()) {
+    for case in run
+        .report
+        .cases
+        .iter()
+        .filter(|c| c.verdict.fails_gate(false))
+    {
         assert!(
             cell(case).ends_with('❌'),
             "{}: cell `{}`",
@@ -472,10 +478,7 @@ fn summary_md_of_a_passing_run_is_short() {
     report
         .cases
         .retain(|c| matches!(c.verdict, Verdict::Pass | Verdict::Skipped));
-    report.totals = Totals::default();
-    for c in &report.cases {
-        report.totals.add(c.verdict);
-    }
+    report.totals = Totals::of(report.cases.iter().map(|c| c.verdict));
     report.cleanup.leftovers.clear();
     let md = markdown::render(&report).expect("renders");
     assert!(
@@ -520,7 +523,7 @@ fn hostile_report() -> RunReport {
     report.cases[1].title = HOSTILE.to_owned();
     report.cases[1].calls[0].transcript[0].response_body =
         Some(r#"<link rel="stylesheet" href="http://127.0.0.1:9/x.css"><iframe src="http://127.0.0.1:9/"></iframe>"#.to_owned());
-    report.cases[1].calls[0].mismatches[0] = HOSTILE.to_owned();
+    report.cases[1].calls[0].mismatches[0].text = HOSTILE.to_owned();
     report
 }
 
@@ -688,16 +691,20 @@ fn report_html_in_headless_chromium() {
         );
     }
     assert!(transcript.contains("X-Auth-Token: <redacted>"));
-    assert_eq!(seen["mismatches"], json!(call.mismatches));
+    let listed: Vec<&str> = call
+        .mismatches
+        .iter()
+        .filter(|m| !matches!(m.check, Check::Schema { .. }))
+        .map(|m| m.text.as_str())
+        .collect();
+    assert_eq!(seen["mismatches"], json!(listed));
     assert_eq!(
         seen["pointers"],
         json!(
-            call.schema_violations
-                .iter()
-                .map(|v| if v.pointer.is_empty() {
-                    "(root)".to_owned()
-                } else {
-                    v.pointer.clone()
+            schema_violations(call)
+                .map(|m| match &m.check {
+                    Check::Schema { pointer, .. } if !pointer.is_empty() => pointer.clone(),
+                    _ => "(root)".to_owned(),
                 })
                 .collect::<Vec<_>>()
         )
@@ -706,7 +713,7 @@ fn report_html_in_headless_chromium() {
         .report
         .cases
         .iter()
-        .filter(|c| c.verdict.fails_gate())
+        .filter(|c| c.verdict.fails_gate(false))
         .count();
     assert_eq!(seen["shownAtStart"], json!(gate));
     assert_eq!(seen["shownAll"], json!(run.report.cases.len()));
@@ -884,9 +891,28 @@ fn exchange(method: &str, path: &str, body: Option<&str>, status: u16, answer: &
         error: None,
         attempts: 1,
         retries: vec![],
+        rate_limit_waits: vec![],
         duration_ms: 3,
         note: None,
     }
+}
+
+/// The schema violations among a call's mismatches.
+fn schema_violations(call: &CallRecord) -> impl Iterator<Item = &Mismatch> {
+    call.mismatches
+        .iter()
+        .filter(|m| matches!(m.check, Check::Schema { .. }))
+}
+
+/// A contract mismatch that fails its case.
+fn miss(check: Check, expected: &str, actual: &str) -> Mismatch {
+    Mismatch::new(
+        check,
+        expected.into(),
+        actual.into(),
+        Level::Contract,
+        Effect::Fails,
+    )
 }
 
 fn case(id: &str, premise: &str, room: Option<&str>, verdict: Verdict) -> CaseRecord {
@@ -902,6 +928,8 @@ fn case(id: &str, premise: &str, room: Option<&str>, verdict: Verdict) -> CaseRe
         divergence: None,
         location: format!("cases/{endpoint}/some.yaml:4:5"),
         verdict,
+        listed: None,
+        judged: None,
         reason: None,
         duration_ms: 42,
         calls: vec![],
@@ -912,15 +940,20 @@ fn case(id: &str, premise: &str, room: Option<&str>, verdict: Verdict) -> CaseRe
 fn call(
     expected: Value,
     status: u16,
-    mismatches: &[&str],
+    mismatches: Vec<Mismatch>,
     transcript: Vec<Exchange>,
 ) -> CallRecord {
     CallRecord {
         expected,
         expectation_source: "default".into(),
+        compared: Compared {
+            line: Some("7.x".into()),
+            established: true,
+            incidental: None,
+        },
         status: Some(status),
-        mismatches: mismatches.iter().map(|m| (*m).to_owned()).collect(),
-        schema_violations: vec![],
+        mismatches,
+        reference: None,
         curl: "curl -sS -X POST 'http://127.0.0.1:3000/api/v1/groups.invite' -H \"X-User-Id: $RC_USER_ID\" -H \"X-Auth-Token: $RC_TOKEN\" -H 'Content-Type: application/json' --data-raw '{\"roomId\":\"r00m\",\"userId\":\"gu3st\"}'".into(),
         transcript,
     }
@@ -947,7 +980,7 @@ fn small_report() -> RunReport {
     pass.calls = vec![call(
         json!({"status": 200, "success": true}),
         200,
-        &[],
+        vec![],
         vec![invite("channels.invite", 200, ok)],
     )];
     pass.divergence = Some(
@@ -964,10 +997,16 @@ fn small_report() -> RunReport {
     let mut failed_call = call(
         json!({"status": 200, "success": true, "schema": "groups.invite/200"}),
         400,
-        &[
-            "status: expected 200, got 400",
-            "success: expected true, got false",
-            "members of town: expected to include guest, got [boss]",
+        vec![
+            miss(Check::Status, "200", "400"),
+            miss(Check::Success, "true", "false"),
+            miss(
+                Check::Members {
+                    room: "town".into(),
+                },
+                "to include guest",
+                "[boss]",
+            ),
         ],
         vec![
             invite(
@@ -984,18 +1023,24 @@ fn small_report() -> RunReport {
             ),
         ],
     );
-    failed_call.schema_violations = vec![
-        SchemaViolation {
-            schema: "groups.invite/200".into(),
-            pointer: String::new(),
-            message: "\"group\" is a required property".into(),
-        },
-        SchemaViolation {
-            schema: "groups.invite/200".into(),
-            pointer: "/success".into(),
-            message: "true was expected".into(),
-        },
-    ];
+    failed_call.mismatches.extend([
+        miss(
+            Check::Schema {
+                schema: "groups.invite/200".into(),
+                pointer: String::new(),
+            },
+            "\"group\" is a required property",
+            "{…}",
+        ),
+        miss(
+            Check::Schema {
+                schema: "groups.invite/200".into(),
+                pointer: "/success".into(),
+            },
+            "true was expected",
+            "false",
+        ),
+    ]);
     fail.calls = vec![failed_call];
 
     let mut error = case(
@@ -1032,7 +1077,7 @@ fn small_report() -> RunReport {
     xfail.calls = vec![call(
         json!({"status": 400}),
         200,
-        &["status: expected 400, got 200"],
+        vec![miss(Check::Status, "400", "200")],
         vec![invite("groups.invite", 200, ok)],
     )];
 
@@ -1046,7 +1091,7 @@ fn small_report() -> RunReport {
     xpass.calls = vec![call(
         json!({"status": 400}),
         400,
-        &[],
+        vec![],
         vec![invite("channels.invite", 400, r#"{"success":false}"#)],
     )];
 
@@ -1064,13 +1109,10 @@ fn small_report() -> RunReport {
     );
     retried.attempts = 2;
     retried.retries = vec!["connection reset by peer".into()];
-    flaky.calls = vec![call(json!({"status": 400}), 400, &[], vec![retried])];
+    flaky.calls = vec![call(json!({"status": 400}), 400, vec![], vec![retried])];
 
     let cases = vec![pass, fail, error, skipped, xfail, xpass, flaky];
-    let mut totals = Totals::default();
-    for c in &cases {
-        totals.add(c.verdict);
-    }
+    let totals = Totals::of(cases.iter().map(|c| c.verdict));
     RunReport {
         format_version: FORMAT_VERSION,
         run: RunMeta {
@@ -1089,8 +1131,18 @@ fn small_report() -> RunReport {
                 "server version 7.10.0 (GET /api/info)".into(),
                 "admin `rc-admin` holds every permission the run needs".into(),
             ],
+            strict: false,
+            line: Some("7.x".into()),
+            interrupted: false,
         },
         totals,
+        conformance: Conformance {
+            line: Some("7.x".into()),
+            judged: 5,
+            contract: 3,
+            exact: 3,
+            not_established: 0,
+        },
         cases,
         divergences: vec![DivergenceRecord {
             id: "joined-room-is-room-scoped".into(),
@@ -1103,6 +1155,7 @@ fn small_report() -> RunReport {
             undone: 21,
             errors: vec![],
             leftovers: vec!["room rcc-abc123-002-town (r00m)".into()],
+            unverified: vec![],
         },
         requests: vec![
             RequestCount {
@@ -1113,6 +1166,14 @@ fn small_report() -> RunReport {
                 purpose: "call".into(),
                 count: 6,
             },
+        ],
+        rate_limit: Default::default(),
+        premise_order: vec![
+            "add-user-to-joined-room".into(),
+            "add-user-to-any-c-room".into(),
+            "invalid-body".into(),
+            "room-archived".into(),
+            "no-invitee-resolved".into(),
         ],
     }
 }

@@ -119,6 +119,10 @@ pub struct RunArgs {
     /// that fails as listed is expected-fail, a listed case that passes is unexpected-pass.
     #[arg(long, value_name = "FILE", env = "RC_CONFORM_EXPECTATIONS")]
     pub expectations: Option<Utf8PathBuf>,
+    /// Make `non-strict` cases (the contract held, an exact detail differs from the
+    /// Rocket.Chat line the target reports) fail the run with exit 1.
+    #[arg(long, env = "RC_CONFORM_STRICT")]
+    pub strict: bool,
     /// Seconds to wait for another run on the same target to finish (the run lock).
     #[arg(long, default_value_t = 600)]
     pub lock_timeout: u64,
@@ -173,6 +177,8 @@ impl RunArgs {
             keep_rate_limit: self.no_bypass_rate_limit,
             embedded,
             lock_timeout: Duration::from_secs(self.lock_timeout),
+            strict: self.strict,
+            expectations: None,
         })
     }
 }

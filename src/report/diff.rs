@@ -161,7 +161,7 @@ impl Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::expectations::tests::{record, report};
+    use crate::expectations::tests::{record, report};
 
     #[test]
     fn changes_are_sorted_into_regressions_fixes_and_the_rest() {

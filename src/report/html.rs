@@ -15,8 +15,9 @@ use serde::Serialize;
 
 use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
 use super::render::{
-    Matrix, RenderError, VERDICTS, ViolationView, call_exchange, count, endpoint_order, headline,
-    pretty_body, run_passed, script_json, transcript_text, verdict_symbol, without_credentials,
+    Matrix, MismatchView, RenderError, ViolationView, call_exchange, compared_text, endpoint_order,
+    headline, pretty_body, reference_text, run_passed, script_json, transcript_text,
+    without_credentials,
 };
 
 const TEMPLATE: &str = "report.html.j2";
@@ -38,17 +39,18 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
     env.add_template(TEMPLATE, include_str!("templates/report.html.j2"))
         .map_err(template_error)?;
 
+    let strict = report.run.strict;
     let failing = report
         .cases
         .iter()
-        .filter(|c| c.verdict.fails_gate())
+        .filter(|c| c.verdict.fails_gate(strict))
         .count();
     let open = failing <= OPEN_LIMIT;
     let cases: Vec<CaseView> = report
         .cases
         .iter()
         .enumerate()
-        .map(|(idx, c)| case_view(idx, c, open && c.verdict.fails_gate()))
+        .map(|(idx, c)| case_view(idx, c, open && c.verdict.fails_gate(strict), strict))
         .collect();
     let index: Vec<IndexEntry<'_>> = report
         .cases
@@ -60,27 +62,30 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
             premise: &c.premise,
             room: c.room_type.as_deref().unwrap_or("-"),
             verdict: c.verdict.name(),
-            gate: c.verdict.fails_gate(),
+            gate: c.verdict.fails_gate(strict),
         })
         .collect();
-    let totals: Vec<TotalView> = VERDICTS
+    let totals: Vec<TotalView> = Verdict::ALL
         .iter()
         .map(|&v| TotalView {
             verdict: v.name(),
-            mark: verdict_symbol(v),
+            mark: v.symbol(),
             label: v.name().replace('-', " "),
-            count: count(report, v),
+            count: report.totals.count(v),
         })
         .collect();
     let mut run = report.run.clone();
     run.target = without_credentials(&run.target);
     let passed = run_passed(report);
-    let ran = report.cases.len() - count(report, Verdict::Skipped);
-    let heading = if passed {
+    let skipped = report.totals.count(Verdict::Skipped);
+    let ran = report.cases.len() - skipped;
+    let non_strict = report.totals.non_strict;
+    let heading = if passed && non_strict > 0 {
         format!(
-            "every case passed ({ran} ran, {} skipped)",
-            count(report, Verdict::Skipped)
+            "the contract held in every case ({ran} ran, {non_strict} non-strict, {skipped} skipped)"
         )
+    } else if passed {
+        format!("every case passed ({ran} ran, {skipped} skipped)")
     } else if failing > 0 {
         format!("{failing} of {ran} cases failed")
     } else {
@@ -97,6 +102,8 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         matrix => Value::from(Serde(&Matrix::of(report))),
         cases => Value::from(Serde(&cases)),
         default_problems => failing > 0,
+        conformance => Value::from(Serde(&report.conformance)),
+        rate_limit => Value::from(Serde(&report.rate_limit)),
         divergences => Value::from(Serde(&report.divergences)),
         preflight => Value::from(Serde(&report.run.preflight)),
         cleanup => Value::from(Serde(&report.cleanup)),
@@ -164,18 +171,21 @@ struct CaseView {
 struct CallView {
     number: usize,
     expectation_source: String,
+    compared: String,
     expected: String,
     status: String,
     actual: String,
-    mismatches: Vec<String>,
+    mismatches: Vec<MismatchView>,
     violations: Vec<ViolationView>,
+    reference: Option<String>,
     curl: String,
     transcript: String,
     exchanges: usize,
 }
 
-fn case_view(idx: usize, case: &CaseRecord, open: bool) -> CaseView {
-    let shows_headline = case.verdict.fails_gate() || case.verdict == Verdict::ExpectedFail;
+fn case_view(idx: usize, case: &CaseRecord, open: bool, strict: bool) -> CaseView {
+    let shows_headline = case.verdict.fails_gate(strict)
+        || matches!(case.verdict, Verdict::ExpectedFail | Verdict::NonStrict);
     CaseView {
         idx,
         id: case.id.clone(),
@@ -185,7 +195,7 @@ fn case_view(idx: usize, case: &CaseRecord, open: bool) -> CaseView {
         room_type: case.room_type.clone().unwrap_or_else(|| "-".to_owned()),
         cell: case.cell.clone(),
         verdict: case.verdict.name(),
-        mark: verdict_symbol(case.verdict),
+        mark: case.verdict.symbol(),
         open,
         headline: shows_headline.then(|| headline(case)),
         source: case.source.clone(),
@@ -216,16 +226,14 @@ fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallView {
     CallView {
         number,
         expectation_source: call.expectation_source.clone(),
+        compared: compared_text(call),
         expected: serde_json::to_string_pretty(&call.expected)
             .unwrap_or_else(|_| call.expected.to_string()),
         status: call.status.map_or("none".to_owned(), |s| s.to_string()),
         actual,
-        mismatches: call.mismatches.clone(),
-        violations: call
-            .schema_violations
-            .iter()
-            .map(ViolationView::of)
-            .collect(),
+        mismatches: MismatchView::of_call(call),
+        violations: ViolationView::of_call(call),
+        reference: reference_text(call),
         curl: call.curl.clone(),
         transcript: transcript_text(&call.transcript, BODY_LIMIT, true),
         exchanges: call.transcript.len(),

@@ -3,11 +3,12 @@
 //!
 //! One `<testsuite>` per endpoint (so each CI shows per-endpoint totals), one `<testcase>` per
 //! case with `classname` = `endpoint/premise`, name = the case id and the case's wall time.
-//! Verdicts map as: fail → `<failure>` (message: the first mismatches, text: every mismatch and
-//! schema violation), unexpected pass → `<failure>`, error → `<error>`, skipped →
-//! `<skipped>`, expected fail → passed with a note, flaky → passed with a `<flakyError>` per
-//! transport retry. The transcript goes into `<system-out>`. This module only maps the
-//! [`RunReport`]; it decides no verdict.
+//! Verdicts map as: fail → `<failure>` (message: the first mismatches, text: every mismatch),
+//! unexpected pass → `<failure>`, error → `<error>`, skipped → `<skipped>`, expected fail →
+//! passed with a note, flaky → passed with a `<flakyError>` per transport retry, non-strict →
+//! passed with the differences in `<system-out>` and a `non-strict` property (a `<failure>`
+//! when the run is strict). The transcript goes into `<system-out>`. This module only maps
+//! the [`RunReport`]; it decides no verdict.
 
 use std::time::Duration;
 
@@ -16,7 +17,9 @@ use quick_junit::{
 };
 
 use super::model::{CaseRecord, RunReport, Verdict};
-use super::render::{RenderError, endpoint_order, headline, pointer_label, transcript_text};
+use super::render::{
+    RenderError, compared_text, endpoint_order, headline, reference_text, transcript_text,
+};
 
 /// Bodies in `<system-out>` are cut at this many bytes (report.json has them whole).
 const BODY_LIMIT: usize = 16 * 1024;
@@ -31,7 +34,7 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         let mut time = Duration::ZERO;
         for case in report.cases.iter().filter(|c| c.endpoint == endpoint) {
             time += Duration::from_millis(case.duration_ms);
-            suite.add_test_case(test_case(case));
+            suite.add_test_case(test_case(case, report.run.strict));
         }
         suite.set_time(time);
         total += time;
@@ -53,6 +56,19 @@ fn properties(report: &RunReport) -> Vec<Property> {
             run.server_version.as_deref().unwrap_or("unknown"),
         ),
         Property::new("judged_version", run.judged_version.as_str()),
+        Property::new("strict", if run.strict { "true" } else { "false" }),
+        Property::new(
+            "contract_conformance",
+            format!(
+                "{}/{}",
+                report.conformance.contract, report.conformance.judged
+            )
+            .as_str(),
+        ),
+        Property::new(
+            "exact_agreement",
+            format!("{}/{}", report.conformance.exact, report.conformance.judged).as_str(),
+        ),
         Property::new("run_id", run.run_id.as_str()),
         Property::new("tool_version", run.tool_version.as_str()),
         Property::new("embedded", if run.embedded { "true" } else { "false" }),
@@ -60,6 +76,7 @@ fn properties(report: &RunReport) -> Vec<Property> {
         Property::new("finished_at", run.finished_at.as_str()),
     ];
     let optional = [
+        ("line", &run.line),
         ("cases_commit", &run.cases_commit),
         ("filter", &run.filter),
         ("partition", &run.partition),
@@ -72,9 +89,17 @@ fn properties(report: &RunReport) -> Vec<Property> {
     props
 }
 
-fn test_case(case: &CaseRecord) -> TestCase {
+fn test_case(case: &CaseRecord, strict: bool) -> TestCase {
     let status = match case.verdict {
-        Verdict::Pass | Verdict::ExpectedFail => TestCaseStatus::success(),
+        Verdict::NonStrict if strict => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(headline(case))
+                .set_type(case.verdict.name())
+                .set_description(evidence(case));
+            status
+        }
+        Verdict::Pass | Verdict::ExpectedFail | Verdict::NonStrict => TestCaseStatus::success(),
         Verdict::Flaky => {
             let mut status = TestCaseStatus::success();
             status.add_reruns(retries(case));
@@ -104,6 +129,9 @@ fn test_case(case: &CaseRecord) -> TestCase {
     let mut test = TestCase::new(case.id.as_str(), status);
     test.set_classname(format!("{}/{}", case.endpoint, case.premise))
         .set_time(Duration::from_millis(case.duration_ms));
+    if case.verdict == Verdict::NonStrict {
+        test.add_property(Property::new("non-strict", headline(case).as_str()));
+    }
     if case.verdict != Verdict::Skipped {
         test.set_system_out(system_out(case));
     }
@@ -127,31 +155,33 @@ fn retries(case: &CaseRecord) -> Vec<TestRerun> {
         .collect()
 }
 
-/// Every mismatch and schema violation of a case, call by call.
+/// Every mismatch of a case, call by call, with its level, and the reference server's
+/// answer when the run has it.
 fn evidence(case: &CaseRecord) -> String {
     let mut out = String::new();
     if let Some(reason) = &case.reason {
         out.push_str(&format!("{reason}\n"));
     }
     for (i, call) in case.calls.iter().enumerate() {
-        if call.mismatches.is_empty() && call.schema_violations.is_empty() {
+        if call.mismatches.is_empty() {
             continue;
         }
         out.push_str(&format!(
-            "call {} (expectation: {}):\n",
+            "call {} (expectation: {}; {}):\n",
             i + 1,
-            call.expectation_source
+            call.expectation_source,
+            compared_text(call)
         ));
         for m in &call.mismatches {
-            out.push_str(&format!("  {m}\n"));
-        }
-        for v in &call.schema_violations {
             out.push_str(&format!(
-                "  schema {}: {} {}\n",
-                v.schema,
-                pointer_label(&v.pointer),
-                v.message
+                "  {} [{}, {}]\n",
+                m.text,
+                m.level,
+                super::render::effect_label(m.effect)
             ));
+        }
+        if let Some(reference) = reference_text(call) {
+            out.push_str(&format!("  {}\n", reference.replace('\n', "\n  ")));
         }
         out.push_str(&format!("  reproduce: {}\n", call.curl));
     }
@@ -183,7 +213,13 @@ fn system_out(case: &CaseRecord) -> String {
                 .as_deref()
                 .unwrap_or("listed in the expectations file")
         )),
-        Verdict::Flaky | Verdict::Error => {
+        Verdict::NonStrict => {
+            out.push_str(
+                "non-strict (passes unless the run is strict): the contract held, an exact detail differs\n",
+            );
+            out.push_str(&evidence(case));
+        }
+        Verdict::Pass | Verdict::Flaky | Verdict::Error => {
             if let Some(reason) = &case.reason {
                 out.push_str(&format!("note: {reason}\n"));
             }
@@ -192,7 +228,7 @@ fn system_out(case: &CaseRecord) -> String {
     }
     if case.verdict == Verdict::ExpectedFail {
         for m in case.calls.iter().flat_map(|c| &c.mismatches) {
-            out.push_str(&format!("  {m}\n"));
+            out.push_str(&format!("  {}\n", m.text));
         }
     }
     if !case.setup_transcript.is_empty() {

@@ -15,9 +15,10 @@ use serde::Serialize;
 
 use super::model::{CaseRecord, RunReport, Verdict};
 use super::render::{
-    Matrix, RenderError, VERDICTS, ViolationView, count, headline, run_passed, transcript_text,
-    verdict_mark, without_credentials,
+    Matrix, MismatchView, RenderError, ViolationView, compared_text, headline, reference_text,
+    run_passed, transcript_text, without_credentials,
 };
+use crate::excerpt::one_line;
 
 /// The most text the summary may have: GitHub comments take 65,536 characters.
 pub const SIZE_BUDGET: usize = 60_000;
@@ -35,7 +36,7 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
     let failing: Vec<&CaseRecord> = report
         .cases
         .iter()
-        .filter(|c| c.verdict.fails_gate())
+        .filter(|c| c.verdict.fails_gate(report.run.strict))
         .collect();
     let mut detailed = failing.len();
     let mut transcripts = true;
@@ -113,9 +114,11 @@ struct FailureView {
 struct CallView {
     number: usize,
     expectation_source: String,
+    compared: String,
     status: String,
-    mismatches: Vec<String>,
+    mismatches: Vec<MismatchView>,
     violations: Vec<ViolationView>,
+    reference: Option<String>,
     curl: String,
     transcript: String,
     exchanges: usize,
@@ -128,12 +131,12 @@ fn render_with(
     detailed: usize,
     transcripts: bool,
 ) -> Result<String, RenderError> {
-    let totals: Vec<TotalView> = VERDICTS
+    let totals: Vec<TotalView> = Verdict::ALL
         .iter()
         .map(|&v| TotalView {
-            mark: verdict_mark(v),
-            label: label(v),
-            count: count(report, v),
+            mark: v.mark(),
+            label: v.plural(),
+            count: report.totals.count(v),
         })
         .collect();
     let failures: Vec<FailureView> = failing
@@ -146,7 +149,7 @@ fn render_with(
         .iter()
         .take(BRIEF_LIMIT)
         .map(|c| Brief {
-            mark: verdict_mark(c.verdict),
+            mark: c.verdict.mark(),
             id: c.id.clone(),
             text: one_line(&headline(c), BRIEF_TEXT),
         })
@@ -157,7 +160,7 @@ fn render_with(
             .iter()
             .filter(|c| c.verdict == verdict)
             .map(|c| Brief {
-                mark: verdict_mark(c.verdict),
+                mark: c.verdict.mark(),
                 id: c.id.clone(),
                 text: c.reason.clone().unwrap_or_else(|| headline(c)),
             })
@@ -179,6 +182,10 @@ fn render_with(
         brief => Value::from(Serde(&brief)),
         brief_more => rest.len().saturating_sub(BRIEF_LIMIT),
         expected_fails => Value::from(Serde(&brief_of(Verdict::ExpectedFail))),
+        non_strict => Value::from(Serde(&non_strict_briefs(report))),
+        conformance => Value::from(Serde(&report.conformance)),
+        rate_limit => Value::from(Serde(&report.rate_limit)),
+        rate_limit_seconds => format!("{:.1}", report.rate_limit.waited_ms as f64 / 1000.0),
         skipped => Value::from(Serde(&brief_of(Verdict::Skipped))),
         divergences => Value::from(Serde(&report.divergences)),
         preflight => Value::from(Serde(&report.run.preflight)),
@@ -191,16 +198,27 @@ fn render_with(
         .map_err(template_error)
 }
 
-fn label(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Pass => "passed",
-        Verdict::Fail => "failed",
-        Verdict::ExpectedFail => "expected failures",
-        Verdict::UnexpectedPass => "unexpected passes",
-        Verdict::Flaky => "flaky",
-        Verdict::Skipped => "skipped",
-        Verdict::Error => "errors",
-    }
+/// Each `non-strict` case with every detail that differed from the line it was compared with.
+fn non_strict_briefs(report: &RunReport) -> Vec<Brief> {
+    report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::NonStrict)
+        .map(|c| {
+            let details: Vec<&str> = c
+                .calls
+                .iter()
+                .flat_map(|call| &call.mismatches)
+                .filter(|m| m.effect == super::model::Effect::NonStrict)
+                .map(|m| m.text.as_str())
+                .collect();
+            Brief {
+                mark: c.verdict.mark(),
+                id: c.id.clone(),
+                text: details.join("; "),
+            }
+        })
+        .collect()
 }
 
 fn heading(report: &RunReport) -> String {
@@ -212,8 +230,9 @@ fn heading(report: &RunReport) -> String {
     let failing = report
         .cases
         .iter()
-        .filter(|c| c.verdict.fails_gate())
+        .filter(|c| c.verdict.fails_gate(report.run.strict))
         .count();
+    let non_strict = report.totals.non_strict;
     let server = report
         .run
         .server_version
@@ -221,7 +240,13 @@ fn heading(report: &RunReport) -> String {
         .map_or(String::new(), |v| format!(" against Rocket.Chat {v}"));
     if run_passed(report) {
         let skipped = report.cases.len() - ran;
-        format!("✅ rc-conform: every case passed ({ran} ran, {skipped} skipped){server}")
+        if non_strict > 0 {
+            format!(
+                "✅ rc-conform: the contract held in every case ({ran} ran, {non_strict} non-strict, {skipped} skipped){server}"
+            )
+        } else {
+            format!("✅ rc-conform: every case passed ({ran} ran, {skipped} skipped){server}")
+        }
     } else if failing > 0 {
         format!("❌ rc-conform: {failing} of {ran} cases failed{server}")
     } else {
@@ -232,17 +257,6 @@ fn heading(report: &RunReport) -> String {
     }
 }
 
-/// `text` on one line, cut to `limit` characters with an ellipsis.
-fn one_line(text: &str, limit: usize) -> String {
-    let flat = text.replace(['\n', '\r'], " ");
-    if flat.chars().count() <= limit {
-        return flat;
-    }
-    let mut cut: String = flat.chars().take(limit).collect();
-    cut.push('…');
-    cut
-}
-
 fn failure_view(case: &CaseRecord, transcripts: bool) -> FailureView {
     let calls = case
         .calls
@@ -251,15 +265,13 @@ fn failure_view(case: &CaseRecord, transcripts: bool) -> FailureView {
         .map(|(i, call)| CallView {
             number: i + 1,
             expectation_source: call.expectation_source.clone(),
+            compared: compared_text(call),
             status: call
                 .status
                 .map_or("none (no response)".to_owned(), |s| s.to_string()),
-            mismatches: call.mismatches.clone(),
-            violations: call
-                .schema_violations
-                .iter()
-                .map(ViolationView::of)
-                .collect(),
+            mismatches: MismatchView::of_call(call),
+            violations: ViolationView::of_call(call),
+            reference: reference_text(call),
             curl: call.curl.clone(),
             transcript: if transcripts {
                 transcript_text(&call.transcript, BODY_LIMIT, false)
@@ -270,7 +282,7 @@ fn failure_view(case: &CaseRecord, transcripts: bool) -> FailureView {
         })
         .collect();
     FailureView {
-        mark: verdict_mark(case.verdict),
+        mark: case.verdict.mark(),
         id: case.id.clone(),
         title: case.title.clone(),
         verdict: case.verdict.name(),

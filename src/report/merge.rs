@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::model::{
-    CaseRecord, CleanupRecord, DivergenceRecord, RequestCount, RunMeta, RunReport, Totals,
+    CaseRecord, CleanupRecord, Conformance, DivergenceRecord, RateLimitRecord, RequestCount,
+    RunMeta, RunReport, Totals,
 };
 
 /// One partial report and where it was read from.
@@ -92,6 +93,14 @@ pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
         same("report format", &|r| r.format_version.to_string())?;
         same("tool version", &|r| r.run.tool_version.clone())?;
         same("judged server version", &|r| r.run.judged_version.clone())?;
+        same("strictness", &|r| {
+            if r.run.strict {
+                "--strict"
+            } else {
+                "not strict"
+            }
+            .to_owned()
+        })?;
         same("kind of target", &|r| {
             describe_kind(r.run.embedded).to_owned()
         })?;
@@ -142,21 +151,29 @@ pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
         filter: agreed(&metas, |m| m.filter.clone()),
         partition: Some(format!("merged from {} parts", parts.len())),
         preflight: distinct(metas.iter().flat_map(|m| m.preflight.iter().cloned())),
+        strict: first.report.run.strict,
+        line: agreed(&metas, |m| m.line.clone()),
+        interrupted: metas.iter().any(|m| m.interrupted),
     };
-    let totals = cases.iter().fold(Totals::default(), |mut t, c| {
-        t.add(c.verdict);
-        t
-    });
+    let totals = Totals::of(cases.iter().map(|c| c.verdict));
+    let conformance = Conformance::of(&cases, run.line.clone());
     let divergences = merge_divergences(parts, &cases);
+    let rate_limit = RateLimitRecord {
+        waits: parts.iter().map(|p| p.report.rate_limit.waits).sum(),
+        waited_ms: parts.iter().map(|p| p.report.rate_limit.waited_ms).sum(),
+    };
     Ok(Merged {
         report: RunReport {
             format_version: first.report.format_version,
             run,
             totals,
+            conformance,
             cases,
             divergences,
             cleanup: merge_cleanup(parts),
             requests: merge_requests(parts),
+            rate_limit,
+            premise_order: first.report.premise_order.clone(),
         },
         warnings,
     })
@@ -259,6 +276,7 @@ fn merge_cleanup(parts: &[Part]) -> CleanupRecord {
         out.undone += c.undone;
         out.errors.extend(c.errors.iter().cloned());
         out.leftovers.extend(c.leftovers.iter().cloned());
+        out.unverified.extend(c.unverified.iter().cloned());
     }
     out
 }
@@ -277,7 +295,7 @@ fn merge_requests(parts: &[Part]) -> Vec<RequestCount> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::expectations::tests::{record, report};
+    use crate::expectations::tests::{record, report};
     use crate::report::model::Verdict;
 
     fn part(name: &str, partition: &str, cases: Vec<CaseRecord>) -> Part {
@@ -289,6 +307,7 @@ mod tests {
             count: 10,
         }];
         r.cleanup = CleanupRecord {
+            unverified: Vec::new(),
             ledger: format!("reports/{name}/ledger.jsonl"),
             undone: 3,
             errors: Vec::new(),

@@ -2,7 +2,6 @@
 //! renderers turn it into the formats CI systems and auditors read.
 
 pub mod diff;
-pub mod expectations;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::spec::levels::{CheckKind, Level};
 use crate::target::Exchange;
+pub use crate::verdict::{Totals, Verdict};
 
 /// Version of the `report.json` format (specs/report.schema.json).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A whole run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -18,6 +20,8 @@ pub struct RunReport {
     pub run: RunMeta,
     /// Totals per verdict.
     pub totals: Totals,
+    /// How many judged cases held their contract, and agreed exactly with the target's line.
+    pub conformance: Conformance,
     /// One record per selected case, in plan order.
     pub cases: Vec<CaseRecord>,
     /// Documentation divergences the cases follow.
@@ -26,6 +30,67 @@ pub struct RunReport {
     pub cleanup: CleanupRecord,
     /// HTTP requests sent, per purpose.
     pub requests: Vec<RequestCount>,
+    /// Waits for the target's rate limiter (429, `Retry-After`, `X-RateLimit-Reset`).
+    pub rate_limit: RateLimitRecord,
+    /// Premises and failure kinds in the order of the premise model the run used.
+    pub premise_order: Vec<String>,
+}
+
+impl RunReport {
+    /// The exit code this report stands for (see [`crate::verdict::gate`]).
+    pub fn gate(&self) -> crate::exit::Exit {
+        crate::verdict::gate(
+            &self.totals,
+            crate::verdict::RunState {
+                interrupted: self.run.interrupted,
+                left_behind: !self.cleanup.leftovers.is_empty() || !self.cleanup.errors.is_empty(),
+                strict: self.run.strict,
+            },
+        )
+    }
+}
+
+/// The conformance figures of a run: of the cases judged (not skipped, not errors), how many
+/// held the contract, and how many also agreed exactly with the Rocket.Chat line the target
+/// reports.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Conformance {
+    /// The line the target was compared with (`8.x`), when its version falls in one.
+    pub line: Option<String>,
+    /// Cases judged.
+    pub judged: usize,
+    /// Cases whose contract held.
+    pub contract: usize,
+    /// Cases that held the contract and whose every established detail agreed.
+    pub exact: usize,
+    /// Cases with a detail that is not established for the line (recorded, not judged).
+    pub not_established: usize,
+}
+
+impl Conformance {
+    /// The figures of `cases`, compared with `line`.
+    pub fn of(cases: &[CaseRecord], line: Option<String>) -> Conformance {
+        let mut c = Conformance {
+            line,
+            ..Conformance::default()
+        };
+        for judged in cases.iter().filter_map(|case| case.judged.as_ref()) {
+            c.judged += 1;
+            c.contract += usize::from(judged.contract);
+            c.exact += usize::from(judged.contract && judged.exact);
+            c.not_established += usize::from(judged.not_established);
+        }
+        c
+    }
+}
+
+/// Waits for the target's rate limiter.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RateLimitRecord {
+    /// Requests answered 429 and sent again after the wait the server asked for.
+    pub waits: u64,
+    /// Milliseconds spent waiting.
+    pub waited_ms: u64,
 }
 
 /// Run metadata.
@@ -55,83 +120,12 @@ pub struct RunMeta {
     pub partition: Option<String>,
     /// What the preflight found and did (rate limiter, two-factor, roles).
     pub preflight: Vec<String>,
-}
-
-/// Counts per verdict.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Totals {
-    /// Passed.
-    pub pass: usize,
-    /// Failed.
-    pub fail: usize,
-    /// Failed as the expectations file says.
-    pub expected_fail: usize,
-    /// Passed although the expectations file says it fails.
-    pub unexpected_pass: usize,
-    /// Passed after a transport retry.
-    pub flaky: usize,
-    /// Not run (version condition or filter).
-    pub skipped: usize,
-    /// Setup could not be provisioned.
-    pub error: usize,
-}
-
-/// A case's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// Every expectation held.
-    Pass,
-    /// Some expectation did not hold.
-    Fail,
-    /// Failed, as the expectations file says.
-    ExpectedFail,
-    /// Passed, although the expectations file says it fails.
-    UnexpectedPass,
-    /// Passed after a transport retry.
-    Flaky,
-    /// Not run.
-    Skipped,
-    /// Setup could not be provisioned; the case says nothing about conformance.
-    Error,
-}
-
-impl Verdict {
-    /// Whether this verdict fails a CI gate.
-    pub fn fails_gate(self) -> bool {
-        matches!(
-            self,
-            Verdict::Fail | Verdict::UnexpectedPass | Verdict::Error
-        )
-    }
-
-    /// The verdict's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::ExpectedFail => "expected-fail",
-            Verdict::UnexpectedPass => "unexpected-pass",
-            Verdict::Flaky => "flaky",
-            Verdict::Skipped => "skipped",
-            Verdict::Error => "error",
-        }
-    }
-}
-
-impl Totals {
-    /// Adds one verdict.
-    pub fn add(&mut self, verdict: Verdict) {
-        match verdict {
-            Verdict::Pass => self.pass += 1,
-            Verdict::Fail => self.fail += 1,
-            Verdict::ExpectedFail => self.expected_fail += 1,
-            Verdict::UnexpectedPass => self.unexpected_pass += 1,
-            Verdict::Flaky => self.flaky += 1,
-            Verdict::Skipped => self.skipped += 1,
-            Verdict::Error => self.error += 1,
-        }
-    }
+    /// Whether `non-strict` fails the gate (`--strict`).
+    pub strict: bool,
+    /// The Rocket.Chat line the target's version falls in, if any.
+    pub line: Option<String>,
+    /// Whether the run was interrupted before every case ran.
+    pub interrupted: bool,
 }
 
 /// One case's result.
@@ -157,6 +151,12 @@ pub struct CaseRecord {
     pub location: String,
     /// Verdict.
     pub verdict: Verdict,
+    /// For an `expected-fail`: the verdict the expectations file listed, which the case had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<Verdict>,
+    /// How the case's calls held, level by level (absent when the case was not judged:
+    /// skipped, or an error before or after its calls).
+    pub judged: Option<CaseJudged>,
     /// Why it was skipped, failed to provision, or is expected to fail.
     pub reason: Option<String>,
     /// Wall time, milliseconds.
@@ -167,6 +167,17 @@ pub struct CaseRecord {
     pub setup_transcript: Vec<Exchange>,
 }
 
+/// How a judged case held.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CaseJudged {
+    /// Every contract check held.
+    pub contract: bool,
+    /// Every established exact and incidental detail agreed too.
+    pub exact: bool,
+    /// Some detail was not established for the target's line (recorded, not judged).
+    pub not_established: bool,
+}
+
 /// One call's evidence.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CallRecord {
@@ -174,27 +185,215 @@ pub struct CallRecord {
     pub expected: serde_json::Value,
     /// Which expectation applied: `default` or the alternative's version range.
     pub expectation_source: String,
+    /// What the call's details were compared with.
+    pub compared: Compared,
     /// Status received, if any.
     pub status: Option<u16>,
-    /// Each expectation that did not hold, as "field: expected X, got Y".
-    pub mismatches: Vec<String>,
-    /// Schema violations of the body.
-    pub schema_violations: Vec<SchemaViolation>,
+    /// Each expectation that did not hold, with its level and what it does to the verdict.
+    pub mismatches: Vec<Mismatch>,
     /// The call and the verification requests.
     pub transcript: Vec<Exchange>,
     /// A curl command reproducing the call, secrets as placeholders.
     pub curl: String,
+    /// What the embedded reference server, emulating the target's line, answered to the same
+    /// call in the same setup (kept for failed and non-strict cases against a target).
+    pub reference: Option<ReferenceAnswer>,
 }
 
-/// A schema violation with its JSON pointer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct SchemaViolation {
-    /// The schema id.
-    pub schema: String,
-    /// JSON pointer into the body.
-    pub pointer: String,
+/// What a call's exact details were compared with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Compared {
+    /// The Rocket.Chat line the target reports (none: unknown, or outside every line).
+    pub line: Option<String>,
+    /// Whether the model's answer for this call is established for that line.
+    pub established: bool,
+    /// Why the answer is incidental (input outside the documented contract, or a failure
+    /// kind that is an accident of the routes' code), if it is.
+    pub incidental: Option<String>,
+}
+
+/// What the reference server answered to a call.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReferenceAnswer {
+    /// The version the reference server emulated.
+    pub version: String,
+    /// Its status, if it answered.
+    pub status: Option<u16>,
+    /// Its body (JSON when it was JSON, else the text).
+    pub body: Option<serde_json::Value>,
+}
+
+/// What a check looked at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "kebab-case")]
+pub enum Check {
+    /// That a response came at all.
+    Response,
+    /// The HTTP status.
+    Status,
+    /// That the body is JSON.
+    Body,
+    /// `success`.
+    Success,
+    /// `errorType`.
+    #[serde(rename = "errorType")]
+    ErrorType,
+    /// `error`.
+    Error,
+    /// A key that must be absent.
+    Absent {
+        /// The key.
+        key: String,
+    },
+    /// A body field by JSON pointer.
+    Field {
+        /// The pointer.
+        pointer: String,
+    },
+    /// The body against a schema.
+    Schema {
+        /// The schema id.
+        schema: String,
+        /// Where in the body (empty: the root).
+        pointer: String,
+    },
+    /// A room's members afterwards.
+    Members {
+        /// The room's logical name.
+        room: String,
+    },
+    /// A room counter's change.
+    Counter {
+        /// The room's logical name.
+        room: String,
+        /// `usersCount` or `msgs`.
+        counter: String,
+    },
+}
+
+impl Check {
+    /// The kind of check, as the levels of the premise model name it.
+    pub fn kind(&self) -> CheckKind {
+        match self {
+            Check::Response | Check::Status => CheckKind::Status,
+            Check::Body | Check::Success => CheckKind::Success,
+            Check::ErrorType => CheckKind::ErrorType,
+            Check::Error => CheckKind::Error,
+            Check::Absent { .. } => CheckKind::Absent,
+            Check::Field { .. } => CheckKind::Fields,
+            Check::Schema { .. } => CheckKind::Schema,
+            Check::Members { .. } => CheckKind::MembersAfter,
+            Check::Counter { .. } => CheckKind::RoomDelta,
+        }
+    }
+
+    /// What was checked, in a few words (`errorType`, `members of town`).
+    pub fn label(&self) -> String {
+        match self {
+            Check::Response => "response".to_owned(),
+            Check::Status => "status".to_owned(),
+            Check::Body => "body".to_owned(),
+            Check::Success => "success".to_owned(),
+            Check::ErrorType => "errorType".to_owned(),
+            Check::Error => "error".to_owned(),
+            Check::Absent { key } => format!("{key} (absent)"),
+            Check::Field { pointer } => pointer.clone(),
+            Check::Schema { schema, .. } => format!("schema {schema}"),
+            Check::Members { room } => format!("members of {room}"),
+            Check::Counter { room, counter } => format!("{room}.{counter}"),
+        }
+    }
+
+    /// A field check's pointer.
+    pub fn pointer(&self) -> Option<&str> {
+        match self {
+            Check::Field { pointer } => Some(pointer),
+            _ => None,
+        }
+    }
+}
+
+/// What a mismatch does to the case's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// A contract miss: the case fails.
+    Fails,
+    /// An established exact or incidental difference: the case is `non-strict`.
+    NonStrict,
+    /// A detail not established for the target's line: recorded, not judged.
+    Noted,
+}
+
+/// An expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mismatch {
+    /// What was checked.
+    #[serde(flatten)]
+    pub check: Check,
     /// What was expected.
-    pub message: String,
+    pub expected: String,
+    /// What came.
+    pub actual: String,
+    /// The level of the check for this call.
+    pub level: Level,
+    /// What it does to the verdict.
+    pub effect: Effect,
+    /// The mismatch as one line of text, as every format shows it.
+    pub text: String,
+}
+
+impl Mismatch {
+    /// A mismatch of `check`, with its one-line text.
+    pub fn new(
+        check: Check,
+        expected: String,
+        actual: String,
+        level: Level,
+        effect: Effect,
+    ) -> Mismatch {
+        let text = describe(&check, &expected, &actual);
+        Mismatch {
+            check,
+            expected,
+            actual,
+            level,
+            effect,
+            text,
+        }
+    }
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The one-line text of a mismatch (`status: expected 200, got 400`).
+fn describe(check: &Check, expected: &str, actual: &str) -> String {
+    match check {
+        Check::Response => format!("response: expected {expected}, got {actual}"),
+        Check::Status => format!("status: expected {expected}, got {actual}"),
+        Check::Body => format!("body: expected {expected}, got {actual}"),
+        Check::Success => format!("success: expected {expected}, got {actual}"),
+        Check::ErrorType => format!("errorType: expected {expected}, got {actual}"),
+        Check::Error => format!("error: expected {expected}, got {actual}"),
+        Check::Absent { key } => format!("{key}: expected {expected}, got {actual}"),
+        Check::Field { pointer } => format!("{pointer}: expected {expected}, got {actual}"),
+        Check::Schema { schema, pointer } => {
+            let at = if pointer.is_empty() {
+                "(root)"
+            } else {
+                pointer
+            };
+            format!("schema {schema}: {at} {expected}")
+        }
+        Check::Members { room } => format!("members of {room}: expected {expected}, got {actual}"),
+        Check::Counter { room, counter } => {
+            format!("{room}.{counter}: expected {expected}, {actual}")
+        }
+    }
 }
 
 /// A divergence between docs and server, with the cases that follow the server.
@@ -221,6 +420,9 @@ pub struct CleanupRecord {
     pub errors: Vec<String>,
     /// Objects carrying the run id still on the target afterwards.
     pub leftovers: Vec<String>,
+    /// Objects whose removal could not be verified (the target offers no way to look).
+    #[serde(default)]
+    pub unverified: Vec<String>,
 }
 
 /// Requests sent for one purpose.

@@ -10,9 +10,10 @@
 use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
+
 use serde::Serialize;
 
-use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
+use super::model::{CallRecord, CaseRecord, Check, Compared, Effect, RunReport, Verdict};
 use crate::api::Endpoint;
 use crate::target::Exchange;
 
@@ -70,80 +71,30 @@ pub fn write_all(dir: &Utf8Path, report: &RunReport) -> Result<Vec<Utf8PathBuf>,
     Ok(written)
 }
 
-/// A short mark for a verdict, as the Markdown and HTML reports show it.
-pub(crate) fn verdict_mark(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Pass => "✅",
-        Verdict::Fail => "❌",
-        Verdict::ExpectedFail => "🟡",
-        Verdict::UnexpectedPass => "❗",
-        Verdict::Flaky => "🔁",
-        Verdict::Skipped => "⏭️",
-        Verdict::Error => "💥",
-    }
-}
-
-/// A mark for a verdict in the HTML report: plain symbols that common system fonts have (the
-/// page loads no font and cannot count on an emoji font).
-pub(crate) fn verdict_symbol(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Pass => "✓",
-        Verdict::Fail => "✗",
-        Verdict::ExpectedFail => "≈",
-        Verdict::UnexpectedPass => "!",
-        Verdict::Flaky => "↻",
-        Verdict::Skipped => "–",
-        Verdict::Error => "‼",
-    }
-}
-
-/// Every verdict in the order reports list them.
-pub(crate) const VERDICTS: [Verdict; 7] = [
-    Verdict::Pass,
-    Verdict::Fail,
-    Verdict::Error,
-    Verdict::UnexpectedPass,
-    Verdict::ExpectedFail,
-    Verdict::Flaky,
-    Verdict::Skipped,
-];
-
-/// How many cases of `report` have `verdict` (from the totals).
-pub(crate) fn count(report: &RunReport, verdict: Verdict) -> usize {
-    let t = &report.totals;
-    match verdict {
-        Verdict::Pass => t.pass,
-        Verdict::Fail => t.fail,
-        Verdict::ExpectedFail => t.expected_fail,
-        Verdict::UnexpectedPass => t.unexpected_pass,
-        Verdict::Flaky => t.flaky,
-        Verdict::Skipped => t.skipped,
-        Verdict::Error => t.error,
-    }
-}
-
-/// Whether the run as a whole holds: no case fails the gate and cleanup left nothing.
+/// Whether the run as a whole holds: its gate lets it pass.
 pub(crate) fn run_passed(report: &RunReport) -> bool {
-    !report.cases.iter().any(|c| c.verdict.fails_gate())
-        && report.cleanup.leftovers.is_empty()
-        && report.cleanup.errors.is_empty()
+    report.gate() == crate::exit::Exit::Ok
 }
 
 /// `url` without any `user:password@` part, in case a target was given with one.
 pub(crate) fn without_credentials(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}{}", &url[..scheme_end], &rest[at + 1..]),
-        None => url.to_owned(),
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            let mut text = parsed.to_string();
+            // The URL type writes a root path as `/`; keep the target as it was given.
+            if parsed.path() == "/" && !url.ends_with('/') && text.ends_with('/') {
+                text.pop();
+            }
+            text
+        }
+        _ => url.to_owned(),
     }
 }
 
-/// The one-line reason a case is shown as failing: its first mismatches (expected vs actual),
-/// else its first schema violation, else the verdict's reason.
+/// The one-line reason a case is shown: for a failing case its first contract misses, for a
+/// `non-strict` one its first differences (expected vs actual), else the verdict's reason.
 pub(crate) fn headline(case: &CaseRecord) -> String {
     if case.verdict == Verdict::UnexpectedPass {
         let why = case
@@ -152,36 +103,126 @@ pub(crate) fn headline(case: &CaseRecord) -> String {
             .unwrap_or("the expectations file says it fails");
         return format!("unexpected pass: {why}");
     }
-    let mismatches: Vec<&str> = case
-        .calls
-        .iter()
-        .flat_map(|c| &c.mismatches)
-        .take(2)
-        .map(String::as_str)
-        .collect();
-    if !mismatches.is_empty() {
-        return mismatches.join("; ");
-    }
-    if let Some(v) = case.calls.iter().flat_map(|c| &c.schema_violations).next() {
-        return format!(
-            "schema {}: {} {}",
-            v.schema,
-            pointer_label(&v.pointer),
-            v.message
-        );
+    let shown = |effect: Effect| {
+        case.calls
+            .iter()
+            .flat_map(|c| &c.mismatches)
+            .filter(|m| m.effect == effect)
+            .take(2)
+            .map(|m| m.text.as_str())
+            .collect::<Vec<_>>()
+    };
+    let first = match shown(Effect::Fails) {
+        fails if !fails.is_empty() => fails,
+        _ => shown(Effect::NonStrict),
+    };
+    if !first.is_empty() {
+        return first.join("; ");
     }
     case.reason
         .clone()
         .unwrap_or_else(|| case.verdict.name().to_owned())
 }
 
-/// A JSON pointer as reports show it: `(root)` for the empty pointer.
-pub(crate) fn pointer_label(pointer: &str) -> &str {
-    if pointer.is_empty() {
-        "(root)"
-    } else {
-        pointer
+/// A mismatch as the Markdown and HTML reports show it: its text, level and effect.
+#[derive(Debug, Serialize)]
+pub(crate) struct MismatchView {
+    /// The mismatch as one line.
+    pub(crate) text: String,
+    /// `contract`, `exact` or `incidental`.
+    pub(crate) level: &'static str,
+    /// `fails`, `non-strict` or `noted`.
+    pub(crate) effect: &'static str,
+}
+
+impl MismatchView {
+    /// The views of a call's mismatches, schema violations apart (see [`ViolationView`]).
+    pub(crate) fn of_call(call: &CallRecord) -> Vec<MismatchView> {
+        call.mismatches
+            .iter()
+            .filter(|m| !matches!(m.check, Check::Schema { .. }))
+            .map(|m| MismatchView {
+                text: m.text.clone(),
+                level: m.level.name(),
+                effect: effect_label(m.effect),
+            })
+            .collect()
     }
+}
+
+/// A schema violation as the HTML and Markdown reports show it: schema, pointer (the root
+/// spelled out) and message, with its effect.
+#[derive(Debug, Serialize)]
+pub(crate) struct ViolationView {
+    schema: String,
+    pointer: String,
+    message: String,
+    effect: &'static str,
+}
+
+impl ViolationView {
+    /// The schema violations of a call.
+    pub(crate) fn of_call(call: &CallRecord) -> Vec<ViolationView> {
+        call.mismatches
+            .iter()
+            .filter_map(|m| match &m.check {
+                Check::Schema { schema, pointer } => Some(ViolationView {
+                    schema: schema.clone(),
+                    pointer: if pointer.is_empty() {
+                        "(root)".to_owned()
+                    } else {
+                        pointer.clone()
+                    },
+                    message: m.expected.clone(),
+                    effect: effect_label(m.effect),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// What a mismatch does, as reports label it.
+pub fn effect_label(effect: Effect) -> &'static str {
+    match effect {
+        Effect::Fails => "fails",
+        Effect::NonStrict => "non-strict",
+        Effect::Noted => "noted",
+    }
+}
+
+/// What a call was compared with, in words: `Rocket.Chat 8.x`, with the level of an
+/// incidental answer and whether the line establishes it.
+pub(crate) fn compared_text(call: &CallRecord) -> String {
+    let Compared {
+        line,
+        established,
+        incidental,
+    } = &call.compared;
+    let mut text = match (line, established) {
+        (Some(line), true) => format!("compared with Rocket.Chat {line}"),
+        (Some(line), false) => format!("not established for Rocket.Chat {line}: contract only"),
+        (None, _) => "no Rocket.Chat line for the target's version: contract only".to_owned(),
+    };
+    if let Some(why) = incidental {
+        text.push_str(&format!("; incidental ({why})"));
+    }
+    text
+}
+
+/// The reference server's answer to a call, as text: status and body.
+pub(crate) fn reference_text(call: &CallRecord) -> Option<String> {
+    let r = call.reference.as_ref()?;
+    let status = r.status.map_or("no answer".to_owned(), |s| s.to_string());
+    let body = match &r.body {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+        None => String::new(),
+    };
+    Some(format!(
+        "the reference server (Rocket.Chat {}) answered {status}\n{body}",
+        r.version
+    ))
 }
 
 /// The exchange of `call` that is the call under test (the others verify state): the request
@@ -206,17 +247,13 @@ pub(crate) fn pretty_body(body: &str) -> String {
 
 /// `text` cut to at most `limit` bytes (at a character boundary), with a note of the cut.
 pub(crate) fn cut(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
+    let kept = crate::excerpt::prefix(text, limit);
+    if kept.len() == text.len() {
         return text.to_owned();
     }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
     format!(
-        "{}\n… ({} more bytes in report.json)",
-        &text[..end],
-        text.len() - end
+        "{kept}\n… ({} more bytes in report.json)",
+        text.len() - kept.len()
     )
 }
 
@@ -249,6 +286,12 @@ pub(crate) fn exchange_text(e: &Exchange, body_limit: usize, pretty: bool) -> St
     for retry in &e.retries {
         out.push_str(&format!("* retried: {retry}\n"));
     }
+    for wait in &e.rate_limit_waits {
+        out.push_str(&format!(
+            "* rate-limited: attempt {} answered 429; sent again after {} ms\n",
+            wait.attempt, wait.waited_ms
+        ));
+    }
     match e.status {
         Some(status) => out.push_str(&format!("< {status} ({} ms)\n", e.duration_ms)),
         None => out.push_str(&format!("< (no response, {} ms)\n", e.duration_ms)),
@@ -276,20 +319,16 @@ pub(crate) fn transcript_text(exchanges: &[Exchange], body_limit: usize, pretty:
         .join("\n")
 }
 
-/// The premise model this build ships, for the order of the matrix rows.
-const PREMISES_YAML: &str = include_str!("../../specs/premises.yaml");
-
-/// Premises and failure kinds of `report` in the order of `specs/premises.yaml`; names the
-/// model does not know follow in order of first appearance.
+/// Premises and failure kinds of `report` in the order of the premise model the run used;
+/// names the model does not know follow in order of first appearance.
 pub(crate) fn premise_order(report: &RunReport) -> Vec<String> {
-    let known = crate::spec::premise::PremiseModel::parse(
-        Utf8Path::new("specs/premises.yaml"),
-        PREMISES_YAML,
-    )
-    .map(|m| m.premise_names())
-    .unwrap_or_default();
     let present = |p: &String| report.cases.iter().any(|c| &c.premise == p);
-    let mut order: Vec<String> = known.into_iter().filter(present).collect();
+    let mut order: Vec<String> = report
+        .premise_order
+        .iter()
+        .filter(|p| present(p))
+        .cloned()
+        .collect();
     for case in &report.cases {
         if !order.contains(&case.premise) {
             order.push(case.premise.clone());
@@ -350,13 +389,16 @@ pub(crate) struct MatrixCell {
     pub(crate) passed: usize,
     /// Cases that ran (everything but skipped).
     pub(crate) total: usize,
-    /// Cases that fail the gate (fail, error, unexpected pass).
+    /// Cases that fail the gate (fail, error, unexpected pass; non-strict when strict).
     pub(crate) failed: usize,
+    /// Cases whose contract held with an exact detail that differs.
+    pub(crate) non_strict: usize,
     /// Expected failures.
     pub(crate) expected_fail: usize,
     /// Skipped cases.
     pub(crate) skipped: usize,
-    /// `none`, `skipped`, `failed`, `expected-fail` or `passed`: the cell's state.
+    /// `none`, `skipped`, `failed`, `expected-fail`, `non-strict` or `passed`: the cell's
+    /// state.
     pub(crate) state: &'static str,
     /// The cell as text: `passed/total`, with ❌ when any failed, `·` when no case is there.
     pub(crate) text: String,
@@ -384,11 +426,14 @@ impl Matrix {
                 Verdict::Skipped => cell.skipped += 1,
                 v => {
                     cell.total += 1;
-                    if matches!(v, Verdict::Pass | Verdict::Flaky) {
+                    if matches!(v, Verdict::Pass | Verdict::Flaky | Verdict::NonStrict) {
                         cell.passed += 1;
                     }
-                    if v.fails_gate() {
+                    if v.fails_gate(report.run.strict) {
                         cell.failed += 1;
+                    }
+                    if v == Verdict::NonStrict {
+                        cell.non_strict += 1;
                     }
                     if v == Verdict::ExpectedFail {
                         cell.expected_fail += 1;
@@ -429,6 +474,8 @@ fn finish_cell(mut cell: MatrixCell) -> MatrixCell {
             "expected-fail",
             format!("{}/{} 🟡", cell.passed, cell.total),
         )
+    } else if cell.non_strict > 0 {
+        ("non-strict", format!("{}/{} 🔶", cell.passed, cell.total))
     } else {
         ("passed", format!("{}/{}", cell.passed, cell.total))
     };
@@ -484,24 +531,5 @@ mod tests {
     fn cut_keeps_char_boundaries() {
         assert_eq!(cut("abc", 5), "abc");
         assert!(cut("ééé", 3).starts_with('é'));
-    }
-}
-
-/// A schema violation as the HTML and Markdown reports show it (the root pointer spelled out).
-#[derive(Debug, serde::Serialize)]
-pub(super) struct ViolationView {
-    schema: String,
-    pointer: String,
-    message: String,
-}
-
-impl ViolationView {
-    /// The view of `v`.
-    pub(super) fn of(v: &super::model::SchemaViolation) -> ViolationView {
-        ViolationView {
-            schema: v.schema.clone(),
-            pointer: pointer_label(&v.pointer).to_owned(),
-            message: v.message.clone(),
-        }
     }
 }

@@ -56,6 +56,7 @@ pub async fn undo(
         .cloned()
         .enumerate()
         .collect();
+    let ledger_rooms: Vec<Undo> = rooms.iter().map(|(_, step)| step.clone()).collect();
     for batch in [rooms, users] {
         api.client().next_stage();
         let done = in_lanes(batch, jobs, None, |step| {
@@ -88,7 +89,9 @@ pub async fn undo(
         None
     };
     if let Some(run_id) = run_id {
-        record.leftovers = leftovers(api, admin, &run_id, created, jobs).await;
+        let found = leftovers(api, admin, &run_id, &ledger_rooms, created, jobs).await;
+        record.leftovers = found.left;
+        record.unverified = found.unverified;
     }
     if let Some(cleaned) = cleaned {
         let _ = cleaned.wait().await;
@@ -249,39 +252,114 @@ fn usernames(entries: &[Entry]) -> Vec<String> {
         .collect()
 }
 
-/// What still carries the run id on the target: rooms by name, and every user of `created`
-/// (by username, so a creation whose answer was lost is found too).
+/// What the leftover check found.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    /// Objects known to be left on the target.
+    pub left: Vec<String>,
+    /// Objects whose removal could not be verified.
+    pub unverified: Vec<String>,
+}
+
+/// What still carries the run id on the target: rooms by name (one `rooms.adminRooms`
+/// listing; where the target lacks it or refuses it, each room of the ledger on its own), and
+/// every user of `created` (by username, so a creation whose answer was lost is found too).
 pub async fn leftovers(
     api: &Api,
     admin: &Session,
     run_id: &str,
+    ledger_rooms: &[Undo],
     created: Vec<String>,
     jobs: usize,
-) -> Vec<String> {
+) -> Leftovers {
     api.client().next_stage();
-    let mut left = Vec::new();
+    let mut found = Leftovers::default();
     match api.rooms_named(admin, &format!("rcc-{run_id}")).await {
-        Ok(rooms) => left.extend(
+        Ok(rooms) => found.left.extend(
             rooms
                 .into_iter()
                 .map(|r| format!("room {} ({}, type {})", r.name, r.id, r.room_type)),
         ),
-        Err(e) => left.push(format!("rooms could not be listed: {e}")),
+        Err(ApiError::Refused {
+            status: 403 | 404, ..
+        }) => rooms_one_by_one(api, admin, ledger_rooms, jobs, &mut found).await,
+        Err(e) => found
+            .unverified
+            .push(format!("the run's rooms could not be listed: {e}")),
     }
     let users: Vec<(usize, String)> = created.into_iter().enumerate().collect();
-    let found = in_lanes(users, jobs, None, |username| {
+    let checked = in_lanes(users, jobs, None, |username| {
         let (api, admin) = (api.clone(), admin.clone());
         async move {
             match api.user_id_by_username(&admin, &username).await {
                 Ok(None) => None,
-                Ok(Some(id)) => Some(format!("user {username} ({id})")),
-                Err(e) => Some(format!("user {username} could not be checked: {e}")),
+                Ok(Some(id)) => Some(Ok(format!("user {username} ({id})"))),
+                Err(e) => Some(Err(format!("user {username} could not be checked: {e}"))),
             }
         }
     })
     .await;
-    left.extend(found.into_values().filter_map(|checked| {
-        checked.unwrap_or_else(|panic| Some(format!("a user could not be checked: {panic}")))
-    }));
-    left
+    for outcome in checked.into_values() {
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(Ok(left))) => found.left.push(left),
+            Ok(Some(Err(unchecked))) => found.unverified.push(unchecked),
+            Err(panic) => found
+                .unverified
+                .push(format!("a user could not be checked: {panic}")),
+        }
+    }
+    found
+}
+
+/// The leftover check of rooms without a listing: each room of the ledger read on its own
+/// as the admin. A channel that is not found is gone; a private group is readable only by
+/// its members, so one that is not found cannot be told from one that is hidden, and is
+/// reported as not verified.
+async fn rooms_one_by_one(
+    api: &Api,
+    admin: &Session,
+    rooms: &[Undo],
+    jobs: usize,
+    found: &mut Leftovers,
+) {
+    let rooms: Vec<(usize, Undo)> = rooms.iter().cloned().enumerate().collect();
+    let read = in_lanes(rooms, jobs, None, |step| {
+        let (api, admin) = (api.clone(), admin.clone());
+        async move {
+            let Undo::Room {
+                name,
+                id,
+                room_type,
+                ..
+            } = step
+            else {
+                return None;
+            };
+            let Some(id) = id else {
+                return Some(Err(format!(
+                    "room {name}: its creation gave no id and the target cannot list rooms (rooms.adminRooms)"
+                )));
+            };
+            match api.room_info(&admin, room_type, &id, Purpose::Cleanup).await {
+                Ok(_) => Some(Ok(format!("room {name} ({id}, type {room_type})"))),
+                Err(e) if is_gone(&e) && room_type == RoomType::Public => None,
+                Err(e) if is_gone(&e) => Some(Err(format!(
+                    "private group {name} ({id}): not readable by the admin and the target cannot list rooms (rooms.adminRooms)"
+                ))),
+                Err(e) => Some(Err(format!("room {name} ({id}) could not be checked: {e}"))),
+            }
+        }
+    })
+    .await;
+    for outcome in read.into_values() {
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(Ok(left))) => found.left.push(left),
+            Ok(Some(Err(unchecked))) => found.unverified.push(unchecked),
+            Err(panic) => found
+                .unverified
+                .push(format!("a room could not be checked: {panic}")),
+        }
+    }
 }

@@ -31,14 +31,12 @@ use super::ledger::{Durable, Entry};
 use super::observe::{CounterRead, Evidence, MembershipRead};
 use super::plan::Plan;
 use super::provision::{Fixtures, Provisioner};
-use super::record::{self, CaseOutcome};
+use super::record;
+use super::verdict::{CalledCase, VerdictStage};
 use super::{Interrupt, RunError, RunOptions};
 use crate::api::RoomType;
 use crate::case::{Case, Expectation, RoomRef, UserRef, Version};
-use crate::check::Specs;
 use crate::report::model::CaseRecord;
-use crate::spec::premise::PremiseModel;
-use crate::spec::schemas::SchemaRegistry;
 use crate::target::api::Session;
 use crate::target::{Exchange, Purpose};
 
@@ -48,8 +46,8 @@ pub(super) struct Context<'r, 'a> {
     pub plan: &'r Plan<'a>,
     /// Provisioning (its API and admin session serve every stage).
     pub provisioner: &'r Provisioner,
-    /// Schemas and model.
-    pub specs: &'r Specs,
+    /// Where each case's verdict is decided.
+    pub verdicts: &'r Arc<VerdictStage>,
     /// The run's options (`jobs`).
     pub options: &'r RunOptions,
     /// The version the cases are judged at.
@@ -230,15 +228,9 @@ pub(super) async fn execute(
                 state.elapsed = elapsed;
             }
             Ok((Err(e), elapsed)) => {
-                emit(
-                    index,
-                    record::finish(case, CaseOutcome::SetupFailed(e), elapsed),
-                );
+                emit(index, cx.verdicts.setup_failed(case, &e, elapsed));
             }
-            Err(panic) => emit(
-                index,
-                record::setup_error(plan.cases[index].case, &panic, Vec::new()),
-            ),
+            Err(panic) => emit(index, cx.verdicts.stopped(case, &panic, Vec::new())),
         }
     }
     // The ids the fixtures got, which waited for a write, go out now.
@@ -284,7 +276,7 @@ pub(super) async fn execute(
                 if states[index].fixtures.take().is_some() {
                     emit(
                         index,
-                        record::setup_error(
+                        cx.verdicts.stopped(
                             plan.cases[index].case,
                             &format!("applying the case's permission grants failed: {e}"),
                             vec![e.exchange().clone()],
@@ -353,7 +345,7 @@ fn take_called(
             let case = cx.plan.cases[index].case;
             match state.failure {
                 Some(failure) => {
-                    emit(index, record::setup_error(case, &failure, Vec::new()));
+                    emit(index, cx.verdicts.stopped(case, &failure, Vec::new()));
                     None
                 }
                 None => Some(Called {
@@ -411,11 +403,8 @@ impl Judging {
             return;
         }
         let indices = called.iter().map(|c| c.index).collect();
-        let version = cx.version.clone();
-        let schemas = cx.specs.schemas.clone();
-        let model = cx.specs.model.clone();
-        let judged =
-            tokio::task::spawn_blocking(move || judge_all(called, &version, &schemas, &model));
+        let stage = cx.verdicts.clone();
+        let judged = tokio::task::spawn_blocking(move || judge_all(called, &stage));
         self.batches.push(Batch { indices, judged });
     }
 
@@ -429,7 +418,7 @@ impl Judging {
                     .map(|&index| {
                         let reason = format!("judging stopped: {e}");
                         let case = cx.plan.cases[index].case;
-                        (index, record::setup_error(case, &reason, Vec::new()))
+                        (index, cx.verdicts.stopped(case, &reason, Vec::new()))
                     })
                     .collect()
             });
@@ -442,14 +431,9 @@ impl Judging {
 }
 
 /// Stage 5: judges each called case into its record (a bulk case's transcript is cut from
-/// the shared reads first) and places it in the model. A case whose judging panics gets an
-/// error verdict and the others are still judged, as when a case panics in its own task.
-fn judge_all(
-    called: Vec<Called>,
-    version: &Version,
-    schemas: &SchemaRegistry,
-    model: &PremiseModel,
-) -> Vec<(usize, CaseRecord)> {
+/// the shared reads first). A case whose judging panics gets an error verdict and the others
+/// are still judged, as when a case panics in its own task.
+fn judge_all(called: Vec<Called>, stage: &VerdictStage) -> Vec<(usize, CaseRecord)> {
     called
         .into_iter()
         .map(|c| {
@@ -472,27 +456,25 @@ fn judge_all(
                     transcript.append(&mut first.transcript);
                     first.transcript = transcript;
                 }
-                record::judge_calls(&case, version, &fixtures, made, schemas)
+                stage.called(CalledCase {
+                    case: &case,
+                    fixtures: &fixtures,
+                    made,
+                    elapsed,
+                })
             }));
-            let mut record = match judged {
-                Ok(calls) => record::finish(&case, CaseOutcome::Called(calls), elapsed),
-                Err(panic) => {
-                    let message = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    record::setup_error(
-                        &case,
-                        &format!("the case panicked while being judged: {message}"),
-                        Vec::new(),
-                    )
-                }
-            };
-            if let Some((room_type, cell)) = record::placement(model, &case, version) {
-                record.room_type = room_type;
-                record.cell = cell;
-            }
+            let record = judged.unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                stage.stopped(
+                    &case,
+                    &format!("the case panicked while being judged: {message}"),
+                    Vec::new(),
+                )
+            });
             (index, record)
         })
         .collect()

@@ -1,12 +1,16 @@
 //! Judging one call: the expectation that applies against what the target answered and the
 //! state read afterwards. Pure: no I/O, no clock, so it can be tested and fuzzed alone.
+//!
+//! It says *what* differs (each [`Finding`] names its check, what was expected and what came)
+//! and which state could not be read; it does not weigh a difference. How much a finding
+//! counts (contract, exact, incidental) is the verdict stage's ([`super::verdict`]).
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use crate::case::{Expectation, RoomRef, UserRef};
-use crate::report::model::SchemaViolation;
+use crate::report::model::Check;
 use crate::spec::schemas::SchemaRegistry;
 
 /// A room's `(usersCount, msgs)`, each when the room object has it as a number.
@@ -29,36 +33,51 @@ pub struct Observed {
     pub counters: BTreeMap<RoomRef, (Counters, Counters)>,
 }
 
+/// One expectation that did not hold: which check, what was expected, what came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What was checked.
+    pub check: Check,
+    /// What the expectation says.
+    pub expected: String,
+    /// What the target answered.
+    pub actual: String,
+}
+
+impl Finding {
+    fn new(check: Check, expected: impl Into<String>, actual: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+}
+
 /// The judgement of one call.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Judgement {
-    /// Expectations that did not hold, "field: expected X, got Y".
-    pub mismatches: Vec<String>,
-    /// Schema violations of the body.
-    pub violations: Vec<SchemaViolation>,
+    /// Expectations that did not hold.
+    pub findings: Vec<Finding>,
+    /// State the expectation needs that could not be read (the target's fault or the
+    /// network's: it says nothing about conformance).
+    pub unread: Vec<String>,
 }
 
 impl Judgement {
-    /// Whether everything held.
+    /// Whether everything held and everything was read.
     pub fn passed(&self) -> bool {
-        self.mismatches.is_empty() && self.violations.is_empty()
+        self.findings.is_empty() && self.unread.is_empty()
     }
 }
 
+/// A value as a mismatch shows it: its JSON text, cut at 200 bytes.
 fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 200 {
-        format!(
-            "{}…",
-            &s[..s
-                .char_indices()
-                .take_while(|(i, _)| *i < 200)
-                .last()
-                .map_or(0, |(i, c)| i + c.len_utf8())]
-        )
-    } else {
-        s
-    }
+    crate::excerpt::cut(&v.to_string(), 200).into_owned()
+}
+
+fn shown(v: Option<&Value>) -> String {
+    v.map_or_else(|| "(absent)".to_owned(), short)
 }
 
 /// Holds `observed` against `expect`; `user_ids` maps the case's users to their ids.
@@ -70,92 +89,136 @@ pub fn judge(
 ) -> Judgement {
     let mut j = Judgement::default();
     let Some(status) = observed.status else {
-        j.mismatches.push(format!(
-            "response: expected HTTP {}, got no usable response ({})",
-            expect.status,
-            observed
-                .transport_error
-                .as_deref()
-                .unwrap_or("unknown transport failure")
+        j.findings.push(Finding::new(
+            Check::Response,
+            format!("HTTP {}", expect.status),
+            format!(
+                "no usable response ({})",
+                observed
+                    .transport_error
+                    .as_deref()
+                    .unwrap_or("unknown transport failure")
+            ),
         ));
         return j;
     };
     if status != expect.status {
-        j.mismatches
-            .push(format!("status: expected {}, got {status}", expect.status));
+        j.findings.push(Finding::new(
+            Check::Status,
+            expect.status.to_string(),
+            status.to_string(),
+        ));
     }
-    let needs_body = expect.success.is_some()
+    match &observed.body {
+        Some(body) => judge_body(&mut j, expect, body, schemas),
+        None if needs_body(expect) => {
+            let preview: String = observed.raw_body.chars().take(120).collect();
+            j.findings.push(Finding::new(
+                Check::Body,
+                "JSON",
+                format!(
+                    "{} bytes that are not JSON: {preview:?}",
+                    observed.raw_body.len()
+                ),
+            ));
+        }
+        None => {}
+    }
+    judge_members(&mut j, expect, observed, user_ids);
+    judge_counters(&mut j, expect, observed);
+    j
+}
+
+fn needs_body(expect: &Expectation) -> bool {
+    expect.success.is_some()
         || expect.error_type.is_some()
         || expect.error.is_some()
         || !expect.fields.is_empty()
         || !expect.absent.is_empty()
-        || expect.schema.is_some();
-    let body = match &observed.body {
-        Some(b) => b,
-        None if needs_body => {
-            let preview: String = observed.raw_body.chars().take(120).collect();
-            j.mismatches.push(format!(
-                "body: expected JSON, got {} bytes that are not JSON: {preview:?}",
-                observed.raw_body.len()
-            ));
-            return j;
-        }
-        None => return j,
-    };
+        || expect.schema.is_some()
+}
+
+fn judge_body(j: &mut Judgement, expect: &Expectation, body: &Value, schemas: &SchemaRegistry) {
     let field = |name: &str| body.get(name);
     if let Some(success) = expect.success
         && field("success") != Some(&Value::Bool(success))
     {
-        j.mismatches.push(format!(
-            "success: expected {success}, got {}",
-            field("success").map_or("(absent)".into(), short)
+        j.findings.push(Finding::new(
+            Check::Success,
+            success.to_string(),
+            shown(field("success")),
         ));
     }
     if let Some(t) = &expect.error_type
         && field("errorType") != Some(&json!(t))
     {
-        j.mismatches.push(format!(
-            "errorType: expected {t:?}, got {}",
-            field("errorType").map_or("(absent)".into(), short)
+        j.findings.push(Finding::new(
+            Check::ErrorType,
+            format!("{t:?}"),
+            shown(field("errorType")),
         ));
     }
     if let Some(e) = &expect.error
         && field("error") != Some(&json!(e))
     {
-        j.mismatches.push(format!(
-            "error: expected {e:?}, got {}",
-            field("error").map_or("(absent)".into(), short)
+        j.findings.push(Finding::new(
+            Check::Error,
+            format!("{e:?}"),
+            shown(field("error")),
         ));
     }
     for key in &expect.absent {
         if let Some(v) = field(key) {
-            j.mismatches
-                .push(format!("{key}: expected absent, got {}", short(v)));
+            j.findings.push(Finding::new(
+                Check::Absent { key: key.clone() },
+                "absent",
+                short(v),
+            ));
         }
     }
     for (pointer, value) in &expect.fields {
         match body.pointer(pointer) {
             Some(v) if v == value => {}
-            got => j.mismatches.push(format!(
-                "{pointer}: expected {}, got {}",
+            got => j.findings.push(Finding::new(
+                Check::Field {
+                    pointer: pointer.clone(),
+                },
                 short(value),
-                got.map_or("(absent)".into(), short)
+                shown(got),
             )),
         }
     }
     if let Some(schema) = &expect.schema {
         match schemas.validate(schema, body) {
-            Ok(violations) => {
-                j.violations
-                    .extend(violations.into_iter().map(|v| SchemaViolation {
+            Ok(violations) => j.findings.extend(violations.into_iter().map(|v| {
+                let actual = shown(body.pointer(&v.instance_pointer));
+                Finding::new(
+                    Check::Schema {
                         schema: schema.clone(),
                         pointer: v.instance_pointer,
-                        message: v.message,
-                    }))
-            }
-            Err(e) => j.mismatches.push(format!("schema {schema}: {e}")),
+                    },
+                    v.message,
+                    actual,
+                )
+            })),
+            Err(e) => j.findings.push(Finding::new(
+                Check::Schema {
+                    schema: schema.clone(),
+                    pointer: String::new(),
+                },
+                "a schema the registry has",
+                e.to_string(),
+            )),
         }
     }
+}
+
+fn judge_members(
+    j: &mut Judgement,
+    expect: &Expectation,
+    observed: &Observed,
+    user_ids: &BTreeMap<UserRef, String>,
+) {
     let name_of = |id: &str| {
         user_ids
             .iter()
@@ -164,38 +227,40 @@ pub fn judge(
     };
     for (room, m) in &expect.members_after {
         let Some(members) = observed.members_after.get(room) else {
-            j.mismatches
-                .push(format!("members of {}: not read", room.name()));
+            j.unread.push(format!("members of {}", room.name()));
             continue;
         };
+        let check = || Check::Members {
+            room: room.name().to_owned(),
+        };
         for user in &m.includes {
-            let id = user_ids.get(user);
-            if !id.is_some_and(|id| members.contains(id)) {
+            if !user_ids.get(user).is_some_and(|id| members.contains(id)) {
                 let listed: Vec<String> = members.iter().map(|m| name_of(m)).collect();
-                j.mismatches.push(format!(
-                    "members of {}: expected to include {}, got [{}]",
-                    room.name(),
-                    user.name(),
-                    listed.join(", ")
+                j.findings.push(Finding::new(
+                    check(),
+                    format!("to include {}", user.name()),
+                    format!("[{}]", listed.join(", ")),
                 ));
             }
         }
         for user in &m.excludes {
             if user_ids.get(user).is_some_and(|id| members.contains(id)) {
-                j.mismatches.push(format!(
-                    "members of {}: expected not to include {}",
-                    room.name(),
-                    user.name()
+                j.findings.push(Finding::new(
+                    check(),
+                    format!("not to include {}", user.name()),
+                    format!("{} is a member", user.name()),
                 ));
             }
         }
     }
+}
+
+fn judge_counters(j: &mut Judgement, expect: &Expectation, observed: &Observed) {
     for (room, delta) in &expect.room_delta {
         let Some(((users_before, msgs_before), (users_after, msgs_after))) =
             observed.counters.get(room)
         else {
-            j.mismatches
-                .push(format!("counters of {}: not read", room.name()));
+            j.unread.push(format!("counters of {}", room.name()));
             continue;
         };
         for (name, want, before, after) in [
@@ -203,19 +268,23 @@ pub fn judge(
             ("msgs", delta.msgs, msgs_before, msgs_after),
         ] {
             let Some(want) = want else { continue };
+            let check = Check::Counter {
+                room: room.name().to_owned(),
+                counter: name.to_owned(),
+            };
             match (before, after) {
                 (Some(b), Some(a)) if a - b == want => {}
-                (Some(b), Some(a)) => j.mismatches.push(format!(
-                    "{}.{name}: expected to change by {want}, changed by {} ({b} → {a})",
-                    room.name(),
-                    a - b
+                (Some(b), Some(a)) => j.findings.push(Finding::new(
+                    check,
+                    format!("to change by {want}"),
+                    format!("changed by {} ({b} → {a})", a - b),
                 )),
-                _ => j.mismatches.push(format!(
-                    "{}.{name}: not a number in the room object",
-                    room.name()
+                _ => j.findings.push(Finding::new(
+                    check,
+                    format!("to change by {want}"),
+                    "not a number in the room object",
                 )),
             }
         }
     }
-    j
 }

@@ -21,6 +21,7 @@ pub mod pool;
 pub mod preflight;
 pub mod provision;
 mod record;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,9 +36,13 @@ use self::plan::{Filter, Partition};
 use self::provision::Provisioner;
 use crate::case::{Suite, Version};
 use crate::check::Specs;
-use crate::report::model::{CaseRecord, CleanupRecord, RequestCount, RunMeta, RunReport, Totals};
+use crate::expectations::{Date, ExpectationsFile};
+use crate::report::model::{
+    CaseRecord, CleanupRecord, Conformance, RateLimitRecord, RequestCount, RunMeta, RunReport,
+};
 use crate::target::api::{Api, Session};
 use crate::target::{Client, ClientConfig, Redactor, Secret};
+use crate::verdict::Totals;
 
 pub use self::preflight::AdminCredentials;
 
@@ -69,6 +74,10 @@ pub struct RunOptions {
     pub embedded: crate::reference::ServerConfig,
     /// Longest wait for another run's lock on the same target.
     pub lock_timeout: Duration,
+    /// `non-strict` fails the gate.
+    pub strict: bool,
+    /// The target's known deviations.
+    pub expectations: Option<Arc<ExpectationsFile>>,
 }
 
 /// Why a run could not start (nothing was created on the target).
@@ -88,10 +97,12 @@ pub enum RunError {
 /// The result of a run.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
-    /// The report value.
+    /// The report value: every verdict and total final.
     pub report: RunReport,
     /// Whether the run was interrupted.
     pub interrupted: bool,
+    /// Entries of the expectations file that were not applied, and why.
+    pub warnings: Vec<crate::expectations::Warning>,
 }
 
 /// A handle that interrupts a run: cases not yet started are not started, running ones are
@@ -194,6 +205,21 @@ pub async fn run_recorded(
         .and_then(Version::parse)
         .unwrap_or_else(|| specs.model.default_version());
     let plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
+    let line = pre
+        .server_version
+        .as_deref()
+        .and_then(Version::parse)
+        .and_then(|v| specs.model.line_of(&v))
+        .cloned();
+    let today = Date::today();
+    let verdicts = Arc::new(verdict::VerdictStage {
+        model: specs.model.clone(),
+        schemas: specs.schemas.clone(),
+        version: version.clone(),
+        line: line.clone(),
+        expectations: options.expectations.clone(),
+        today,
+    });
     let started_ledger = Ledger::start(&options.report_dir.join("ledger.jsonl"))?;
     let ledger = started_ledger.ledger;
     let ledger_note = started_ledger.set_aside.map(|aside| {
@@ -285,7 +311,7 @@ pub async fn run_recorded(
     let context = execute::Context {
         plan: &plan,
         provisioner: &provisioner,
-        specs,
+        verdicts: &verdicts,
         options,
         version: &version,
         interrupt,
@@ -315,26 +341,18 @@ pub async fn run_recorded(
         async move { cleanup::undo(&api, &admin, &ledger, &sessions, jobs).await }
     });
     judging.finish(&context, &mut records).await;
-    let mut totals = Totals::default();
-    let mut cases: Vec<CaseRecord> = plan
+    let cases: Vec<CaseRecord> = plan
         .cases
         .iter()
         .zip(records)
-        .map(|(planned, r)| r.unwrap_or_else(|| record::not_run(planned, interrupt.is_set())))
+        .map(|(planned, r)| r.unwrap_or_else(|| verdicts.not_run(planned, interrupt.is_set())))
         .collect();
-    // Judged cases were placed in the model as they were judged; the others (skipped, not
-    // run, stopped in setup) are placed now.
-    for (case, planned) in cases.iter_mut().zip(&plan.cases) {
-        if case.cell.is_empty()
-            && let Some((room_type, cell)) = record::placement(&specs.model, planned.case, &version)
-        {
-            case.room_type = room_type;
-            case.cell = cell;
-        }
-    }
-    for c in &cases {
-        totals.add(c.verdict);
-    }
+    let totals = Totals::of(cases.iter().map(|c| c.verdict));
+    let warnings = options
+        .expectations
+        .as_ref()
+        .map(|f| f.ignored(Some(&version), today))
+        .unwrap_or_default();
     let mut cleanup = cleanup.await.unwrap_or_else(|e| CleanupRecord {
         ledger: ledger.path().to_string(),
         errors: vec![format!(
@@ -353,6 +371,8 @@ pub async fn run_recorded(
             count: n,
         })
         .collect();
+    let (waits, waited_ms) = api.client().rate_limit_waits();
+    let line_id = line.as_ref().map(|l| l.id.to_string());
     let report = RunReport {
         format_version: crate::report::model::FORMAT_VERSION,
         run: RunMeta {
@@ -373,12 +393,18 @@ pub async fn run_recorded(
                 .chain(ledger_note)
                 .chain(pool_note)
                 .collect(),
+            strict: options.strict,
+            line: line_id.clone(),
+            interrupted: interrupt.is_set(),
         },
         totals,
+        conformance: Conformance::of(&cases, line_id),
         divergences: record::divergences(specs, &cases),
         cases,
         cleanup,
         requests,
+        rate_limit: RateLimitRecord { waits, waited_ms },
+        premise_order: specs.model.premise_names(),
     };
     if let Some(server) = embedded {
         server.shutdown().await;
@@ -387,5 +413,6 @@ pub async fn run_recorded(
     Ok(RunOutcome {
         report,
         interrupted: interrupt.is_set(),
+        warnings,
     })
 }

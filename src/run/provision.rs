@@ -104,6 +104,14 @@ impl ProvisionError {
             _ => None,
         }
     }
+
+    /// The endpoint the target lacks (`POST /api/v1/channels.addLeader`), when that is why.
+    pub fn missing_endpoint(&self) -> Option<String> {
+        match self {
+            ProvisionError::Api(e) => e.missing_endpoint(),
+            _ => None,
+        }
+    }
 }
 
 fn password() -> Secret {

@@ -1,33 +1,18 @@
-//! One case from fixtures to record: provision, make each call, judge it, and turn the
-//! outcome into a [`CaseRecord`] with its evidence.
+//! The parts of a case's record that are not its verdict: its identity, the expectation as
+//! the report shows it, the sessions its fixtures add, the suite's commit and the model's
+//! divergences.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::call::{Made, curl};
-use super::judge::judge;
-use super::plan::Planned;
-use super::provision::{Fixtures, ProvisionError};
+use super::provision::Fixtures;
 use crate::case::{Call, Case, Expectation, Suite, Version};
 use crate::check::Specs;
-use crate::report::model::{CallRecord, CaseRecord, DivergenceRecord, Verdict};
-use crate::spec::premise::PremiseModel;
-use crate::spec::schemas::SchemaRegistry;
-use crate::target::Exchange;
+use crate::report::model::{CaseRecord, DivergenceRecord, Verdict};
 use crate::target::api::Session;
-
-/// What running a case produced.
-#[derive(Debug)]
-pub(super) enum CaseOutcome {
-    /// The setup could not be provisioned.
-    SetupFailed(ProvisionError),
-    /// The calls were made.
-    Called(Vec<CallRecord>),
-}
 
 /// Adds the sessions of `fixtures` to `sessions` (cleanup deletes private groups as members).
 pub(super) async fn register_sessions(
@@ -42,36 +27,8 @@ pub(super) async fn register_sessions(
     }
 }
 
-/// Judges each call made against the expectation that applies at `version`.
-pub(super) fn judge_calls(
-    case: &Case,
-    version: &Version,
-    fixtures: &Fixtures,
-    made: Vec<Made>,
-    schemas: &SchemaRegistry,
-) -> Vec<CallRecord> {
-    let user_ids = fixtures.user_ids();
-    case.calls
-        .iter()
-        .zip(made)
-        .map(|(call, made)| {
-            let expect = call.expectation_for(Some(version));
-            let judgement = judge(expect, &made.observed, &user_ids, schemas);
-            CallRecord {
-                expected: expectation_json(expect),
-                expectation_source: expectation_source(call, version),
-                status: made.observed.status,
-                mismatches: judgement.mismatches,
-                schema_violations: judgement.violations,
-                curl: curl(&made.exchange),
-                transcript: made.transcript,
-            }
-        })
-        .collect()
-}
-
 /// Which expectation of `call` applies at `version`, as the report names it.
-fn expectation_source(call: &Call, version: &Version) -> String {
+pub(super) fn expectation_source(call: &Call, version: &Version) -> String {
     call.alternatives
         .iter()
         .find(|a| a.versions.contains(version))
@@ -90,40 +47,8 @@ fn expectation_source(call: &Call, version: &Version) -> String {
         )
 }
 
-/// The record of a case that ran.
-pub(super) fn finish(case: &Case, outcome: CaseOutcome, elapsed: Duration) -> CaseRecord {
-    let mut record = base(case, Verdict::Pass);
-    record.duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-    match outcome {
-        CaseOutcome::SetupFailed(e) => {
-            record.verdict = Verdict::Error;
-            record.reason = Some(format!("setup could not be provisioned: {e}"));
-            record.setup_transcript = e.exchange().cloned().into_iter().collect();
-        }
-        CaseOutcome::Called(calls) => {
-            let failed = calls
-                .iter()
-                .any(|c| !c.mismatches.is_empty() || !c.schema_violations.is_empty());
-            let retried = calls
-                .iter()
-                .flat_map(|c| &c.transcript)
-                .any(|e| e.attempts > 1);
-            record.verdict = match (failed, retried) {
-                (true, _) => Verdict::Fail,
-                (false, true) => Verdict::Flaky,
-                (false, false) => Verdict::Pass,
-            };
-            if retried {
-                record.reason =
-                    Some("a request was retried for transport reasons (see the transcript)".into());
-            }
-            record.calls = calls;
-        }
-    }
-    record
-}
-
-fn base(case: &Case, verdict: Verdict) -> CaseRecord {
+/// A record of `case` with nothing judged yet (verdict `pass`, no calls).
+pub(super) fn base(case: &Case) -> CaseRecord {
     CaseRecord {
         id: case.id.clone(),
         title: case.title.clone(),
@@ -134,33 +59,14 @@ fn base(case: &Case, verdict: Verdict) -> CaseRecord {
         source: case.source.clone(),
         divergence: case.divergence.clone(),
         location: case.origin.to_string(),
-        verdict,
+        verdict: Verdict::Pass,
+        listed: None,
+        judged: None,
         reason: None,
         duration_ms: 0,
         calls: Vec::new(),
         setup_transcript: Vec::new(),
     }
-}
-
-/// The record of a case that did not run.
-pub(super) fn not_run(planned: &Planned<'_>, interrupted: bool) -> CaseRecord {
-    let mut r = base(planned.case, Verdict::Skipped);
-    r.reason = Some(planned.skip.clone().unwrap_or_else(|| {
-        if interrupted {
-            "the run was interrupted".into()
-        } else {
-            "not run".into()
-        }
-    }));
-    r
-}
-
-/// The record of a case whose setup failed outside provisioning (grants, panic).
-pub(super) fn setup_error(case: &Case, reason: &str, transcript: Vec<Exchange>) -> CaseRecord {
-    let mut r = base(case, Verdict::Error);
-    r.reason = Some(reason.to_owned());
-    r.setup_transcript = transcript;
-    r
 }
 
 /// An expectation as the report shows it: names, not ids.
@@ -212,27 +118,6 @@ pub(super) fn expectation_json(e: &Expectation) -> Value {
 pub(super) fn git_commit(suite: &Suite) -> Option<String> {
     let dir = suite.files.first()?.parent()?;
     super::checkout::head_commit(dir.as_std_path())
-}
-
-/// Where the premise model places `case`'s first call at `version` (or at the version its
-/// own condition names, when `version` is outside it): its room type and its model cell, or
-/// `None` when the model predicts nothing. Pure and independent of the target, so the runner
-/// works it out while a case is judged, beside the stages that wait on the target.
-pub(super) fn placement(
-    model: &PremiseModel,
-    case: &Case,
-    version: &Version,
-) -> Option<(Option<String>, String)> {
-    let at = if case.versions.contains(version) {
-        version.clone()
-    } else {
-        crate::spec::predict::version_of(model, case.versions.since.as_ref())
-    };
-    let placed = crate::spec::predict::place_first_call(model, case, &at)?;
-    Some((
-        placed.room_type.map(|t| t.code().to_owned()),
-        crate::spec::coverage::cell_of(case.endpoint, &placed).to_string(),
-    ))
 }
 
 /// The model's divergences with the cases that note them.

@@ -7,6 +7,8 @@
 
 pub mod coverage;
 pub mod docs;
+pub mod levels;
+pub mod lines;
 pub mod predict;
 pub mod premise;
 pub mod schemas;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use super::lines::LineId;
 use super::premise::{Answer, Membership, PremiseModel, RoomLookup, Scope, Step};
 use crate::api::{Endpoint, RoomType};
 use crate::case::{
@@ -54,6 +55,8 @@ pub struct Prediction {
     pub added: Vec<UserRef>,
     /// The room the call resolved.
     pub room: Option<RoomRef>,
+    /// The lines the answer's exact strings are established for.
+    pub established: Vec<LineId>,
 }
 
 /// Where the model places one call: what decided it, the type of the room it resolved, and
@@ -303,21 +306,7 @@ fn predict_call(
         Decision::Premise(_) => "success",
         Decision::Failure(k) => k.as_str(),
     };
-    let mut answer = model.answer(endpoint, kind).cloned().unwrap_or(Answer {
-        status: 0,
-        error: None,
-        error_template: None,
-        error_type: None,
-        details: None,
-        absent: Vec::new(),
-        body: None,
-        schema: String::new(),
-        since_v9: None,
-    });
-    let v9 = Version::parse(&model.versions.envelope_v9_since).is_some_and(|v9| version >= &v9);
-    if v9 && let Some(later) = answer.since_v9.take() {
-        answer = *later;
-    }
+    let (mut answer, established) = answer_at(model, endpoint, kind, version);
     if let (Some(template), Some(room)) = (&answer.error_template, &outcome.room) {
         answer.error = Some(template.replace("{room_name}", room.name()));
     }
@@ -328,7 +317,41 @@ fn predict_call(
         members_after: world.members(),
         added,
         room,
+        established,
     }
+}
+
+/// The answer of `endpoint` for `kind` on the line of `version`, and the lines it is
+/// established for.
+fn answer_at(
+    model: &PremiseModel,
+    endpoint: Endpoint,
+    kind: &str,
+    version: &Version,
+) -> (Answer, Vec<LineId>) {
+    let found = model
+        .endpoints
+        .get(&endpoint)
+        .and_then(|em| Some((em, em.answers.get(kind)?)));
+    let Some((em, answer)) = found else {
+        let unknown = Answer {
+            status: 0,
+            error: None,
+            error_template: None,
+            error_type: None,
+            details: None,
+            absent: Vec::new(),
+            body: None,
+            schema: String::new(),
+            established: None,
+            on: BTreeMap::new(),
+        };
+        return (unknown, Vec::new());
+    };
+    let established = model.established(em, answer).to_vec();
+    let line = model.behaviour_at(version).map(|l| &l.id);
+    let on_line = line.and_then(|l| answer.on.get(l)).unwrap_or(answer);
+    (on_line.clone(), established)
 }
 
 fn fail(kind: &str, room: Option<RoomRef>) -> Outcome {
@@ -368,8 +391,7 @@ fn run_steps(
                 _ => return fail("unauthenticated", None),
             },
             Step::ValidateBody => {
-                let typed = Version::parse(&model.versions.typed_bodies_since)
-                    .is_some_and(|t| version >= &t);
+                let typed = model.behaviour_at(version).is_some_and(|l| l.typed_bodies);
                 if typed {
                     if !typed_body_ok(endpoint, &body) {
                         return fail("invalid-body", None);

@@ -10,6 +10,8 @@ use camino::Utf8Path;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+use super::levels::Levels;
+use super::lines::{Line, LineId};
 use crate::api::{Endpoint, RoomType};
 use crate::case::Version;
 
@@ -40,8 +42,12 @@ pub enum PremiseModelError {
 pub struct PremiseModel {
     /// Format version of the file.
     pub model_version: u32,
-    /// Version thresholds of later server behaviour.
-    pub versions: Versions,
+    /// The version lines the model's facts were established for, oldest first.
+    pub lines: Vec<Line>,
+    /// The line the model describes when a case names no version.
+    pub default_line: LineId,
+    /// Which checks of an expectation are contract, exact or incidental.
+    pub levels: Levels,
     /// Role ids by scope.
     pub roles: Roles,
     /// Default role lists of the permissions the premises use.
@@ -56,18 +62,6 @@ pub struct PremiseModel {
     pub endpoints: BTreeMap<Endpoint, EndpointModel>,
     /// Where the docs and the real server disagree.
     pub divergences: Vec<Divergence>,
-}
-
-/// Version thresholds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Versions {
-    /// The version the model describes when a case names none.
-    pub default: String,
-    /// First version whose invite routes validate closed request bodies.
-    pub typed_bodies_since: String,
-    /// First version with the 9.0 error envelope.
-    pub envelope_v9_since: String,
 }
 
 /// Role ids by scope.
@@ -163,6 +157,8 @@ pub struct EndpointModel {
     pub room_lookup: RoomLookup,
     /// Room types the endpoint accepts.
     pub room_types: Vec<RoomType>,
+    /// The lines its answers are established for, unless an answer says otherwise.
+    pub established: Vec<LineId>,
     /// The answer per failure kind, plus `success`.
     pub answers: IndexMap<String, Answer>,
 }
@@ -193,9 +189,12 @@ pub struct Answer {
     pub body: Option<serde_json::Value>,
     /// The schema the body satisfies.
     pub schema: String,
-    /// The answer from `envelope_v9_since` on, where it differs.
+    /// The lines this answer's exact strings are established for (default: the endpoint's).
     #[serde(default)]
-    pub since_v9: Option<Box<Answer>>,
+    pub established: Option<Vec<LineId>>,
+    /// The answer on the lines named, where it differs from this one.
+    #[serde(default)]
+    pub on: BTreeMap<LineId, Answer>,
 }
 
 /// A documented disagreement between the docs and the real server.
@@ -240,13 +239,8 @@ impl PremiseModel {
     }
 
     fn consistency(&self) -> Result<(), String> {
-        for v in [
-            &self.versions.default,
-            &self.versions.typed_bodies_since,
-            &self.versions.envelope_v9_since,
-        ] {
-            Version::parse(v).ok_or_else(|| format!("`{v}` is not a version"))?;
-        }
+        super::lines::consistency(self)?;
+        self.levels.consistency(self)?;
         for premise in &self.premises {
             if !self.permissions.contains_key(&premise.permission) {
                 return Err(format!(
@@ -298,9 +292,10 @@ impl PremiseModel {
             .collect()
     }
 
-    /// The version the model describes by default.
+    /// The version the model describes by default: the default line's emulated version.
     pub fn default_version(&self) -> Version {
-        Version::parse(&self.versions.default).unwrap_or_else(|| Version(vec![0, 0, 0]))
+        self.line(&self.default_line)
+            .map_or_else(|| Version(vec![0, 0, 0]), Line::emulated)
     }
 
     /// The answer of `endpoint` for `kind`.

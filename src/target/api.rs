@@ -68,6 +68,23 @@ impl ApiError {
     pub fn is_transport(&self) -> bool {
         matches!(self, ApiError::Transport { .. })
     }
+
+    /// The endpoint the target does not have (`POST /api/v1/x`), when it answered 404.
+    pub fn missing_endpoint(&self) -> Option<String> {
+        match self {
+            ApiError::Refused {
+                status: 404,
+                exchange,
+                ..
+            } => {
+                let path = exchange.url.split("://").nth(1).unwrap_or(&exchange.url);
+                let path = path.find('/').map_or("/", |i| &path[i..]);
+                let path = path.split('?').next().unwrap_or(path);
+                Some(format!("{} {path}", exchange.method))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A room-scoped role.

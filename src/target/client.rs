@@ -207,14 +207,28 @@ pub struct Exchange {
     pub error: Option<String>,
     /// Attempts made (more than one means a transport retry).
     pub attempts: u32,
-    /// Why earlier attempts were retried.
+    /// Why earlier attempts were retried for transport reasons (connection failures, a
+    /// timed-out read, 503): a case that passes after one is `flaky`.
     pub retries: Vec<String>,
+    /// Earlier attempts answered 429 and sent again after the wait the server asked for (not
+    /// flakiness: the target's rate limiter at work).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rate_limit_waits: Vec<RateLimitWait>,
     /// Wall time of all attempts, in milliseconds.
     pub duration_ms: u64,
     /// What this record is when it is not the whole exchange: an excerpt of a read shared by
     /// every case of the run, its body cut down to the entries of one case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// A wait for the target's rate limiter before a request was sent again.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct RateLimitWait {
+    /// The attempt that was answered 429.
+    pub attempt: u32,
+    /// How long the runner waited, as `Retry-After` or `X-RateLimit-Reset` said (capped).
+    pub waited_ms: u64,
 }
 
 const RECORDED_BODY_LIMIT: usize = 64 * 1024;
@@ -259,6 +273,8 @@ pub struct Client {
     config: Arc<ClientConfig>,
     redactor: Redactor,
     counters: Arc<[AtomicU64; 5]>,
+    /// Rate-limit waits: how many, and milliseconds waited.
+    waits: Arc<[AtomicU64; 2]>,
     recording: Option<Recording>,
     stage: Arc<AtomicU32>,
 }
@@ -286,6 +302,7 @@ impl Client {
             config: Arc::new(config),
             redactor,
             counters: Arc::new(Default::default()),
+            waits: Arc::new(Default::default()),
             recording: None,
             stage: Arc::default(),
         })
@@ -321,46 +338,54 @@ impl Client {
             .collect()
     }
 
+    /// Waits for the target's rate limiter so far: how many, and milliseconds waited.
+    pub fn rate_limit_waits(&self) -> (u64, u64) {
+        (
+            self.waits[0].load(Ordering::Relaxed),
+            self.waits[1].load(Ordering::Relaxed),
+        )
+    }
+
     /// Sends `request` (see [`Client::dispatch`]) and builds its redacted record at once.
     pub async fn send(&self, request: &Request) -> (Exchange, Result<Response, TransportError>) {
         let sent = self.dispatch(request).await;
         (sent.exchange(), sent.outcome)
     }
 
-    /// Sends `request`, retrying connection failures, 429 and 503 within the configured
-    /// bounds; never panics on what the target sends. The redacted record is built only when
-    /// asked for ([`Sent::exchange`]): most requests succeed and are never shown.
+    /// Sends `request`, retrying connection failures, 503, a timed-out idempotent read and
+    /// 429 (after the wait the server asks for) within the configured bounds; never panics
+    /// on what the target sends. The redacted record is built only when asked for
+    /// ([`Sent::exchange`]): most requests succeed and are never shown.
     pub async fn dispatch(&self, request: &Request) -> Sent {
         let started = Instant::now();
         let url = format!("{}{}", self.config.base_url, request.path);
         let body = body_text(&request.body);
         let mut retries = Vec::new();
+        let mut rate_limit_waits = Vec::new();
         let mut attempt = 0;
         let outcome = loop {
             attempt += 1;
             self.counters[request.purpose as usize].fetch_add(1, Ordering::Relaxed);
             let outcome = self.attempt(&url, request, body.as_ref()).await;
-            let wait = match &outcome {
-                Err(TransportError::Connection(e)) => {
-                    Some((format!("connection failed: {e}"), backoff(attempt)))
-                }
-                Ok(r) if r.status == 429 || r.status == 503 => {
-                    let wait = retry_after(&r.headers).unwrap_or_else(|| backoff(attempt));
-                    Some((format!("status {}", r.status), wait))
-                }
-                _ => None,
+            let Some(retry) = Retry::of(&outcome, &request.method, attempt) else {
+                break outcome;
             };
-            match wait {
-                Some((why, wait)) if attempt < self.config.attempts => {
-                    let wait = wait.min(self.config.max_retry_wait);
-                    retries.push(format!(
-                        "attempt {attempt}: {why}; retried after {} ms",
-                        wait.as_millis()
-                    ));
-                    tokio::time::sleep(wait).await;
-                }
-                _ => break outcome,
+            if attempt >= self.config.attempts {
+                break outcome;
             }
+            let wait = retry.wait.min(self.config.max_retry_wait);
+            let waited_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            match retry.why {
+                None => {
+                    rate_limit_waits.push(RateLimitWait { attempt, waited_ms });
+                    self.waits[0].fetch_add(1, Ordering::Relaxed);
+                    self.waits[1].fetch_add(waited_ms, Ordering::Relaxed);
+                }
+                Some(why) => retries.push(format!(
+                    "attempt {attempt}: {why}; retried after {waited_ms} ms"
+                )),
+            }
+            tokio::time::sleep(wait).await;
         };
         if let Some(recording) = &self.recording {
             self.record_raw(recording, request, body.as_ref(), &outcome);
@@ -376,6 +401,7 @@ impl Client {
             outcome,
             attempts: attempt,
             retries,
+            rate_limit_waits,
             elapsed: started.elapsed(),
         }
     }
@@ -473,6 +499,7 @@ pub struct Sent {
     pub outcome: Result<Response, TransportError>,
     attempts: u32,
     retries: Vec<String>,
+    rate_limit_waits: Vec<RateLimitWait>,
     elapsed: Duration,
 }
 
@@ -499,9 +526,10 @@ impl Sent {
 
     /// The redacted record of the request and its whole answer.
     pub fn exchange(&self) -> Exchange {
-        let body = self
-            .response()
-            .map(|r| self.redactor.scrub(cut(&r.text, RECORDED_BODY_LIMIT)));
+        let body = self.response().map(|r| {
+            self.redactor
+                .scrub(crate::excerpt::prefix(&r.text, RECORDED_BODY_LIMIT))
+        });
         self.record(body, None)
     }
 
@@ -541,6 +569,7 @@ impl Sent {
             error,
             attempts: self.attempts,
             retries: self.retries.clone(),
+            rate_limit_waits: self.rate_limit_waits.clone(),
             duration_ms: u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX),
             note,
         }
@@ -555,17 +584,6 @@ fn body_text(body: &RequestBody) -> Option<(Option<String>, String)> {
         RequestBody::Json(v) => Some((Some("application/json".to_owned()), v.to_string())),
         RequestBody::Raw { text, content_type } => Some((content_type.clone(), text.clone())),
     }
-}
-
-fn cut(text: &str, limit: usize) -> &str {
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 fn is_loopback(url: &str) -> bool {
@@ -632,6 +650,48 @@ async fn read_limited(
                 };
                 return Err(TransportError::BodyBrokenOff { status, message });
             }
+        }
+    }
+}
+
+/// Why an attempt is made again, and after how long.
+struct Retry {
+    /// The transport reason, or none for a wait the rate limiter asked for.
+    why: Option<String>,
+    wait: Duration,
+}
+
+impl Retry {
+    /// Whether `outcome` of attempt `attempt` is worth another: connection failures, 503
+    /// and 429 for any request (nothing was done, or the server says to come back); a timeout
+    /// only for a `GET`, which changes nothing when sent again.
+    fn of(
+        outcome: &Result<Response, TransportError>,
+        method: &reqwest::Method,
+        attempt: u32,
+    ) -> Option<Retry> {
+        let transport = |why: String, wait| {
+            Some(Retry {
+                why: Some(why),
+                wait,
+            })
+        };
+        match outcome {
+            Err(TransportError::Connection(e)) => {
+                transport(format!("connection failed: {e}"), backoff(attempt))
+            }
+            Err(TransportError::Timeout(t)) if method == reqwest::Method::GET => {
+                transport(format!("no response within {t:?}"), backoff(attempt))
+            }
+            Ok(r) if r.status == 503 => transport(
+                "status 503".to_owned(),
+                retry_after(&r.headers).unwrap_or_else(|| backoff(attempt)),
+            ),
+            Ok(r) if r.status == 429 => Some(Retry {
+                why: None,
+                wait: retry_after(&r.headers).unwrap_or_else(|| backoff(attempt)),
+            }),
+            _ => None,
         }
     }
 }

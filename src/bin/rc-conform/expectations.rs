@@ -4,7 +4,7 @@
 
 use camino::Utf8PathBuf;
 use rc_conform::exit::Exit;
-use rc_conform::report::expectations::{self, Date, ExpectationsError, TODO_REASON};
+use rc_conform::expectations::{self, Date, ExpectationsError, TODO_REASON};
 
 /// Subcommands of `rc-conform expectations`.
 #[derive(Debug, clap::Subcommand)]

@@ -11,66 +11,53 @@ use rc_conform::case::Version;
 use rc_conform::check::Specs;
 use rc_conform::cli::run::{CleanupArgs, RunArgs};
 use rc_conform::exit::Exit;
-use rc_conform::report::expectations::{self, Date, ExpectationsError, ExpectationsFile};
-use rc_conform::report::model::{CaseRecord, RunReport, Verdict};
+use rc_conform::expectations::{self, ExpectationsError, ExpectationsFile};
+use rc_conform::report::model::{CaseRecord, Effect, RunReport, Verdict};
 use rc_conform::run::ledger::{Ledger, run_of};
 use rc_conform::run::{Interrupt, RunError};
 use rc_conform::target::api::Api;
 use rc_conform::target::{Client, ClientConfig, Purpose, Redactor};
 
-fn verdict_label(v: Verdict) -> anstyle::Style {
-    use anstyle::{AnsiColor, Style};
-    let color = match v {
-        Verdict::Pass | Verdict::ExpectedFail => AnsiColor::Green,
-        Verdict::Flaky | Verdict::Skipped => AnsiColor::Yellow,
-        Verdict::Fail | Verdict::UnexpectedPass | Verdict::Error => AnsiColor::Red,
-    };
-    Style::new().fg_color(Some(color.into())).bold()
-}
-
-fn print_case(r: &CaseRecord, verbose: bool) {
-    let style = verdict_label(r.verdict);
+fn print_case(r: &CaseRecord, verbose: bool, strict: bool) {
+    let style = anstyle::Style::new()
+        .fg_color(Some(r.verdict.color().into()))
+        .bold();
     anstream::println!(
         "{style}{:>15}{style:#} {} ({} ms)",
         r.verdict.name().to_uppercase(),
         r.id,
         r.duration_ms
     );
-    if verbose
-        || matches!(
-            r.verdict,
-            Verdict::Fail | Verdict::Error | Verdict::UnexpectedPass
-        )
-    {
+    if verbose || r.verdict.fails_gate(strict) || r.verdict == Verdict::NonStrict {
         if let Some(reason) = &r.reason {
             anstream::println!("                {reason}");
         }
         for (i, c) in r.calls.iter().enumerate() {
             for m in &c.mismatches {
-                anstream::println!("                call {i}: {m}");
-            }
-            for v in &c.schema_violations {
-                anstream::println!(
-                    "                call {i}: schema {}: {} {}",
-                    v.schema,
-                    if v.pointer.is_empty() {
-                        "(root)"
-                    } else {
-                        &v.pointer
-                    },
-                    v.message
-                );
+                let tag = match m.effect {
+                    Effect::Fails => String::new(),
+                    _ => format!(" [{}]", rc_conform::report::render::effect_label(m.effect)),
+                };
+                anstream::println!("                call {i}: {}{tag}", m.text);
             }
         }
     }
 }
 
-/// The one-line totals of a report.
+/// The one-line totals of a report, with its conformance figures.
 pub(crate) fn summary(report: &RunReport) -> String {
-    let t = &report.totals;
+    let c = &report.conformance;
+    let line = c.line.as_deref().map_or_else(
+        || "Rocket.Chat (no line: contract only)".to_owned(),
+        |l| format!("Rocket.Chat {l}"),
+    );
     format!(
-        "{} passed, {} failed, {} errors, {} flaky, {} expected failures, {} unexpected passes, {} skipped",
-        t.pass, t.fail, t.error, t.flaky, t.expected_fail, t.unexpected_pass, t.skipped
+        "{}; contract {}/{}, exact agreement with {line} {}/{}",
+        report.totals.line(),
+        c.contract,
+        c.judged,
+        c.exact,
+        c.judged
     )
 }
 
@@ -89,18 +76,11 @@ struct Terminal {
     bar: Option<ProgressBar>,
     quiet: bool,
     verbose: bool,
-    /// The expectations file with the version it is judged at (known up front for the
-    /// embedded server only; then entries with a version condition wait for the summary).
-    expectations: Option<(ExpectationsFile, Option<Version>)>,
-    today: Date,
+    strict: bool,
 }
 
 impl Terminal {
-    fn new(
-        args: &RunArgs,
-        selected: u64,
-        expectations: Option<(ExpectationsFile, Option<Version>)>,
-    ) -> Terminal {
+    fn new(args: &RunArgs, selected: u64) -> Terminal {
         let bar = (!args.quiet && std::io::stdout().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(Some(selected), ProgressDrawTarget::stdout());
             let style = ProgressStyle::with_template(
@@ -116,27 +96,21 @@ impl Terminal {
             bar,
             quiet: args.quiet,
             verbose: args.verbose,
-            expectations,
-            today: Date::today(),
+            strict: args.strict,
         }
     }
 
+    /// Shows a case's record as the run decided it.
     fn case(&self, record: &CaseRecord) {
-        let mut shown = record.clone();
-        if let Some((file, version)) = &self.expectations
-            && let Some(entry) = file.entry_for(&record.id, version.as_ref(), self.today)
-        {
-            expectations::judge(&mut shown, entry);
-        }
         match &self.bar {
             Some(bar) => {
                 bar.inc(1);
-                bar.set_message(shown.id.clone());
-                if self.verbose || shown.verdict != Verdict::Pass {
-                    bar.suspend(|| print_case(&shown, self.verbose));
+                bar.set_message(record.id.clone());
+                if self.verbose || record.verdict != Verdict::Pass {
+                    bar.suspend(|| print_case(record, self.verbose, self.strict));
                 }
             }
-            None if !self.quiet => print_case(&shown, self.verbose),
+            None if !self.quiet => print_case(record, self.verbose, self.strict),
             None => {}
         }
     }
@@ -173,7 +147,7 @@ fn load_expectations(
 /// `rc-conform run`.
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
     let run_id = rc_conform::run::new_run_id();
-    let options = match args.options(&run_id) {
+    let mut options = match args.options(&run_id) {
         Ok(o) => o,
         Err(e) => {
             anstream::eprintln!("error: {e}");
@@ -201,13 +175,13 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::BadInput);
         }
     };
-    let expectations = match args
+    options.expectations = match args
         .expectations
         .as_deref()
         .map(|p| load_expectations(p, &suite))
     {
         None => None,
-        Some(Ok(file)) => Some(file),
+        Some(Ok(file)) => Some(std::sync::Arc::new(file)),
         Some(Err(exit)) => return Ok(exit),
     };
     let embedded_version = if options.target.is_none() {
@@ -226,11 +200,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
                 .is_none_or(|v| c.versions.contains(v))
         })
         .count();
-    let terminal = Terminal::new(
-        &args,
-        u64::try_from(selected).unwrap_or(u64::MAX),
-        expectations.clone().map(|e| (e, embedded_version.clone())),
-    );
+    let terminal = Terminal::new(&args, u64::try_from(selected).unwrap_or(u64::MAX));
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let interrupt = Interrupt::default();
     let verbose = args.verbose;
@@ -249,7 +219,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
         rc_conform::run::run(&suite, &specs, &options, &run_id, &interrupt, &progress).await
     });
     terminal.finish();
-    let mut outcome = match outcome {
+    let outcome = match outcome {
         Ok(o) => o,
         Err(RunError::Unusable(e)) => {
             anstream::eprintln!("error: the target is not usable, nothing was created: {e}");
@@ -260,10 +230,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::TargetUnusable);
         }
     };
-    if let Some(file) = &expectations {
-        for warning in expectations::apply(&mut outcome.report, file, Date::today()) {
-            anstream::eprintln!("warning: {warning}");
-        }
+    for warning in &outcome.warnings {
+        anstream::eprintln!("warning: {warning}");
     }
     let report = &outcome.report;
     let written = write_reports(&options.report_dir, report)?;
@@ -292,8 +260,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
     for l in &cleanup.leftovers {
         anstream::eprintln!("left behind: {l}");
     }
-    if outcome.interrupted {
-        return Ok(Exit::Interrupted);
+    for u in &cleanup.unverified {
+        anstream::eprintln!("not verified (the target offers no way to look): {u}");
     }
     let exit = gate(report);
     if exit == Exit::Leftovers {
@@ -305,25 +273,14 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<Exit> {
     Ok(exit)
 }
 
-/// The exit code a finished (not interrupted) run's report stands for: leftovers before no
-/// case selected before failures.
+/// The exit code a finished run's report stands for (the report's own gate), said in a line
+/// where it is not obvious.
 pub(crate) fn gate(report: &RunReport) -> Exit {
-    let cleanup = &report.cleanup;
-    let ran = report
-        .cases
-        .iter()
-        .filter(|c| c.verdict != Verdict::Skipped)
-        .count();
-    if !cleanup.leftovers.is_empty() || !cleanup.errors.is_empty() {
-        Exit::Leftovers
-    } else if ran == 0 {
+    let exit = report.gate();
+    if exit == Exit::NoCases {
         anstream::eprintln!("no case was selected");
-        Exit::NoCases
-    } else if report.cases.iter().any(|c| c.verdict.fails_gate()) {
-        Exit::Failures
-    } else {
-        Exit::Ok
     }
+    exit
 }
 
 /// `rc-conform cleanup --ledger FILE`.

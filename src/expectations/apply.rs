@@ -1,5 +1,5 @@
-//! Applying the expectations file to a finished report: expected failures, unexpected
-//! passes, and entries that no longer apply.
+//! Applying the expectations file to a case's record (the run's verdict stage does, case by
+//! case): expected failures, unexpected passes, and entries that no longer apply.
 
 use super::*;
 
@@ -74,30 +74,27 @@ impl ExpectationsFile {
     }
 }
 
-/// Whether a verdict means the case's expectations held.
-fn passed(verdict: Verdict) -> bool {
-    matches!(
-        verdict,
-        Verdict::Pass | Verdict::Flaky | Verdict::UnexpectedPass
-    )
-}
-
-/// The verdict the case got before any expectations file was applied, if it failed.
+/// The verdict a case got before any expectations file was applied, as an entry names it,
+/// if the case did not hold.
 pub(super) fn failed_as(record: &CaseRecord) -> Option<ExpectedVerdict> {
     match record.verdict {
         Verdict::Fail => Some(ExpectedVerdict::Fail),
         Verdict::Error => Some(ExpectedVerdict::Error),
-        // An error record has no calls: its setup never got that far.
-        Verdict::ExpectedFail if record.calls.is_empty() => Some(ExpectedVerdict::Error),
-        Verdict::ExpectedFail => Some(ExpectedVerdict::Fail),
+        Verdict::NonStrict => Some(ExpectedVerdict::NonStrict),
+        Verdict::ExpectedFail => match record.listed {
+            Some(Verdict::Error) => Some(ExpectedVerdict::Error),
+            Some(Verdict::NonStrict) => Some(ExpectedVerdict::NonStrict),
+            _ => Some(ExpectedVerdict::Fail),
+        },
         _ => None,
     }
 }
 
 /// Applies one `entry` to the `record` of its case: a case that fails as listed becomes
-/// `expected-fail`, one that passes becomes `unexpected-pass`; a skipped case, or one that
-/// failed otherwise than listed, keeps its verdict (the reason says what was listed).
-pub fn judge(record: &mut CaseRecord, entry: &Expectation) {
+/// `expected-fail` (the listed verdict kept in `record.listed`), one that holds becomes
+/// `unexpected-pass`; a skipped case, or one that failed otherwise than listed, keeps its
+/// verdict (the reason says what was listed).
+pub fn settle(record: &mut CaseRecord, entry: &Expectation) {
     let link = entry
         .link
         .as_deref()
@@ -106,7 +103,7 @@ pub fn judge(record: &mut CaseRecord, entry: &Expectation) {
     let listed = format!("{}{link}", entry.reason);
     match record.verdict {
         Verdict::Skipped | Verdict::ExpectedFail => {}
-        v if passed(v) => {
+        v if v.held() && v != Verdict::NonStrict => {
             record.verdict = Verdict::UnexpectedPass;
             record.reason = Some(format!(
                 "the expectations file lists it as `{}` ({listed}) but it passed: remove the entry (`rc-conform expectations update`)",
@@ -117,6 +114,7 @@ pub fn judge(record: &mut CaseRecord, entry: &Expectation) {
             let original = record.reason.take();
             if failed_as(record) == Some(entry.verdict) {
                 record.verdict = Verdict::ExpectedFail;
+                record.listed = Some(entry.verdict.verdict());
                 record.reason = Some(match original {
                     Some(o) => format!("expected {}: {listed}; {o}", entry.verdict.name()),
                     None => format!("expected {}: {listed}", entry.verdict.name()),
@@ -133,21 +131,4 @@ pub fn judge(record: &mut CaseRecord, entry: &Expectation) {
             }
         }
     }
-}
-
-/// Applies `file` to every record of `report` (at the report's judged version, on `today`),
-/// recomputes the totals, and returns a warning for every entry that was not applied.
-/// Entries for cases the report does not hold (another partition, a filter) are left alone.
-pub fn apply(report: &mut RunReport, file: &ExpectationsFile, today: Date) -> Vec<Warning> {
-    let version = Version::parse(&report.run.judged_version);
-    for record in &mut report.cases {
-        if let Some(entry) = file.entry_for(&record.id, version.as_ref(), today) {
-            judge(record, entry);
-        }
-    }
-    report.totals = report.cases.iter().fold(Totals::default(), |mut t, c| {
-        t.add(c.verdict);
-        t
-    });
-    file.ignored(version.as_ref(), today)
 }

@@ -1,18 +1,43 @@
 //! Tests of the expectations file: parsing, applying, updating and the round trip.
 
 use super::*;
-use crate::report::model::{CallRecord, CleanupRecord, FORMAT_VERSION, RunMeta};
+use crate::report::model::{
+    CallRecord, Check, CleanupRecord, Compared, Conformance, Effect, FORMAT_VERSION, Mismatch,
+    RunMeta,
+};
+use crate::spec::levels::Level;
+use crate::verdict::Totals;
+
+/// What the run's verdict stage does with the file: settles each record whose case has an
+/// entry that applies, and recomputes the totals; returns the entries not applied.
+fn apply(report: &mut RunReport, file: &ExpectationsFile, today: Date) -> Vec<Warning> {
+    let version = Version::parse(&report.run.judged_version);
+    for record in &mut report.cases {
+        if let Some(entry) = file.entry_for(&record.id, version.as_ref(), today) {
+            settle(record, entry);
+        }
+    }
+    report.totals = Totals::of(report.cases.iter().map(|c| c.verdict));
+    file.ignored(version.as_ref(), today)
+}
 
 /// A record of case `id` with `verdict` (a failing one has a call with a mismatch).
 pub(crate) fn record(id: &str, verdict: Verdict, location: &str) -> CaseRecord {
     let call = CallRecord {
         expected: serde_json::json!({"status": 200}),
         expectation_source: "default".into(),
+        compared: Compared::default(),
         status: Some(400),
-        mismatches: vec!["status: expected 200, got 400".into()],
-        schema_violations: Vec::new(),
+        mismatches: vec![Mismatch::new(
+            Check::Status,
+            "200".into(),
+            "400".into(),
+            Level::Contract,
+            Effect::Fails,
+        )],
         transcript: Vec::new(),
         curl: String::new(),
+        reference: None,
     };
     CaseRecord {
         id: id.into(),
@@ -25,6 +50,8 @@ pub(crate) fn record(id: &str, verdict: Verdict, location: &str) -> CaseRecord {
         divergence: None,
         location: location.into(),
         verdict,
+        listed: None,
+        judged: None,
         reason: (verdict == Verdict::Error).then(|| "setup could not be provisioned".into()),
         duration_ms: 5,
         calls: match verdict {
@@ -37,10 +64,7 @@ pub(crate) fn record(id: &str, verdict: Verdict, location: &str) -> CaseRecord {
 
 /// A report of `cases` judged at 8.5.0.
 pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
-    let mut totals = Totals::default();
-    for c in &cases {
-        totals.add(c.verdict);
-    }
+    let totals = Totals::of(cases.iter().map(|c| c.verdict));
     RunReport {
         format_version: FORMAT_VERSION,
         run: RunMeta {
@@ -56,12 +80,18 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
             filter: None,
             partition: None,
             preflight: vec!["server version 8.5.0".into()],
+            strict: false,
+            line: Some("8.x".into()),
+            interrupted: false,
         },
         totals,
+        conformance: Conformance::default(),
         cases,
         divergences: Vec::new(),
         cleanup: CleanupRecord::default(),
         requests: Vec::new(),
+        rate_limit: Default::default(),
+        premise_order: Vec::new(),
     }
 }
 
@@ -202,7 +232,7 @@ fn a_case_that_fails_as_listed_is_an_expected_failure_and_one_that_passes_is_not
         verdicts,
         [Verdict::ExpectedFail, Verdict::ExpectedFail, Verdict::Fail]
     );
-    assert!(!r.cases[0].verdict.fails_gate() && r.cases[2].verdict.fails_gate());
+    assert!(!r.cases[0].verdict.fails_gate(false) && r.cases[2].verdict.fails_gate(false));
     assert_eq!(
         r.cases[0].reason.as_deref(),
         Some("expected fail: our fork accepts archived channels (https://tracker.example/123#c4)")
@@ -227,7 +257,7 @@ fn a_case_that_fails_as_listed_is_an_expected_failure_and_one_that_passes_is_not
             .iter()
             .all(|c| c.verdict == Verdict::UnexpectedPass)
     );
-    assert!(passing.cases.iter().all(|c| c.verdict.fails_gate()));
+    assert!(passing.cases.iter().all(|c| c.verdict.fails_gate(false)));
     assert_eq!(
         (passing.totals.unexpected_pass, passing.totals.pass),
         (2, 0)
@@ -398,7 +428,7 @@ fn update_lists_every_failure_keeps_reasons_and_drops_passing_cases() {
     let failing: Vec<&str> = again
         .cases
         .iter()
-        .filter(|c| c.verdict.fails_gate())
+        .filter(|c| c.verdict.fails_gate(false))
         .map(|c| c.id.as_str())
         .collect();
     assert_eq!(failing, ["old/expired"]);

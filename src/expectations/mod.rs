@@ -3,28 +3,30 @@
 //! server-version condition and an optional expiry date.
 //!
 //! This module loads the file (strict YAML, unknown keys rejected, every problem as
-//! `file:line:column`), applies it to a finished [`RunReport`] (a case that fails as listed
-//! becomes `expected-fail`, a listed case that passes becomes `unexpected-pass`) and rewrites
-//! it from a report (`rc-conform expectations update`). Everything here is a pure function
-//! over values: it never runs a case, and it never touches a server.
+//! `file:line:column`), says what an entry does to a case's record (the run's verdict stage
+//! applies it: a case that fails as listed becomes `expected-fail`, a listed case that
+//! passes becomes `unexpected-pass`) and rewrites the file from a report
+//! (`rc-conform expectations update`). Everything here is a pure function over values: it
+//! never runs a case, and it never touches a server.
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
-use super::model::{CaseRecord, RunReport, Totals, Verdict};
 use crate::case::{Diagnostic, Version, VersionRange};
+use crate::report::model::{CaseRecord, RunReport};
+use crate::verdict::Verdict;
 
 mod apply;
 mod load;
 mod update;
 
 use apply::failed_as;
-pub use apply::{apply, judge};
+pub use apply::settle;
 pub use load::{load, parse};
 pub use update::{Update, render, update};
 
@@ -35,13 +37,15 @@ pub(crate) mod tests;
 pub const TODO_REASON: &str = "TODO: explain";
 
 /// The verdict an entry expects of its case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ExpectedVerdict {
     /// Some expectation of the case does not hold.
     Fail,
     /// The case's setup cannot be provisioned on the target.
     Error,
+    /// The contract holds, an exact detail differs from Rocket.Chat (matters with `--strict`).
+    NonStrict,
 }
 
 impl ExpectedVerdict {
@@ -50,6 +54,16 @@ impl ExpectedVerdict {
         match self {
             ExpectedVerdict::Fail => "fail",
             ExpectedVerdict::Error => "error",
+            ExpectedVerdict::NonStrict => "non-strict",
+        }
+    }
+
+    /// The verdict a case has when it fails as listed.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            ExpectedVerdict::Fail => Verdict::Fail,
+            ExpectedVerdict::Error => Verdict::Error,
+            ExpectedVerdict::NonStrict => Verdict::NonStrict,
         }
     }
 }
@@ -95,7 +109,7 @@ impl Date {
 
     /// Today, in UTC.
     pub fn today() -> Date {
-        let now = super::model::rfc3339(std::time::SystemTime::now());
+        let now = crate::report::model::rfc3339(std::time::SystemTime::now());
         Date::parse(now.get(..10).unwrap_or_default()).unwrap_or(Date {
             year: 1970,
             month: 1,
