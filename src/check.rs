@@ -97,6 +97,68 @@ pub struct CheckReport {
     pub premise_names: Vec<String>,
     /// Cases carrying a divergence note.
     pub divergent_cases: Vec<(String, String)>,
+    /// The version lines of the model, each with what is not established for it.
+    pub lines: Vec<LineReport>,
+}
+
+/// A version line as `check` reports it.
+#[derive(Debug, Clone)]
+pub struct LineReport {
+    /// The line's name.
+    pub id: String,
+    /// Its versions, in words.
+    pub versions: String,
+    /// The version the reference server runs for it.
+    pub emulate: String,
+    /// Where its facts come from.
+    pub routes: String,
+    /// What is not established for it: judged at contract level there, and emulated by the
+    /// reference server as a choice rather than a fact.
+    pub not_established: Vec<String>,
+}
+
+/// The lines of `model`, each with what is not established for it.
+fn line_reports(model: &PremiseModel) -> Vec<LineReport> {
+    model
+        .lines
+        .iter()
+        .map(|line| {
+            let mut gaps = Vec::new();
+            for (endpoint, em) in &model.endpoints {
+                if !em.established.contains(&line.id) {
+                    gaps.push(format!("the answers of {endpoint}"));
+                    continue;
+                }
+                // A closed-body refusal only happens on the lines with typed routes.
+                let untyped = crate::spec::premise::Step::ValidateBody.failures(em.room_lookup);
+                for (kind, answer) in &em.answers {
+                    if !line.typed_bodies && untyped.contains(&kind.as_str()) {
+                        continue;
+                    }
+                    if !model.established(em, answer).contains(&line.id) {
+                        gaps.push(format!("{endpoint} `{kind}`"));
+                    }
+                }
+            }
+            if !line.unparsed_bodies {
+                gaps.push(
+                    "the answer to a body that does not parse as a JSON object (the body parser's)"
+                        .to_owned(),
+                );
+            }
+            let versions = match &line.until {
+                Some(until) => format!("{} up to (not including) {until}", line.since),
+                None => format!("{} and later", line.since),
+            };
+            LineReport {
+                id: line.id.to_string(),
+                versions,
+                emulate: line.emulate.clone(),
+                routes: line.routes.clone(),
+                not_established: gaps,
+            }
+        })
+        .collect()
 }
 
 impl CheckReport {
@@ -213,6 +275,7 @@ pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
             .iter()
             .filter_map(|c| c.divergence.as_ref().map(|d| (c.id.clone(), d.clone())))
             .collect(),
+        lines: line_reports(&specs.model),
     })
 }
 
@@ -467,6 +530,28 @@ fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)
     out
 }
 
+/// The version lines section: each line, and what is not established for it (judged at
+/// contract level on that line; the reference server's emulation there is a choice).
+fn render_lines(lines: &[LineReport]) -> String {
+    let mut out = String::from("## Version lines\n\n");
+    out.push_str("| line | versions | reference server runs | sources |\n|---|---|---|---|\n");
+    for l in lines {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            l.id, l.versions, l.emulate, l.routes
+        );
+    }
+    out.push_str(
+        "\nNot established (judged at contract level on the line, the actual answer recorded; the reference server's emulation there is a choice, not a fact):\n\n",
+    );
+    for l in lines.iter().filter(|l| !l.not_established.is_empty()) {
+        let _ = writeln!(out, "- {}: {}", l.id, l.not_established.join("; "));
+    }
+    out.push('\n');
+    out
+}
+
 /// Renders the report as the text `check` prints (Markdown, so the README can carry it).
 pub fn render_report(report: &CheckReport, show_cells: bool) -> String {
     let mut out = String::new();
@@ -556,6 +641,7 @@ pub fn render_report(report: &CheckReport, show_cells: bool) -> String {
         "\n{} cases carry a divergence note.\n",
         report.divergent_cases.len()
     );
+    out.push_str(&render_lines(&report.lines));
     let verdict = if report.passed() { "PASSED" } else { "FAILED" };
     let _ = writeln!(out, "check {verdict}");
     out

@@ -10,6 +10,7 @@
 pub mod call;
 mod checkout;
 pub mod cleanup;
+pub mod differential;
 mod execute;
 pub mod judge;
 mod lanes;
@@ -341,12 +342,22 @@ pub async fn run_recorded(
         async move { cleanup::undo(&api, &admin, &ledger, &sessions, jobs).await }
     });
     judging.finish(&context, &mut records).await;
-    let cases: Vec<CaseRecord> = plan
+    let mut cases: Vec<CaseRecord> = plan
         .cases
         .iter()
         .zip(records)
         .map(|(planned, r)| r.unwrap_or_else(|| verdicts.not_run(planned, interrupt.is_set())))
         .collect();
+    // Against a target, what the reference server answers to the calls that failed (while
+    // cleanup runs: the one waits on the target, the other is local).
+    let differential_note = if embedded.is_none() && !interrupt.is_set() {
+        let at = line
+            .as_ref()
+            .map_or_else(|| version.clone(), |l| l.emulated());
+        differential::attach(suite, specs, options, &at, &mut cases).await
+    } else {
+        None
+    };
     let totals = Totals::of(cases.iter().map(|c| c.verdict));
     let warnings = options
         .expectations
@@ -392,6 +403,7 @@ pub async fn run_recorded(
                 .into_iter()
                 .chain(ledger_note)
                 .chain(pool_note)
+                .chain(differential_note)
                 .collect(),
             strict: options.strict,
             line: line_id.clone(),

@@ -95,18 +95,27 @@ impl FromStr for Filter {
 impl Filter {
     /// A filter that selects exactly the case `id`.
     pub fn exact(id: &str) -> Filter {
+        Filter::exactly([id])
+    }
+
+    /// A filter that selects exactly the cases `ids`.
+    pub fn exactly<'a>(ids: impl IntoIterator<Item = &'a str>) -> Filter {
         let mut builder = globset::GlobSetBuilder::new();
-        if let Ok(glob) = globset::GlobBuilder::new(&globset::escape(id))
-            .literal_separator(false)
-            .build()
-        {
-            builder.add(glob);
+        let mut text = Vec::new();
+        for id in ids {
+            if let Ok(glob) = globset::GlobBuilder::new(&globset::escape(id))
+                .literal_separator(false)
+                .build()
+            {
+                builder.add(glob);
+            }
+            text.push(id);
         }
         let globs = builder
             .build()
             .unwrap_or_else(|_| globset::GlobSet::empty());
         Filter {
-            text: id.to_owned(),
+            text: text.join(","),
             globs,
             substrings: Vec::new(),
         }
