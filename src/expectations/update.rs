@@ -17,8 +17,8 @@ pub struct Update {
     pub warnings: Vec<Warning>,
 }
 
-/// Rewrites `existing` (or an empty file) from `report`: every case that fails or errors is
-/// listed (an existing entry keeps its reason, link and conditions), entries whose cases now
+/// Rewrites `existing` (or an empty file) from `report`: every case that fails or errors (and,
+/// of a strict run, every non-strict case) is listed (an existing entry keeps its reason, link and conditions), entries whose cases now
 /// pass are removed, entries for cases the report does not run are kept.
 pub fn update(existing: Option<&ExpectationsFile>, report: &RunReport, today: Date) -> Update {
     let version = Version::parse(&report.run.judged_version);
@@ -58,7 +58,10 @@ pub fn update(existing: Option<&ExpectationsFile>, report: &RunReport, today: Da
     }
     out.kept = out.entries.len();
     for record in &report.cases {
-        if let Some(verdict) = failed_as(record)
+        // A non-strict case fails only a strict run: only then is it worth an entry.
+        let listed = failed_as(record)
+            .filter(|v| *v != ExpectedVerdict::NonStrict || report.run.strict);
+        if let Some(verdict) = listed
             && covered.insert(&record.id)
         {
             out.entries
