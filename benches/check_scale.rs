@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use camino::Utf8PathBuf;
 use rc_conform::case::load_texts;
-use rc_conform::check::{Specs, hold_against_model};
+use rc_conform::check::hold_against_model;
+use rc_conform::spec::Specs;
 use rc_conform::spec::coverage::Coverage;
 
 const CASES: usize = 10_000;

@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use camino::Utf8PathBuf;
-use rc_conform::check::Specs;
 use rc_conform::reference::{ServerConfig, start};
 use rc_conform::report::model::Verdict;
-use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, run_recorded};
+use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, Target, run_recorded};
+use rc_conform::spec::Specs;
 use rc_conform::target::{RawExchange, Recording, Secret};
 use serde_json::Value;
 
@@ -220,11 +220,14 @@ async fn suite_run(
         .expect("server");
     let dir = tempfile::tempdir().expect("temp dir");
     let options = RunOptions {
-        target: Some(server.url().to_owned()),
-        admin: Some(AdminCredentials::Password {
-            user: config.admin_username.clone(),
-            password: Secret::new(config.admin_password.clone()),
-        }),
+        target: Target {
+            url: server.url().to_owned(),
+            admin: AdminCredentials::Password {
+                user: config.admin_username.clone(),
+                password: Secret::new(config.admin_password.clone()),
+            },
+            embedded: false,
+        },
         filter: None,
         partition: None,
         jobs,
@@ -233,7 +236,6 @@ async fn suite_run(
         grant_settle: Some(Duration::ZERO),
         bypass_rate_limit: false,
         keep_rate_limit: false,
-        embedded: ServerConfig::default(),
         lock_timeout: Duration::from_secs(60),
         strict: false,
         expectations: None,

@@ -16,10 +16,13 @@ pub enum Exit {
     TargetUnusable = 3,
     /// Cleanup left objects behind on the target.
     Leftovers = 4,
-    /// Interrupted (Ctrl-C); the ledger was undone.
+    /// Interrupted (Ctrl-C, SIGTERM, SIGHUP); the ledger was undone.
     Interrupted = 5,
     /// No case was selected.
     NoCases = 6,
+    /// Interrupted twice: cleanup was abandoned; the ledger names what may be left, and
+    /// `rc-conform cleanup --ledger` finishes it.
+    Abandoned = 7,
 }
 
 impl Exit {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use camino::Utf8PathBuf;
 use rc_conform::case::{Diagnostic, load_texts};
-use rc_conform::check::Specs;
+use rc_conform::spec::Specs;
 use serde_json::{Value, json};
 
 fn repo(relative: &str) -> PathBuf {

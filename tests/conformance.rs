@@ -13,11 +13,11 @@ use std::time::Duration;
 use camino::Utf8PathBuf;
 use libtest_mimic::{Arguments, Failed, Trial};
 use rc_conform::case::Suite;
-use rc_conform::check::Specs;
-use rc_conform::reference::ServerConfig;
+use rc_conform::reference::{ServerConfig, start};
 use rc_conform::report::model::Verdict;
 use rc_conform::run::plan::Filter;
-use rc_conform::run::{AdminCredentials, Interrupt, RunOptions};
+use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, Target};
+use rc_conform::spec::Specs;
 use rc_conform::target::Secret;
 
 fn root() -> Utf8PathBuf {
@@ -51,12 +51,41 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
     // The embedded server is the reference itself: any difference from it counts. A target
     // passes a non-strict case unless RC_CONFORM_STRICT asks otherwise.
     let strict = target.is_none() || std::env::var_os("RC_CONFORM_STRICT").is_some();
-    let options = RunOptions {
-        admin: if target.is_some() {
-            admin_from_env()
-        } else {
-            None
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failed::from(e.to_string()))?;
+    let config = ServerConfig::default();
+    let server = match &target {
+        Some(_) => None,
+        None => Some(
+            runtime
+                .block_on(start(
+                    config.clone(),
+                    "127.0.0.1:0".parse().map_err(|_| Failed::from("address"))?,
+                ))
+                .map_err(|e| Failed::from(e.to_string()))?,
+        ),
+    };
+    let target = match (&server, target) {
+        (Some(server), _) => Target {
+            url: server.url().to_owned(),
+            admin: AdminCredentials::Password {
+                user: config.admin_username.clone(),
+                password: Secret::new(config.admin_password.clone()),
+            },
+            embedded: true,
         },
+        (None, Some(url)) => Target {
+            url,
+            admin: admin_from_env().ok_or_else(|| {
+                Failed::from("RC_CONFORM_TARGET needs RC_CONFORM_ADMIN_USER/PASSWORD or TOKEN/ID")
+            })?,
+            embedded: false,
+        },
+        (None, None) => return Err("no target".into()),
+    };
+    let options = RunOptions {
         target,
         filter: Some(Filter::exact(id)),
         partition: None,
@@ -66,15 +95,10 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
         grant_settle: None,
         bypass_rate_limit: false,
         keep_rate_limit: false,
-        embedded: ServerConfig::default(),
         lock_timeout: Duration::from_secs(600),
         strict,
         expectations: None,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failed::from(e.to_string()))?;
     let run_id = rc_conform::run::new_run_id();
     let outcome = runtime
         .block_on(rc_conform::run::run(
@@ -86,6 +110,9 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
             &|_| {},
         ))
         .map_err(|e| Failed::from(e.to_string()))?;
+    if let Some(server) = server {
+        runtime.block_on(server.shutdown());
+    }
     let report = outcome.report;
     if !report.cleanup.leftovers.is_empty() || !report.cleanup.errors.is_empty() {
         return Err(format!(

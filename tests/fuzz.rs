@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 use camino::Utf8PathBuf;
 use proptest::prelude::*;
 use rc_conform::case::{Suite, load_texts};
-use rc_conform::check::Specs;
 use rc_conform::run::judge::{Observed, judge};
+use rc_conform::spec::Specs;
 use serde_json::Value;
 
 fn specs() -> &'static Specs {

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use camino::Utf8PathBuf;
 use rc_conform::case::Suite;
-use rc_conform::check::Specs;
-use rc_conform::reference::{Deviation, ServerConfig};
+use rc_conform::reference::{Deviation, ServerConfig, start};
 use rc_conform::report::model::{RunReport, Verdict};
-use rc_conform::run::{Interrupt, RunOptions};
+use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, Target};
+use rc_conform::spec::Specs;
+use rc_conform::target::Secret;
 
 fn root() -> Utf8PathBuf {
     Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,9 +23,22 @@ fn root() -> Utf8PathBuf {
 
 async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviation>) -> RunReport {
     let dir = tempfile::tempdir().expect("temp dir");
+    let config = ServerConfig {
+        deviations,
+        ..ServerConfig::default()
+    };
+    let server = start(config.clone(), "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("the reference server starts");
     let options = RunOptions {
-        target: None,
-        admin: None,
+        target: Target {
+            url: server.url().to_owned(),
+            admin: AdminCredentials::Password {
+                user: config.admin_username.clone(),
+                password: Secret::new(config.admin_password.clone()),
+            },
+            embedded: true,
+        },
         filter: None,
         partition: None,
         jobs: 8,
@@ -33,16 +47,12 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
         grant_settle: None,
         bypass_rate_limit: false,
         keep_rate_limit: false,
-        embedded: ServerConfig {
-            deviations,
-            ..ServerConfig::default()
-        },
         lock_timeout: Duration::from_secs(60),
         strict: false,
         expectations: None,
     };
     let run_id = rc_conform::run::new_run_id();
-    rc_conform::run::run(
+    let report = rc_conform::run::run(
         suite,
         specs,
         &options,
@@ -52,10 +62,11 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
     )
     .await
     .expect("the run starts")
-    .report
+    .report;
+    server.shutdown().await;
+    report
 }
 
-/// The cases that fail the gate of a run that is `strict` or not.
 fn failing(report: &RunReport, strict: bool) -> Vec<String> {
     report
         .cases

@@ -264,7 +264,7 @@ async fn a_filter_that_selects_nothing_exits_6() {
 
 #[test]
 fn the_conformance_harness_lists_one_test_per_case() {
-    let specs = rc_conform::check::Specs::load(&camino::Utf8PathBuf::from(concat!(
+    let specs = rc_conform::spec::Specs::load(&camino::Utf8PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/specs"
     )))

@@ -64,7 +64,7 @@ fn embedded(args: &[&str]) -> (Output, Value, tempfile::TempDir) {
 
 fn model_lines() -> Vec<(String, String)> {
     let root = Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let specs = rc_conform::check::Specs::load(&root.join("specs")).expect("specs");
+    let specs = rc_conform::spec::Specs::load(&root.join("specs")).expect("specs");
     specs
         .model
         .lines

@@ -1,7 +1,89 @@
-//! Command-line arguments of the subcommands that take many flags, as typed values, and
-//! their resolution into library configuration (flags > environment > defaults).
+//! The command line: every subcommand's flags (and their `RC_CONFORM_*` environment
+//! variables), its work, and the one place where an outcome becomes a documented exit code.
+//! The `rc-conform` binary only calls [`main`].
 //!
-//! Parsing only: the commands' work lives in their own modules.
+//! Commands return a [`CliError`] rather than printing and exiting; the library below does
+//! the work.
 
+pub mod admin;
+mod check;
+pub mod cleanup;
+mod error;
+mod reports;
 pub mod run;
+mod run_command;
 pub mod serve;
+mod signals;
+mod terminal;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use self::error::CliError;
+pub use self::run::ArgsError;
+use crate::exit::Exit;
+
+/// Conformance harness and spec checker for servers that speak the Rocket.Chat REST API.
+#[derive(Debug, Parser)]
+#[command(name = "rc-conform", version, about, args_override_self = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check the case files and specs offline: validity, premise coverage, agreement with the
+    /// premise model, and the documentation's own examples against the derived schemas.
+    Check(check::CheckArgs),
+    /// Run the cases against a target server (default: the embedded reference server).
+    Run(Box<run::RunArgs>),
+    /// Finish cleaning up after a run that could not (crash, kill): undo its ledger.
+    Cleanup(cleanup::CleanupArgs),
+    /// Run the in-memory reference server (a Rocket.Chat REST subset) until Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// Maintain an expectations file (the target's known deviations).
+    Expectations {
+        #[command(subcommand)]
+        command: reports::ExpectationsCommand,
+    },
+    /// Combine the report.json of each shard (`run --partition hash:K/N`) into one report and
+    /// write every format; exits as `run` would have for the whole suite.
+    Merge(reports::MergeArgs),
+    /// Compare two report.json files: regressions, fixes, new and removed cases; exit 1 on
+    /// a regression.
+    Diff(reports::DiffArgs),
+}
+
+/// The `rc-conform` program: parses the arguments, runs one command, and maps its outcome to
+/// a documented exit code.
+pub fn main() -> ExitCode {
+    // Warnings (another run holds the target's lock, no user pool, …) go to stderr;
+    // RC_CONFORM_LOG=debug shows more. Secrets never reach the log: only redacted records do.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RC_CONFORM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+    let cli = Cli::parse();
+    match dispatch(&cli.command) {
+        Ok(exit) => exit.into(),
+        Err(error) => error.report().into(),
+    }
+}
+
+fn dispatch(command: &Command) -> Result<Exit, CliError> {
+    match command {
+        Command::Check(args) => check::check(args),
+        Command::Run(args) => run_command::run(args),
+        Command::Cleanup(args) => cleanup::cleanup(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Expectations { command } => reports::expectations(command),
+        Command::Merge(args) => reports::merge_reports(args),
+        Command::Diff(args) => reports::diff(args),
+    }
+}

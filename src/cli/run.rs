@@ -1,65 +1,34 @@
-//! `rc-conform run` and `rc-conform cleanup`: flags (and their `RC_CONFORM_*` environment
-//! variables) resolved into [`crate::run::RunOptions`].
+//! The flags of `rc-conform run` (and their `RC_CONFORM_*` environment variables), resolved
+//! into [`crate::run::RunOptions`] once the command knows its target.
 
 use std::time::Duration;
 
 use camino::Utf8PathBuf;
 
+use super::admin::{AdminArgs, CredentialsError};
 use crate::reference::{Deviation, ServerConfig};
-use crate::run::plan::{Filter, Partition};
-use crate::run::{AdminCredentials, RunOptions};
-use crate::target::Secret;
+use crate::run::plan::{Filter, Partition, SelectionError};
+use crate::run::{AdminCredentials, RunOptions, Target};
 
-/// Admin credentials flags, shared by `run` and `cleanup`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct AdminArgs {
-    /// Admin username (or email) on the target.
-    #[arg(long, env = "RC_CONFORM_ADMIN_USER")]
-    pub admin_user: Option<String>,
-    /// Admin password on the target.
-    #[arg(long, env = "RC_CONFORM_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
-    /// Admin personal access token (with --admin-id), instead of a password.
-    #[arg(
-        long,
-        env = "RC_CONFORM_ADMIN_TOKEN",
-        hide_env_values = true,
-        conflicts_with = "admin_password"
+/// Why the flags do not make a run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgsError {
+    /// `--filter` or `--partition` is unusable.
+    #[error(transparent)]
+    Selection(#[from] SelectionError),
+    /// The admin credentials flags are incomplete.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    /// `cleanup` without admin credentials.
+    #[error(
+        "cleanup needs the admin credentials of the target (--admin-user/--admin-password or --admin-token/--admin-id)"
     )]
-    pub admin_token: Option<String>,
-    /// Admin user id, with --admin-token.
-    #[arg(long, env = "RC_CONFORM_ADMIN_ID")]
-    pub admin_id: Option<String>,
-}
-
-impl AdminArgs {
-    /// The credentials given, if complete.
-    pub fn credentials(&self) -> Result<Option<AdminCredentials>, String> {
-        match (
-            &self.admin_user,
-            &self.admin_password,
-            &self.admin_token,
-            &self.admin_id,
-        ) {
-            (Some(user), Some(password), None, _) => Ok(Some(AdminCredentials::Password {
-                user: user.clone(),
-                password: Secret::new(password.clone()),
-            })),
-            (_, None, Some(token), Some(id)) => Ok(Some(AdminCredentials::Token {
-                user_id: id.clone(),
-                token: Secret::new(token.clone()),
-            })),
-            (None, None, None, None) => Ok(None),
-            (_, None, Some(_), None) => Err("--admin-token needs --admin-id".into()),
-            (None, Some(_), _, _) => Err("--admin-password needs --admin-user".into()),
-            (Some(_), None, None, _) => Err(
-                "--admin-user needs --admin-password (or use --admin-token with --admin-id)".into(),
-            ),
-            _ => {
-                Err("give either --admin-user/--admin-password or --admin-token/--admin-id".into())
-            }
-        }
-    }
+    CleanupWithoutCredentials,
+    /// A target without admin credentials.
+    #[error(
+        "--target needs admin credentials: --admin-user and --admin-password (or RC_CONFORM_ADMIN_USER / RC_CONFORM_ADMIN_PASSWORD), or --admin-token and --admin-id"
+    )]
+    TargetWithoutCredentials,
 }
 
 /// Flags of `rc-conform run`.
@@ -134,9 +103,47 @@ pub struct RunArgs {
     pub verbose: bool,
 }
 
+/// Where a run goes: a target given with `--target`, or the embedded server to start.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// A server given with `--target`, with its admin.
+    Target {
+        /// Its root URL.
+        url: String,
+        /// Admin credentials.
+        admin: AdminCredentials,
+    },
+    /// The embedded reference server, to be started with this configuration.
+    Embedded(ServerConfig),
+}
+
 impl RunArgs {
-    /// The run options these flags describe; `run_id` names the default report directory.
-    pub fn options(&self, run_id: &str) -> Result<RunOptions, String> {
+    /// Where the run goes, from `--target`, the credentials flags and the embedded server's
+    /// flags.
+    pub fn destination(&self) -> Result<Destination, ArgsError> {
+        let admin = self.admin.credentials()?;
+        match (&self.target, admin) {
+            (Some(url), Some(admin)) => Ok(Destination::Target {
+                url: url.clone(),
+                admin,
+            }),
+            (Some(_), None) => Err(ArgsError::TargetWithoutCredentials),
+            (None, _) => Ok(Destination::Embedded(ServerConfig {
+                admin_password: format!(
+                    "rc-{}",
+                    crate::run::new_run_id() + &crate::run::new_run_id()
+                ),
+                version: self.server_version.clone(),
+                test_mode: self.test_mode,
+                deviations: self.deviations.iter().copied().collect(),
+                ..ServerConfig::default()
+            })),
+        }
+    }
+
+    /// The run options these flags describe against `target`; `run_id` names the default
+    /// report directory.
+    pub fn options(&self, target: Target, run_id: &str) -> Result<RunOptions, ArgsError> {
         let filter = self
             .filter
             .as_deref()
@@ -147,23 +154,8 @@ impl RunArgs {
             .as_deref()
             .map(str::parse::<Partition>)
             .transpose()?;
-        let admin = self.admin.credentials()?;
-        if self.target.is_some() && admin.is_none() {
-            return Err("--target needs admin credentials: --admin-user and --admin-password (or RC_CONFORM_ADMIN_USER / RC_CONFORM_ADMIN_PASSWORD), or --admin-token and --admin-id".into());
-        }
-        let embedded = ServerConfig {
-            admin_password: format!(
-                "rc-{}",
-                crate::run::new_run_id() + &crate::run::new_run_id()
-            ),
-            version: self.server_version.clone(),
-            test_mode: self.test_mode,
-            deviations: self.deviations.iter().copied().collect(),
-            ..ServerConfig::default()
-        };
         Ok(RunOptions {
-            target: self.target.clone(),
-            admin,
+            target,
             filter,
             partition,
             jobs: self.jobs,
@@ -175,7 +167,6 @@ impl RunArgs {
             grant_settle: self.grant_settle_ms.map(Duration::from_millis),
             bypass_rate_limit: self.bypass_rate_limit,
             keep_rate_limit: self.no_bypass_rate_limit,
-            embedded,
             lock_timeout: Duration::from_secs(self.lock_timeout),
             strict: self.strict,
             expectations: None,
@@ -183,28 +174,21 @@ impl RunArgs {
     }
 }
 
-/// Flags of `rc-conform cleanup`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CleanupArgs {
-    /// The ledger of the run to finish cleaning up.
-    #[arg(long)]
-    pub ledger: Utf8PathBuf,
-    /// Target server root URL (default: the one the ledger names).
-    #[arg(long, env = "RC_CONFORM_TARGET")]
-    pub target: Option<String>,
-    /// Admin credentials.
-    #[command(flatten)]
-    pub admin: AdminArgs,
-    /// Deletions made at once.
-    #[arg(long, default_value_t = 8, value_parser = jobs)]
-    pub jobs: usize,
+/// Why a `--jobs` value is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum JobsError {
+    /// Zero jobs would run nothing.
+    #[error("must be at least 1")]
+    Zero,
+    /// Not a whole number.
+    #[error(transparent)]
+    NotANumber(#[from] std::num::ParseIntError),
 }
 
 /// `--jobs`: a whole number of at least 1.
-fn jobs(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(e) => Err(e.to_string()),
+pub(super) fn jobs(text: &str) -> Result<usize, JobsError> {
+    match text.trim().parse::<usize>()? {
+        0 => Err(JobsError::Zero),
+        n => Ok(n),
     }
 }

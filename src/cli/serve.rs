@@ -80,3 +80,26 @@ pub fn deviation_list() -> String {
         .map(|d| format!("{:width$}  {}\n", d.name(), d.description()))
         .collect()
 }
+
+/// Runs `rc-conform serve` until Ctrl-C, or prints the deviations.
+pub(super) fn serve(args: &ServeArgs) -> Result<crate::exit::Exit, super::error::CliError> {
+    if args.list_deviations {
+        anstream::print!("{}", deviation_list());
+        return Ok(crate::exit::Exit::Ok);
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(super::error::CliError::Runtime)?;
+    runtime.block_on(async {
+        let server = crate::reference::start(args.config(), args.addr())
+            .await
+            .map_err(super::error::CliError::Serve)?;
+        anstream::println!(
+            "rc-conform reference server (Rocket.Chat {}) listening on {}; admin user `{}`; Ctrl-C stops it",
+            args.server_version,
+            server.url(),
+            args.admin_user
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        server.shutdown().await;
+        Ok(crate::exit::Exit::Ok)
+    })
+}

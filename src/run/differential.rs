@@ -3,19 +3,21 @@
 //! non-strictly, in the same setup. Shown beside the target's answer, a failure reads as a
 //! diagnosis ("the reference answered 400 error-not-allowed; the target answered 200").
 //!
-//! The cases run again, whole, against a fresh embedded server on a loopback port; only the
-//! answers to their calls are kept. It never touches the target.
+//! The cases run again, whole, against a fresh reference server on a loopback port (started
+//! here: it is the oracle, not the run's target); only the answers to their calls are kept.
+//! It never touches the target.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::plan::Filter;
-use super::{Interrupt, RunOptions};
+use super::{AdminCredentials, Interrupt, RunOptions, Target};
 use crate::case::{Suite, Version};
-use crate::check::Specs;
 use crate::reference::ServerConfig;
 use crate::report::model::{CaseRecord, ReferenceAnswer, Verdict};
+use crate::spec::Specs;
+use crate::target::Secret;
 
 /// Whether a case's record gets the reference server's answers: it failed, or differs from
 /// Rocket.Chat in an exact detail.
@@ -48,9 +50,24 @@ pub async fn attach(
         Ok(dir) => dir,
         Err(e) => return Some(format!("the reference server's answers: {e}")),
     };
+    let config = ServerConfig {
+        version: version.to_string(),
+        ..ServerConfig::default()
+    };
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let server = match crate::reference::start(config.clone(), address).await {
+        Ok(server) => server,
+        Err(e) => return Some(format!("the reference server did not start: {e}")),
+    };
     let reference = RunOptions {
-        target: None,
-        admin: None,
+        target: Target {
+            url: server.url().to_owned(),
+            admin: AdminCredentials::Password {
+                user: config.admin_username.clone(),
+                password: Secret::new(config.admin_password.clone()),
+            },
+            embedded: true,
+        },
         filter: Some(Filter::exactly(ids.iter().map(String::as_str))),
         partition: None,
         jobs: options.jobs,
@@ -59,10 +76,6 @@ pub async fn attach(
         grant_settle: None,
         bypass_rate_limit: false,
         keep_rate_limit: false,
-        embedded: ServerConfig {
-            version: version.to_string(),
-            ..ServerConfig::default()
-        },
         lock_timeout: options.lock_timeout,
         strict: false,
         expectations: None,
@@ -77,6 +90,7 @@ pub async fn attach(
         &|_| {},
     ))
     .await;
+    server.shutdown().await;
     let report = match ran {
         Ok(outcome) => outcome.report,
         Err(e) => {

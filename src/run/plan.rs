@@ -11,6 +11,22 @@ use std::sync::Arc;
 
 use crate::case::{Case, Suite, Version};
 
+/// Why a `--filter` or `--partition` is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectionError {
+    /// Not of the form `hash:K/N` with `1 <= K <= N`.
+    #[error("`{0}` is not a partition: expected hash:K/N with 1 <= K <= N, e.g. hash:1/3")]
+    Partition(String),
+    /// A pattern that is not a valid glob.
+    #[error("`{pattern}` is not a glob: {message}")]
+    Glob {
+        /// The pattern.
+        pattern: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
 /// `--partition hash:K/N`: this run takes the cases whose id hashes to bucket K of N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Partition {
@@ -21,11 +37,9 @@ pub struct Partition {
 }
 
 impl FromStr for Partition {
-    type Err = String;
+    type Err = SelectionError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let usage = || {
-            format!("`{s}` is not a partition: expected hash:K/N with 1 <= K <= N, e.g. hash:1/3")
-        };
+        let usage = || SelectionError::Partition(s.to_owned());
         let rest = s.strip_prefix("hash:").ok_or_else(usage)?;
         let (k, n) = rest.split_once('/').ok_or_else(usage)?;
         let (index, count): (u64, u64) = (
@@ -68,7 +82,7 @@ pub struct Filter {
 }
 
 impl FromStr for Filter {
-    type Err = String;
+    type Err = SelectionError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut builder = globset::GlobSetBuilder::new();
         let mut substrings = Vec::new();
@@ -77,13 +91,19 @@ impl FromStr for Filter {
                 let glob = globset::GlobBuilder::new(pattern)
                     .literal_separator(false)
                     .build()
-                    .map_err(|e| format!("`{pattern}`: {e}"))?;
+                    .map_err(|e| SelectionError::Glob {
+                        pattern: pattern.to_owned(),
+                        message: e.to_string(),
+                    })?;
                 builder.add(glob);
             } else {
                 substrings.push(pattern.to_owned());
             }
         }
-        let globs = builder.build().map_err(|e| e.to_string())?;
+        let globs = builder.build().map_err(|e| SelectionError::Glob {
+            pattern: s.to_owned(),
+            message: e.to_string(),
+        })?;
         Ok(Filter {
             text: s.to_owned(),
             globs,
@@ -159,6 +179,13 @@ pub struct Plan<'a> {
     pub cases: Vec<Planned<'a>>,
     /// Groups of runnable cases, default-grant group first.
     pub groups: Vec<Group>,
+}
+
+impl Plan<'_> {
+    /// How many cases of the plan run (the others are skipped).
+    pub fn selected(&self) -> usize {
+        self.cases.iter().filter(|c| c.skip.is_none()).count()
+    }
 }
 
 /// Plans `suite` for a server of `version`.

@@ -5,9 +5,54 @@
 
 use serde_json::Value;
 
-use super::{RunError, RunOptions};
+use super::RunOptions;
 use crate::target::api::{Api, ApiError, Session, two_factor_code};
 use crate::target::{Purpose, Request, Secret};
+
+/// Why the target cannot be used; nothing was created on it.
+#[derive(Debug, thiserror::Error)]
+pub enum PreflightError {
+    /// `/api/info` did not answer like a Rocket.Chat server.
+    #[error("{url} does not answer GET /api/info like a Rocket.Chat server: {source} ({})", hint(.source))]
+    NotRocketChat {
+        /// The target.
+        url: String,
+        /// What came instead.
+        source: ApiError,
+    },
+    /// The admin could not log in.
+    #[error("logging in as `{user}`: {source} ({})", hint(.source))]
+    Login {
+        /// The username given.
+        user: String,
+        /// The answer.
+        source: ApiError,
+    },
+    /// The admin's account or the permissions could not be read.
+    #[error("{what}: {source} ({})", hint(.source))]
+    Read {
+        /// What was read.
+        what: &'static str,
+        /// The answer.
+        source: ApiError,
+    },
+    /// The admin lacks permissions the run needs.
+    #[error("the admin `{admin}` lacks: {}; use an account with the admin role", .missing.join(", "))]
+    MissingPermissions {
+        /// The admin's username.
+        admin: String,
+        /// Each missing permission with what it is for.
+        missing: Vec<String>,
+    },
+}
+
+fn hint(e: &ApiError) -> &'static str {
+    if e.is_transport() {
+        "is the URL right and the server up?"
+    } else {
+        "check the URL and the credentials"
+    }
+}
 
 /// How the runner authenticates as admin.
 #[derive(Debug, Clone)]
@@ -65,32 +110,21 @@ const NEEDED: [(&str, &str); 7] = [
     ),
 ];
 
-fn unusable(what: &str, e: &ApiError) -> RunError {
-    let hint = if e.is_transport() {
-        "is the URL right and the server up?"
-    } else {
-        "check the URL and the credentials"
-    };
-    RunError::Unusable(format!("{what}: {e} ({hint})"))
-}
-
 /// Runs the preflight checks.
 pub async fn preflight(
     api: &Api,
     credentials: &super::AdminCredentials,
     options: &RunOptions,
     embedded: bool,
-) -> Result<Preflight, RunError> {
+) -> Result<Preflight, PreflightError> {
     let mut notes = Vec::new();
-    let server_version = api.server_version(None).await.map_err(|e| {
-        unusable(
-            &format!(
-                "{} does not answer GET /api/info like a Rocket.Chat server",
-                api.client().base_url()
-            ),
-            &e,
-        )
-    })?;
+    let server_version =
+        api.server_version(None)
+            .await
+            .map_err(|source| PreflightError::NotRocketChat {
+                url: api.client().base_url().to_owned(),
+                source,
+            })?;
     notes.push(match &server_version {
         Some(v) => format!("server version {v} (GET /api/info)"),
         None => "the server did not say its version; cases are judged as for the premise model's default version".into(),
@@ -103,7 +137,10 @@ pub async fn preflight(
             let (session, sent) = api
                 .login_recorded(user, password, Purpose::Preflight)
                 .await
-                .map_err(|e| unusable(&format!("logging in as `{user}`"), &e))?;
+                .map_err(|source| PreflightError::Login {
+                    user: user.clone(),
+                    source,
+                })?;
             rate_limited = sent.response().is_some_and(|r| {
                 r.headers
                     .iter()
@@ -128,7 +165,10 @@ pub async fn preflight(
             Request::get("/api/v1/me", Purpose::Preflight).auth(admin.auth()),
         )
         .await
-        .map_err(|e| unusable("the admin credentials", &e))?;
+        .map_err(|source| PreflightError::Read {
+            what: "the admin credentials",
+            source,
+        })?;
     let admin_username = me
         .get("username")
         .and_then(Value::as_str)
@@ -147,7 +187,10 @@ pub async fn preflight(
     let permissions = api
         .permissions(&admin, Purpose::Preflight)
         .await
-        .map_err(|e| unusable("listing permissions", &e))?;
+        .map_err(|source| PreflightError::Read {
+            what: "listing permissions",
+            source,
+        })?;
     let holds = |p: &str| {
         permissions
             .get(p)
@@ -159,10 +202,10 @@ pub async fn preflight(
         .map(|(p, why)| format!("{p} (for {why})"))
         .collect();
     if !missing.is_empty() {
-        return Err(RunError::Unusable(format!(
-            "the admin `{admin_username}` lacks: {}; use an account with the admin role",
-            missing.join(", ")
-        )));
+        return Err(PreflightError::MissingPermissions {
+            admin: admin_username,
+            missing,
+        });
     }
     notes.push(format!(
         "admin `{admin_username}` holds every permission the run needs"

@@ -10,8 +10,8 @@ use tokio::sync::Mutex;
 
 use super::provision::Fixtures;
 use crate::case::{Call, Case, Expectation, Suite, Version};
-use crate::check::Specs;
 use crate::report::model::{CaseRecord, DivergenceRecord, Verdict};
+use crate::spec::Specs;
 use crate::target::api::Session;
 
 /// Adds the sessions of `fixtures` to `sessions` (cleanup deletes private groups as members).

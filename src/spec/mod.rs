@@ -1,7 +1,8 @@
 //! What the documentation and the real server say, machine-readable: the JSON Schemas
 //! derived from the doc pages ([`schemas`]), the doc examples checked against them
-//! ([`docs`]), the premise model ([`premise`]) and its use as an oracle ([`predict`]) and
-//! coverage measure ([`coverage`]).
+//! ([`docs`]), the premise model ([`premise`]) with its version lines ([`lines`]) and the
+//! levels of its checks ([`levels`]), its use as an oracle ([`predict`]) and coverage measure
+//! ([`coverage`]), and the specs loaded together ([`Specs`]).
 //!
 //! Nothing here talks to a server.
 
@@ -12,3 +13,6 @@ pub mod lines;
 pub mod predict;
 pub mod premise;
 pub mod schemas;
+pub mod specs;
+
+pub use specs::{Specs, SpecsError};

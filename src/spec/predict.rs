@@ -652,7 +652,7 @@ fn coerce_to_strings(body: &mut Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Specs;
+    use crate::spec::Specs;
 
     #[test]
     fn placing_the_first_call_agrees_with_predicting_the_case() {

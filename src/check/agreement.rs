@@ -1,0 +1,252 @@
+//! Holding a case against the premise model: at one version of each line the model knows,
+//! every call's expectation must equal the model's prediction, field by field.
+
+use crate::case::{Case, Expectation, Version};
+use crate::spec::coverage::Coverage;
+use crate::spec::predict::{Decision, Prediction, predict_case, version_of};
+use crate::spec::premise::PremiseModel;
+
+/// A case whose expectation differs from the model's prediction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    /// The case.
+    pub case_id: String,
+    /// Where the call (or case) is written.
+    pub origin: String,
+    /// Which field, e.g. `calls[0].expect.errorType`.
+    pub field: String,
+    /// What the case says.
+    pub case_says: String,
+    /// What the model predicts.
+    pub model_says: String,
+}
+
+/// Compares each call of `case` with the model at every version point the model
+/// distinguishes within the case's range (the default version and each threshold), using the
+/// expectation that applies there, and records coverage at the case's first version.
+pub fn hold_against_model(
+    model: &PremiseModel,
+    case: &Case,
+    coverage: &mut Coverage,
+) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    let points = version_points(model, case);
+    for (n, version) in points.iter().enumerate() {
+        let predictions = predict_case(model, case, version);
+        let at = if points.len() > 1 {
+            format!(" at server version {version}")
+        } else {
+            String::new()
+        };
+        let mut push = |origin: &str, field: String, case_says: String, model_says: String| {
+            out.push(Disagreement {
+                case_id: case.id.clone(),
+                origin: origin.to_owned(),
+                field,
+                case_says,
+                model_says: format!("{model_says}{at}"),
+            });
+        };
+        if n == 0
+            && let Some(first) = predictions.first()
+            && first.placement.decision.name() != case.premise
+        {
+            push(
+                &case.origin.to_string(),
+                "premise".into(),
+                case.premise.clone(),
+                describe(&first.placement.decision),
+            );
+        }
+        for (i, (call, prediction)) in case.calls.iter().zip(&predictions).enumerate() {
+            if n == 0 {
+                coverage.record(&case.id, case.endpoint, prediction);
+            }
+            let which = match call
+                .alternatives
+                .iter()
+                .position(|a| a.versions.contains(version))
+            {
+                Some(j) => format!("alternatives[{j}].expect"),
+                None => "expect".to_owned(),
+            };
+            for (field, says, predicted) in compare(call.expectation_for(Some(version)), prediction)
+            {
+                push(
+                    &call.origin.to_string(),
+                    format!("calls[{i}].{which}.{field}"),
+                    says,
+                    predicted,
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The versions at which `case` is held against the model: the model's default version and
+/// every version threshold it knows, kept when inside the case's range (the range's own
+/// lower bound stands in when the default lies below it).
+pub fn version_points(model: &PremiseModel, case: &Case) -> Vec<Version> {
+    let mut points: Vec<Version> = model
+        .lines
+        .iter()
+        .map(crate::spec::lines::Line::emulated)
+        .chain(case.versions.since.clone())
+        .filter(|v| case.versions.contains(v))
+        .collect();
+    for alt in case.calls.iter().flat_map(|c| &c.alternatives) {
+        if let Some(since) = &alt.versions.since
+            && case.versions.contains(since)
+        {
+            points.push(since.clone());
+        }
+    }
+    points.sort();
+    points.dedup();
+    if points.is_empty() {
+        points.push(version_of(model, case.versions.since.as_ref()));
+    }
+    points
+}
+
+fn describe(decision: &Decision) -> String {
+    match decision {
+        Decision::Premise(p) => format!("success through premise `{p}`"),
+        Decision::Failure(k) => format!("failure `{k}`"),
+    }
+}
+
+fn show<T: std::fmt::Debug>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map_or("(not stated)".to_owned(), |v| format!("{v:?}"))
+}
+
+/// Field-by-field differences between an expectation and a prediction:
+/// `(field, what the case says, what the model predicts)`.
+fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)> {
+    let a = &p.answer;
+    let mut out = Vec::new();
+    let why = format!(" ({})", describe(&p.placement.decision));
+    if expect.status != a.status {
+        out.push((
+            "status".into(),
+            expect.status.to_string(),
+            format!("{}{why}", a.status),
+        ));
+    }
+    // A whole body, when the model gives one, says whether `success` is there at all.
+    let success = match &a.body {
+        Some(body) => body.get("success").and_then(serde_json::Value::as_bool),
+        None => Some(a.status == 200),
+    };
+    if expect.success.is_some() && expect.success != success {
+        out.push((
+            "success".into(),
+            show(&expect.success),
+            format!(
+                "{}{why}",
+                success.map_or_else(|| "no `success` key".to_owned(), |s| s.to_string())
+            ),
+        ));
+    }
+    let predicted_type = a.error_type.clone().or_else(|| {
+        a.body
+            .as_ref()
+            .and_then(|b| b.get("errorType"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    });
+    if expect.error_type != predicted_type {
+        out.push((
+            "errorType".into(),
+            show(&expect.error_type),
+            format!("{}{why}", show(&predicted_type)),
+        ));
+    }
+    let predicted_error = a.error.clone().or_else(|| {
+        a.body
+            .as_ref()
+            .and_then(|b| b.get("error"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    });
+    if let Some(error) = &expect.error
+        && predicted_error.as_ref() != Some(error)
+        && a.error_template.is_none()
+    {
+        out.push((
+            "error".into(),
+            format!("{error:?}"),
+            format!("{}{why}", show(&predicted_error)),
+        ));
+    }
+    for key in &a.absent {
+        if !expect.absent.contains(key) {
+            out.push((
+                "absent".into(),
+                format!("{:?}", expect.absent),
+                format!("must list `{key}`{why}"),
+            ));
+        }
+    }
+    if let Some(details) = &a.details
+        && let Some(method) = expect.fields.get("/details/method")
+        && details.get("method") != Some(method)
+    {
+        out.push((
+            "fields./details/method".into(),
+            method.to_string(),
+            format!("{details}{why}"),
+        ));
+    }
+    if expect.schema.as_deref() != Some(a.schema.as_str()) {
+        out.push((
+            "schema".into(),
+            show(&expect.schema),
+            format!("{:?}{why}", a.schema),
+        ));
+    }
+    for (room, m) in &expect.members_after {
+        let Some(after) = p.members_after.get(room) else {
+            continue;
+        };
+        for u in &m.includes {
+            if !after.contains(u) {
+                out.push((
+                    format!("members_after.{}.includes", room.name()),
+                    u.name().to_owned(),
+                    format!("`{}` is not a member afterwards{why}", u.name()),
+                ));
+            }
+        }
+        for u in &m.excludes {
+            if after.contains(u) {
+                out.push((
+                    format!("members_after.{}.excludes", room.name()),
+                    u.name().to_owned(),
+                    format!("`{}` is a member afterwards{why}", u.name()),
+                ));
+            }
+        }
+    }
+    for (room, delta) in &expect.room_delta {
+        let added = if p.room.as_ref() == Some(room) {
+            p.added.len() as i64
+        } else {
+            0
+        };
+        for (name, value) in [("usersCount", delta.users_count), ("msgs", delta.msgs)] {
+            if let Some(v) = value
+                && v != added
+            {
+                out.push((
+                    format!("room_delta.{}.{name}", room.name()),
+                    v.to_string(),
+                    format!("{added}{why}"),
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! Why a command could not do its work, and the documented exit code of each reason.
+//!
+//! Every command returns a [`CliError`] instead of printing and exiting on its own; the one
+//! place that prints an error (with its file-and-line diagnostics where it has them) and maps
+//! it to an exit code is [`CliError::report`].
+
+use camino::Utf8PathBuf;
+
+use crate::case::LoadErrors;
+use crate::check::CheckError;
+use crate::exit::Exit;
+use crate::expectations::ExpectationsError;
+use crate::reference::ReferenceError;
+use crate::report::merge::MergeError;
+use crate::report::render::RenderError;
+use crate::run::RunError;
+use crate::run::ledger::LedgerError;
+use crate::spec::SpecsError;
+use crate::target::api::ApiError;
+
+/// Why a command stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A flag's value is unusable.
+    #[error(transparent)]
+    Args(#[from] super::ArgsError),
+    /// The specs could not be loaded.
+    #[error(transparent)]
+    Specs(#[from] SpecsError),
+    /// Case files failed to load.
+    #[error("{} problem(s) in the case files; nothing was sent to any server", .0.0.len())]
+    Cases(LoadErrors),
+    /// Case files failed to load for `check`.
+    #[error("{} problem(s) in the case files; nothing was checked", .0.0.len())]
+    CheckCases(LoadErrors),
+    /// `check` could not run.
+    #[error(transparent)]
+    Check(CheckError),
+    /// The expectations file is unusable.
+    #[error("{0}; nothing was sent to any server")]
+    Expectations(#[from] ExpectationsError),
+    /// The expectations file to update is unusable.
+    #[error("{0}; the file was not changed")]
+    ExpectationsUnchanged(ExpectationsError),
+    /// A report could not be read.
+    #[error("cannot read the report {path}: {source}")]
+    ReadReport {
+        /// The file.
+        path: Utf8PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: Utf8PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The report files could not be written.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// Partial reports cannot be merged.
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    /// A ledger could not be read.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The ledger does not say which target it is for.
+    #[error("the ledger names no target; give --target")]
+    NoTargetInLedger,
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The embedded reference server could not start for a run.
+    #[error("the embedded reference server did not start: {0}")]
+    Reference(#[from] ReferenceError),
+    /// `serve` could not start the reference server.
+    #[error("the reference server did not start: {0}")]
+    Serve(#[source] ReferenceError),
+    /// The target is unusable; nothing was created.
+    #[error("the target is not usable, nothing was created: {0}")]
+    Run(#[from] RunError),
+    /// The admin could not log in for cleanup.
+    #[error("cannot log in to {target}: {source}")]
+    Login {
+        /// The target.
+        target: String,
+        /// The answer.
+        source: ApiError,
+    },
+}
+
+impl CliError {
+    /// The documented exit code of this error.
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::Run(_) | CliError::Login { .. } => Exit::TargetUnusable,
+            CliError::Reference(_) => Exit::TargetUnusable,
+            _ => Exit::BadInput,
+        }
+    }
+
+    /// Prints the error (diagnostics with their file, line and snippet first) to stderr and
+    /// gives its exit code.
+    pub fn report(&self) -> Exit {
+        let renderer = annotate_snippets::Renderer::styled();
+        let diagnostics = match self {
+            CliError::Cases(errors) | CliError::CheckCases(errors) => &errors.0[..],
+            CliError::Expectations(ExpectationsError::Invalid(problems))
+            | CliError::ExpectationsUnchanged(ExpectationsError::Invalid(problems)) => {
+                &problems[..]
+            }
+            _ => &[],
+        };
+        for d in diagnostics {
+            anstream::eprintln!("{}\n", d.render(&renderer));
+        }
+        anstream::eprintln!("error: {self}");
+        self.exit()
+    }
+}
+
+impl From<CheckError> for CliError {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Load(errors) => CliError::CheckCases(errors),
+            other => CliError::Check(other),
+        }
+    }
+}
+
+impl From<LoadErrors> for CliError {
+    fn from(e: LoadErrors) -> Self {
+        CliError::Cases(e)
+    }
+}

@@ -1,0 +1,150 @@
+//! `rc-conform run`: load everything (nothing is sent before every file has loaded), start the
+//! embedded reference server when no target is given, watch interrupts, run, write every
+//! report, and exit as the report's gate says.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use camino::Utf8Path;
+
+use super::error::CliError;
+use super::run::{Destination, RunArgs};
+use super::signals::{self, Resume};
+use super::terminal::{self, Terminal, Verbosity};
+use crate::case::Suite;
+use crate::exit::Exit;
+use crate::expectations::{self, ExpectationsFile};
+use crate::reference::RunningServer;
+use crate::report::model::RunReport;
+use crate::run::{AdminCredentials, Interrupt, RunOutcome, Target};
+use crate::spec::Specs;
+use crate::target::Secret;
+
+/// Runs `rc-conform run`.
+pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
+    let run_id = crate::run::new_run_id();
+    let destination = args.destination()?;
+    let specs = Specs::load(&args.specs)?;
+    let suite = specs.load_cases(&args.cases)?;
+    let expectations = args
+        .expectations
+        .as_deref()
+        .map(|path| load_expectations(path, &suite))
+        .transpose()?;
+    let runtime = tokio::runtime::Runtime::new().map_err(CliError::Runtime)?;
+    let outcome = runtime.block_on(async {
+        let (target, server) = start(destination).await?;
+        let mut options = args.options(target, &run_id)?;
+        options.expectations = expectations.map(Arc::new);
+        let resume = Resume {
+            ledger: options.report_dir.join("ledger.jsonl"),
+            target: server.is_none().then(|| options.target.url.clone()),
+        };
+        let interrupt = Interrupt::default();
+        tokio::spawn(signals::watch(interrupt.clone(), resume));
+        let terminal = Terminal::new(Verbosity {
+            quiet: args.quiet,
+            verbose: args.verbose,
+            strict: args.strict,
+        });
+        let ran = crate::run::run(&suite, &specs, &options, &run_id, &interrupt, &|e| {
+            terminal.event(e)
+        })
+        .await;
+        terminal.finish();
+        if let Some(server) = server {
+            server.shutdown().await;
+        }
+        Ok::<_, CliError>((ran?, options.report_dir))
+    });
+    let (outcome, report_dir) = outcome?;
+    finish(&outcome, &report_dir, args.verbose)
+}
+
+/// The target of the run: the one given, or the embedded server started now.
+async fn start(destination: Destination) -> Result<(Target, Option<RunningServer>), CliError> {
+    match destination {
+        Destination::Target { url, admin } => Ok((
+            Target {
+                url,
+                admin,
+                embedded: false,
+            },
+            None,
+        )),
+        Destination::Embedded(config) => {
+            let server =
+                crate::reference::start(config.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
+                    .await?;
+            let target = Target {
+                url: server.url().to_owned(),
+                admin: AdminCredentials::Password {
+                    user: config.admin_username,
+                    password: Secret::new(config.admin_password),
+                },
+                embedded: true,
+            };
+            Ok((target, Some(server)))
+        }
+    }
+}
+
+/// Loads the expectations file and checks it names cases of `suite`.
+fn load_expectations(path: &Utf8Path, suite: &Suite) -> Result<ExpectationsFile, CliError> {
+    let file = expectations::load(path)?;
+    file.check_cases(suite.cases.iter().map(|c| c.id.as_str()))?;
+    Ok(file)
+}
+
+/// Writes every report, prints the summary and what cleanup could not do, and exits as the
+/// report's gate says.
+fn finish(outcome: &RunOutcome, report_dir: &Utf8Path, verbose: bool) -> Result<Exit, CliError> {
+    for warning in &outcome.warnings {
+        anstream::eprintln!("warning: {warning}");
+    }
+    let report = &outcome.report;
+    let written = crate::report::render::write_all(report_dir, report)?;
+    if verbose {
+        for note in &report.run.preflight {
+            anstream::println!("preflight: {note}");
+        }
+    }
+    anstream::println!(
+        "\nrc-conform {}: {} against {} (Rocket.Chat {})",
+        report.run.run_id,
+        terminal::summary(report),
+        report.run.target,
+        report
+            .run
+            .server_version
+            .as_deref()
+            .unwrap_or("version unknown")
+    );
+    let written: Vec<&str> = written.iter().map(|p| p.as_str()).collect();
+    anstream::println!("report: {}", written.join(", "));
+    Ok(announce_gate(report))
+}
+
+/// The report's gate, with what the user must know about cleanup and an empty selection.
+pub(super) fn announce_gate(report: &RunReport) -> Exit {
+    let cleanup = &report.cleanup;
+    for e in &cleanup.errors {
+        anstream::eprintln!("cleanup: {e}");
+    }
+    for l in &cleanup.leftovers {
+        anstream::eprintln!("left behind: {l}");
+    }
+    for u in &cleanup.unverified {
+        anstream::eprintln!("not verified (the target offers no way to look): {u}");
+    }
+    let exit = report.gate();
+    match exit {
+        Exit::NoCases => anstream::eprintln!("no case was selected"),
+        Exit::Leftovers => anstream::eprintln!(
+            "error: cleanup left objects behind; `rc-conform cleanup --ledger {}` retries it",
+            cleanup.ledger
+        ),
+        _ => {}
+    }
+    exit
+}

@@ -1,0 +1,38 @@
+//! What a run tells its observers as it goes: the run started (target, version, line, how
+//! many cases will run), a case started, a case finished (its final record), cleanup
+//! finished. The terminal view and the machine-readable event stream are observers; the run
+//! never waits on them beyond the call.
+
+use crate::report::model::{CaseRecord, CleanupRecord};
+
+/// One thing that happened during a run.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// Preflight passed and the plan is made.
+    Started {
+        /// The run id.
+        run_id: &'a str,
+        /// The target, without credentials.
+        target: &'a str,
+        /// The version the target reported.
+        server_version: Option<&'a str>,
+        /// The Rocket.Chat line that version falls in.
+        line: Option<&'a str>,
+        /// Cases selected to run.
+        selected: usize,
+        /// Cases the plan skips (filter, partition, version conditions).
+        skipped: usize,
+    },
+    /// A case's setup is about to be provisioned.
+    CaseStarted {
+        /// The case id.
+        id: &'a str,
+    },
+    /// A case has its final record (verdict decided).
+    CaseFinished(&'a CaseRecord),
+    /// Cleanup finished.
+    CleanupFinished(&'a CleanupRecord),
+}
+
+/// Something that watches a run.
+pub type Observer<'o> = &'o (dyn Fn(Event<'_>) + Sync);

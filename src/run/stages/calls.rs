@@ -1,0 +1,68 @@
+//! Stage 3 for one grant group: each case's calls, `jobs` cases at a time, with a case's own
+//! reads around its call when it is not a bulk case. Cases on the shared `general` channel
+//! take turns: their counters and members must see only their own effects.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Mutex;
+
+use super::{CaseState, Prepared, each_case};
+use crate::run::call::{self, Made};
+
+/// Makes the calls of the provisioned cases of `members`.
+pub(super) async fn make_calls(run: &Prepared<'_>, members: &[usize], states: &mut [CaseState]) {
+    let general = Arc::new(Mutex::new(()));
+    let ready: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&i| matches!(states[i], CaseState::Provisioned(_)))
+        .collect();
+    let made = each_case(run, &ready, "while calling", |index| {
+        let api = run.api.clone();
+        let (fixtures, bulk) = states[index]
+            .live()
+            .map(|l| (l.fixtures.clone(), l.bulk))
+            .unwrap_or_default();
+        let case = run.plan.cases[index].case.clone();
+        let version = run.version.clone();
+        let general = general.clone();
+        async move {
+            let _general = if case.touches_general() {
+                Some(general.lock_owned().await)
+            } else {
+                None
+            };
+            let started = Instant::now();
+            let mut made = Vec::new();
+            for call in &case.calls {
+                if bulk {
+                    let (observed, exchange) =
+                        call::send_call(&api, case.endpoint, call, &fixtures).await;
+                    made.push(Made {
+                        observed,
+                        transcript: vec![exchange.clone()],
+                        exchange,
+                    });
+                } else {
+                    let expect = call.expectation_for(Some(&version));
+                    made.push(call::make_call(&api, case.endpoint, call, expect, &fixtures).await);
+                }
+            }
+            (made, started.elapsed())
+        }
+    })
+    .await;
+    for (index, outcome) in made {
+        let CaseState::Provisioned(mut live) = std::mem::take(&mut states[index]) else {
+            continue;
+        };
+        states[index] = match outcome {
+            Ok((made, elapsed)) => {
+                live.elapsed += elapsed;
+                CaseState::Called(live, made)
+            }
+            Err(panic) => CaseState::Stopped(panic),
+        };
+    }
+}

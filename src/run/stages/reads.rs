@@ -1,0 +1,290 @@
+//! Stages 2 and 4: the state the bulk cases are judged on, read once for all of them (one
+//! listing of the run's rooms for the counters, one `users.info` per user for memberships),
+//! and room by room for what those reads miss.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::{CaseState, Live, Prepared, each_case, expectation};
+use crate::case::RoomRef;
+use crate::run::call::{self, Made};
+use crate::run::judge::Counters;
+use crate::run::observe::{CounterRead, Evidence, MembershipRead};
+use crate::target::Exchange;
+
+/// The run's name prefix: every room of a bulk case carries it.
+fn run_prefix(run: &Prepared<'_>) -> String {
+    format!("rcc-{}-", run.run_id)
+}
+
+/// Rooms of one case that a bulk read missed.
+#[derive(Debug, Default)]
+struct Unread {
+    /// Rooms whose counters the listing did not give.
+    counters: Vec<RoomRef>,
+    /// Rooms with a member whose rooms are not known.
+    members: Vec<RoomRef>,
+}
+
+/// What reading rooms one by one found for one case.
+#[derive(Debug, Default)]
+struct ReadAlone {
+    counters: BTreeMap<RoomRef, Counters>,
+    members: BTreeMap<RoomRef, Vec<String>>,
+    evidence: Vec<Exchange>,
+}
+
+/// Stage 2: the counters of the bulk cases' rooms, from one listing; a room the listing
+/// misses is read on its own.
+pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
+    let needing: Vec<usize> = states
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| {
+            s.live().is_some_and(|l| l.bulk)
+                && expectation(run.plan.cases[*i].case, &run.version)
+                    .is_some_and(|e| !e.room_delta.is_empty())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if needing.is_empty() {
+        return;
+    }
+    let listing =
+        Arc::new(CounterRead::read(&run.api, &run.preflight.admin, &run_prefix(run)).await);
+    let mut unlisted: BTreeMap<usize, Unread> = BTreeMap::new();
+    for &index in &needing {
+        let (CaseState::Provisioned(live), Some(expect)) = (
+            &mut states[index],
+            expectation(run.plan.cases[index].case, &run.version),
+        ) else {
+            continue;
+        };
+        let mut listed = BTreeSet::new();
+        for room in expect.room_delta.keys() {
+            let Some(room_live) = live.fixtures.rooms.get(room) else {
+                continue;
+            };
+            match listing.get(&room_live.id) {
+                Some(c) => {
+                    live.before.insert(room.clone(), c);
+                    listed.insert(room_live.id.clone());
+                }
+                None => unlisted
+                    .entry(index)
+                    .or_default()
+                    .counters
+                    .push(room.clone()),
+            }
+        }
+        live.evidence.push(Evidence::Counters {
+            read: listing.clone(),
+            rooms: listed.into_iter().collect(),
+            when: "before the call",
+        });
+    }
+    for (index, alone) in read_alone(run, states, unlisted).await {
+        if let CaseState::Provisioned(live) = &mut states[index] {
+            live.before.extend(alone.counters);
+            live.evidence
+                .extend(alone.evidence.into_iter().map(Evidence::Own));
+        }
+    }
+}
+
+/// Reads the rooms of `unread` one by one, as the case's own readers (`jobs` cases at a
+/// time), as a case outside the bulk reads does around its call.
+async fn read_alone(
+    run: &Prepared<'_>,
+    states: &[CaseState],
+    mut unread: BTreeMap<usize, Unread>,
+) -> BTreeMap<usize, ReadAlone> {
+    let indices: Vec<usize> = unread.keys().copied().collect();
+    let read = each_case(run, &indices, "while its rooms were read", |index| {
+        let api = run.api.clone();
+        let fixtures = states[index]
+            .live()
+            .map(|l| l.fixtures.clone())
+            .unwrap_or_default();
+        let rooms = unread.remove(&index).unwrap_or_default();
+        async move {
+            let mut found = ReadAlone::default();
+            for room in rooms.counters {
+                if let Some(c) =
+                    call::read_counters(&api, &fixtures, &room, &mut found.evidence).await
+                {
+                    found.counters.insert(room, c);
+                }
+            }
+            for room in rooms.members {
+                if let Some(ids) =
+                    call::read_members(&api, &fixtures, &room, &mut found.evidence).await
+                {
+                    found.members.insert(room, ids);
+                }
+            }
+            found
+        }
+    })
+    .await;
+    read.into_iter()
+        .filter_map(|(index, outcome)| Some((index, outcome.ok()?)))
+        .collect()
+}
+
+/// Stage 4: the counters and memberships of the bulk cases of `indices` after their calls,
+/// from one listing and one read per user; what those miss is read room by room.
+pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], indices: &[usize]) {
+    let called: Vec<usize> = indices
+        .iter()
+        .copied()
+        .filter(|&i| matches!(&states[i], CaseState::Called(live, _) if live.bulk))
+        .collect();
+    if called.is_empty() {
+        return;
+    }
+    let (listing, memberships) = bulk_after(run, states, &called).await;
+    let mut unread: BTreeMap<usize, Unread> = BTreeMap::new();
+    for &index in &called {
+        let CaseState::Called(live, made) = &mut states[index] else {
+            continue;
+        };
+        let (Some(expect), Some(made)) = (
+            expectation(run.plan.cases[index].case, &run.version),
+            made.first_mut(),
+        ) else {
+            continue;
+        };
+        let mut missed = take_counters(live, made, &listing);
+        missed.members = take_members(live, made, expect, &memberships);
+        if !missed.counters.is_empty() || !missed.members.is_empty() {
+            unread.insert(index, missed);
+        }
+    }
+    for (index, alone) in read_alone(run, states, unread).await {
+        if let CaseState::Called(live, made) = &mut states[index]
+            && let Some(made) = made.first_mut()
+        {
+            for (room, after) in alone.counters {
+                if let Some(b) = live.before.get(&room) {
+                    made.observed.counters.insert(room, (*b, after));
+                }
+            }
+            made.observed.members_after.extend(alone.members);
+            live.evidence
+                .extend(alone.evidence.into_iter().map(Evidence::Own));
+        }
+    }
+}
+
+/// The reads of stage 4 shared by every called bulk case: one listing when some case
+/// expects counter changes, one `users.info` per user a membership expectation names.
+async fn bulk_after(
+    run: &Prepared<'_>,
+    states: &[CaseState],
+    called: &[usize],
+) -> (Arc<CounterRead>, Arc<MembershipRead>) {
+    let mut any_counters = false;
+    let mut users = BTreeSet::new();
+    for &index in called {
+        let (Some(expect), Some(live)) = (
+            expectation(run.plan.cases[index].case, &run.version),
+            states[index].live(),
+        ) else {
+            continue;
+        };
+        any_counters |= !expect.room_delta.is_empty();
+        for m in expect.members_after.values() {
+            for user in m.includes.iter().chain(&m.excludes) {
+                if let Some(found) = live.fixtures.users.get(user) {
+                    users.insert(found.id.clone());
+                }
+            }
+        }
+    }
+    let admin = &run.preflight.admin;
+    let listing = Arc::new(if any_counters {
+        CounterRead::read(&run.api, admin, &run_prefix(run)).await
+    } else {
+        CounterRead::default()
+    });
+    let memberships =
+        Arc::new(MembershipRead::read(&run.api, admin, users, run.options.jobs).await);
+    (listing, memberships)
+}
+
+/// The counters after the call from the shared listing, into `made`; the rooms it missed.
+fn take_counters(live: &mut Live, made: &mut Made, listing: &Arc<CounterRead>) -> Unread {
+    let mut missed = Unread::default();
+    live.evidence
+        .extend(made.transcript.drain(..).map(Evidence::Own));
+    let mut listed = BTreeSet::new();
+    for (room, b) in &live.before {
+        let Some(room_live) = live.fixtures.rooms.get(room) else {
+            continue;
+        };
+        match listing.get(&room_live.id) {
+            Some(after) => {
+                listed.insert(room_live.id.clone());
+                made.observed.counters.insert(room.clone(), (*b, after));
+            }
+            None => missed.counters.push(room.clone()),
+        }
+    }
+    live.evidence.push(Evidence::Counters {
+        read: listing.clone(),
+        rooms: listed.into_iter().collect(),
+        when: "after the calls",
+    });
+    missed
+}
+
+/// The memberships after the call from the shared reads, into `made`; the rooms with a
+/// member whose rooms are not known.
+fn take_members(
+    live: &mut Live,
+    made: &mut Made,
+    expect: &crate::case::Expectation,
+    memberships: &Arc<MembershipRead>,
+) -> Vec<RoomRef> {
+    let mut missed = Vec::new();
+    let mut shown: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (room, m) in &expect.members_after {
+        let Some(room_live) = live.fixtures.rooms.get(room) else {
+            continue;
+        };
+        let ids: Vec<&str> = m
+            .includes
+            .iter()
+            .chain(&m.excludes)
+            .filter_map(|u| live.fixtures.users.get(u).map(|l| l.id.as_str()))
+            .collect();
+        // The members among the named users, if every one of them is known.
+        let known = ids.iter().try_fold(Vec::new(), |mut members, id| {
+            if memberships.is_member(id, &room_live.id)? {
+                members.push((*id).to_owned());
+            }
+            Some(members)
+        });
+        match known {
+            Some(member_ids) => {
+                for id in ids {
+                    shown
+                        .entry(id.to_owned())
+                        .or_default()
+                        .insert(room_live.id.clone());
+                }
+                made.observed.members_after.insert(room.clone(), member_ids);
+            }
+            None => missed.push(room.clone()),
+        }
+    }
+    for (user, rooms) in shown {
+        live.evidence.push(Evidence::Memberships {
+            read: memberships.clone(),
+            user,
+            rooms: rooms.into_iter().collect(),
+        });
+    }
+    missed
+}
