@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::envelope::{ApiError, Reply, success};
 use super::gate::{Caller, require_any_permission};
 use super::model::{Email, RoomKind, User};
-use super::request::{Body, Params, Query, nonblank, text, truthy};
+use super::request::{Body, Call, Params, nonblank, text, truthy};
 use super::store::Store;
 use super::{App, Deviation, Rules, ids, lookup, ownership, schema, two_factor};
 
@@ -287,11 +287,8 @@ fn join_default_rooms(store: &mut Store, user_id: &str, silenced: bool) {
 }
 
 /// GET /api/v1/users.info
-pub(crate) async fn users_info(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Query(params): Query,
-) -> Reply {
+pub(crate) async fn users_info(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
         let found = if truthy(params.get("userId")) {
             text(&params, "userId").and_then(|id| store.user(id))
@@ -350,11 +347,8 @@ fn last_admin_refusal(user: &User, store: &Store, method: &str) -> Option<ApiErr
 }
 
 /// POST /api/v1/users.delete
-pub(crate) async fn users_delete(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+pub(crate) async fn users_delete(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
         require_any_permission(store, &caller, &["delete-user"], app.rules.envelope)?;
         let user = lookup::user_from_params(store, &params)?;
@@ -383,11 +377,8 @@ pub(crate) async fn users_delete(
 }
 
 /// POST /api/v1/users.setActiveStatus
-pub(crate) async fn users_set_active_status(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(mut params): Body,
-) -> Reply {
+pub(crate) async fn users_set_active_status(call: Call) -> Reply {
+    let (app, caller, mut params) = call.parts();
     let rules = &app.rules;
     app.with_store(|store| {
         require_any_permission(
