@@ -43,7 +43,7 @@ pub(crate) struct Payload {
 pub(crate) struct Query(pub(crate) Params);
 
 /// What most handlers work with: the application, the authenticated caller, and the call's
-/// parameters — the query string of a GET (`this.queryParams`), the body otherwise
+/// parameters — the query string of a GET or HEAD (`this.queryParams`), the body otherwise
 /// (`this.bodyParams`).
 #[derive(Debug)]
 pub(crate) struct Call {
@@ -68,7 +68,7 @@ impl FromRequest<Arc<App>> for Call {
     async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
         let caller = Caller::from_request_parts(&mut parts, app).await?;
-        let params = if parts.method == Method::GET {
+        let params = if matches!(parts.method, Method::GET | Method::HEAD) {
             Query::from_request_parts(&mut parts, app).await?.0
         } else {
             Body::from_request(Request::from_parts(parts, body), app)

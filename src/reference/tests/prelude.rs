@@ -93,3 +93,24 @@ async fn misses_and_oversized_bodies_answer_json() {
     assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(too_large.body["success"], json!(false));
 }
+
+#[tokio::test]
+async fn a_head_request_reads_the_query_like_its_get() {
+    let client = Client::new(ServerConfig::default());
+    let admin = client.admin().await;
+    for method in [Method::GET, Method::HEAD] {
+        let found = client
+            .call(
+                method.clone(),
+                "/api/v1/channels.info?roomId=GENERAL",
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(found.status, StatusCode::OK, "{method}");
+        let missing = client
+            .call(method.clone(), "/api/v1/channels.info", Some(&admin), None)
+            .await;
+        assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{method}");
+    }
+}
