@@ -352,8 +352,8 @@ impl Store {
     /// subscription's roles when a room is given as scope.
     fn roles_seen(&self, user_id: &str, room_scope: Option<&str>, now: Moment) -> Vec<String> {
         let seen = |room: Option<&str>| {
-            let key = (user_id.to_owned(), room.map(str::to_owned));
-            match self.lagging_roles.seen(&key, now) {
+            let key = || (user_id.to_owned(), room.map(str::to_owned));
+            match self.lagging_roles.seen(key, now) {
                 Some(roles) => roles.to_vec(),
                 None => self.stored_roles(user_id, room),
             }
@@ -378,7 +378,7 @@ impl Store {
         let now = Moment::now();
         let granted = self
             .lagging_permissions
-            .seen(&permission.to_owned(), now)
+            .seen(|| permission.to_owned(), now)
             .unwrap_or(&stored.roles);
         self.roles_seen(user_id, room_scope, now)
             .iter()
