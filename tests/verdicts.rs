@@ -241,3 +241,69 @@ async fn a_failed_call_against_a_target_carries_the_reference_servers_answer() {
         );
     }
 }
+
+#[test]
+fn a_server_that_differs_only_on_incidental_details_passes_unless_strict() {
+    let args = [
+        "-q",
+        "--server-version",
+        "7.4.0",
+        "--deviate",
+        "incidental-answers",
+    ];
+    let (out, report, _dir) = embedded(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(report["totals"]["fail"], 0, "{}", report["totals"]);
+    assert!(report["totals"]["non_strict"].as_u64().unwrap_or(0) >= 9);
+    for c in report["cases"].as_array().expect("cases") {
+        if c["verdict"] == "non-strict" {
+            let call = &c["calls"][0];
+            assert!(call["compared"]["incidental"].is_string(), "{c:#}");
+            assert!(
+                call["mismatches"]
+                    .as_array()
+                    .expect("mismatches")
+                    .iter()
+                    .all(|m| m["level"] == "incidental"),
+                "{c:#}"
+            );
+        }
+    }
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    let (out, _, _dir) = embedded(&strict);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+#[test]
+fn a_documented_error_type_that_differs_is_a_failure_not_non_strict() {
+    let (out, report, _dir) = embedded(&["-q", "--deviate", "not-allowed-error-type"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(report["totals"]["non_strict"], 0);
+    let failed: Vec<&Value> = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .filter(|c| c["verdict"] == "fail")
+        .collect();
+    assert!(!failed.is_empty());
+    for c in failed {
+        assert!(
+            c["calls"][0]["mismatches"]
+                .as_array()
+                .expect("mismatches")
+                .iter()
+                .any(|m| m["check"] == "errorType" && m["level"] == "contract"),
+            "{c:#}"
+        );
+    }
+}
+
+#[test]
+fn without_a_room_listing_the_leak_check_reads_each_room_of_the_ledger() {
+    let (out, report, _dir) = embedded(&["-q", "--without", "rooms.adminRooms"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(report["totals"]["fail"], 0);
+    assert_eq!(report["cleanup"]["leftovers"], serde_json::json!([]));
+    assert_eq!(report["cleanup"]["unverified"], serde_json::json!([]));
+}

@@ -84,6 +84,10 @@ pub struct RunArgs {
     /// Embedded server: break one rule (repeatable; see `serve --list-deviations`).
     #[arg(long = "deviate", value_name = "NAME", conflicts_with = "target")]
     pub deviations: Vec<Deviation>,
+    /// Embedded server: how it imitates an imperfect real server (latency, permission lag,
+    /// missing endpoints, rate limiter, edition).
+    #[command(flatten)]
+    pub imitate: ImitateArgs,
     /// Known deviations of the target (YAML, see README "Expectations file"): a listed case
     /// that fails as listed is expected-fail, a listed case that passes is unexpected-pass.
     #[arg(long, value_name = "FILE", env = "RC_CONFORM_EXPECTATIONS")]
@@ -101,6 +105,31 @@ pub struct RunArgs {
     /// Print every case with its details (reason, mismatches), passing ones too.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// The embedded server's imitation of an imperfect real server (as `rc-conform serve` has).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImitateArgs {
+    /// Embedded server: delay every answer by this many milliseconds (a network round trip).
+    #[arg(long, default_value_t = 0, conflicts_with = "target")]
+    pub latency_ms: u64,
+    /// Embedded server: a permission change reaches permission checks only this many
+    /// milliseconds later (a role cache that lags).
+    #[arg(long, default_value_t = 0, conflicts_with = "target")]
+    pub permission_lag_ms: u64,
+    /// Embedded server: answer this endpoint as an unknown route (repeatable, e.g.
+    /// `rooms.adminRooms`).
+    #[arg(long, value_name = "ENDPOINT", conflicts_with = "target")]
+    pub without: Vec<String>,
+    /// Embedded server: run the API rate limiter (10 calls a minute per route and client).
+    #[arg(long, conflicts_with = "target")]
+    pub rate_limit: bool,
+    /// Embedded server: with --rate-limit, send no X-RateLimit-* headers.
+    #[arg(long, conflicts_with = "target")]
+    pub hide_rate_limit_headers: bool,
+    /// Embedded server: answer custom-role endpoints as an Enterprise server.
+    #[arg(long, conflicts_with = "target")]
+    pub enterprise: bool,
 }
 
 /// Where a run goes: a target given with `--target`, or the embedded server to start.
@@ -136,6 +165,12 @@ impl RunArgs {
                 version: self.server_version.clone(),
                 test_mode: self.test_mode,
                 deviations: self.deviations.iter().copied().collect(),
+                rate_limit: self.imitate.rate_limit,
+                rate_limit_headers: !self.imitate.hide_rate_limit_headers,
+                enterprise: self.imitate.enterprise,
+                latency: Duration::from_millis(self.imitate.latency_ms),
+                permission_lag: Duration::from_millis(self.imitate.permission_lag_ms),
+                without: self.imitate.without.iter().cloned().collect(),
                 ..ServerConfig::default()
             })),
         }

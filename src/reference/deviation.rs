@@ -56,6 +56,11 @@ pub enum Deviation {
     DirectRoomAccepted,
     /// groups.invite refuses archived groups with `error-room-archived`.
     GroupsArchivedRejected,
+    /// The invite endpoints refuse input outside their documented request contract with
+    /// `error-invalid-params` instead of the line's incidental answer.
+    IncidentalAnswers,
+    /// The invite permission refusal says `error-action-not-allowed`.
+    NotAllowedErrorType,
 }
 
 impl Deviation {
@@ -82,6 +87,8 @@ impl Deviation {
         Deviation::ArchivedChannelAccepted,
         Deviation::DirectRoomAccepted,
         Deviation::GroupsArchivedRejected,
+        Deviation::IncidentalAnswers,
+        Deviation::NotAllowedErrorType,
     ];
 
     /// The kebab-case name used on the command line and in reports.
@@ -108,6 +115,8 @@ impl Deviation {
             Deviation::ArchivedChannelAccepted => "archived-channel-accepted",
             Deviation::DirectRoomAccepted => "direct-room-accepted",
             Deviation::GroupsArchivedRejected => "groups-archived-rejected",
+            Deviation::IncidentalAnswers => "incidental-answers",
+            Deviation::NotAllowedErrorType => "not-allowed-error-type",
         }
     }
 
@@ -162,6 +171,12 @@ impl Deviation {
             }
             Deviation::GroupsArchivedRejected => {
                 "groups.invite refuses archived groups with error-room-archived"
+            }
+            Deviation::IncidentalAnswers => {
+                "the invite endpoints refuse input outside the documented contract (a mistyped parameter, a body that is not a JSON object) with 400 error-invalid-params \"Invalid request: …\" instead of the line's incidental answer"
+            }
+            Deviation::NotAllowedErrorType => {
+                "the invite permission refusal keeps status 400 and details but says error-action-not-allowed (\"Not allowed [error-action-not-allowed]\")"
             }
         }
     }

@@ -12,7 +12,10 @@ use serde_json::{Map, Value, json};
 /// Which error envelope the impersonated release uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Envelope {
-    /// 6.x–8.x: 401 bodies keep `status`/`message`; the forbidden default text is "unauthorized".
+    /// 6.x (Restivus-era routes): as [`Envelope::Legacy`], but 401 bodies are Restivus's
+    /// `{status, message}` only.
+    Restivus,
+    /// 7.x–8.x: 401 bodies keep `status`/`message`; the forbidden default text is "unauthorized".
     Legacy,
     /// 9.0 breaking changes: 401 bodies drop `status`/`message`; forbidden text is "forbidden".
     Breaking,
@@ -52,17 +55,23 @@ pub(crate) fn success(result: Value) -> Reply {
 }
 
 impl ApiError {
-    fn with_body(status: StatusCode, pairs: Vec<(&str, Value)>) -> ApiError {
-        let mut body = Map::new();
-        body.insert("success".into(), Value::Bool(false));
-        for (key, value) in pairs {
-            body.insert(key.into(), value);
-        }
+    /// A body of exactly `pairs`.
+    fn bare(status: StatusCode, pairs: Vec<(&str, Value)>) -> ApiError {
+        let body = pairs
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect();
         ApiError {
             status,
             body,
             thrown: None,
         }
+    }
+
+    /// `{success: false, …pairs}`.
+    fn with_body(status: StatusCode, mut pairs: Vec<(&str, Value)>) -> ApiError {
+        pairs.insert(0, ("success", Value::Bool(false)));
+        ApiError::bare(status, pairs)
     }
 
     /// A thrown `Meteor.Error(code, reason)`: 400 `{error: "<reason> [<code>]", errorType}`.
@@ -117,18 +126,30 @@ impl ApiError {
 
     /// Missing, unknown or revoked credentials.
     pub(crate) fn unauthenticated(envelope: Envelope) -> ApiError {
-        let mut pairs = vec![("error", json!(NOT_LOGGED_IN))];
-        if envelope == Envelope::Legacy {
-            pairs.insert(0, ("status", json!("error")));
-            pairs.push(("message", json!(NOT_LOGGED_IN)));
-        }
+        let pairs = match envelope {
+            Envelope::Restivus => {
+                return ApiError::bare(
+                    StatusCode::UNAUTHORIZED,
+                    vec![
+                        ("status", json!("error")),
+                        ("message", json!(NOT_LOGGED_IN)),
+                    ],
+                );
+            }
+            Envelope::Legacy => vec![
+                ("status", json!("error")),
+                ("error", json!(NOT_LOGGED_IN)),
+                ("message", json!(NOT_LOGGED_IN)),
+            ],
+            Envelope::Breaking => vec![("error", json!(NOT_LOGGED_IN))],
+        };
         ApiError::with_body(StatusCode::UNAUTHORIZED, pairs)
     }
 
     /// `API.v1.forbidden()` without a message (in-handler permission refusals).
     pub(crate) fn forbidden(envelope: Envelope) -> ApiError {
         let text = match envelope {
-            Envelope::Legacy => "unauthorized",
+            Envelope::Restivus | Envelope::Legacy => "unauthorized",
             Envelope::Breaking => "forbidden",
         };
         ApiError::with_body(StatusCode::FORBIDDEN, vec![("error", json!(text))])
@@ -137,7 +158,7 @@ impl ApiError {
     /// The route-level `permissionsRequired` gate.
     pub(crate) fn permission_gate(envelope: Envelope) -> ApiError {
         let code = match envelope {
-            Envelope::Legacy => "error-unauthorized",
+            Envelope::Restivus | Envelope::Legacy => "error-unauthorized",
             Envelope::Breaking => "error-forbidden",
         };
         ApiError::with_body(
@@ -162,7 +183,7 @@ impl ApiError {
     pub(crate) fn invalid_params(envelope: Envelope, messages: &[String]) -> ApiError {
         let joined = messages.join("\n ");
         match envelope {
-            Envelope::Legacy => ApiError::meteor("invalid-params", &joined),
+            Envelope::Restivus | Envelope::Legacy => ApiError::meteor("invalid-params", &joined),
             Envelope::Breaking => ApiError::with_body(
                 StatusCode::BAD_REQUEST,
                 vec![
@@ -171,6 +192,18 @@ impl ApiError {
                 ],
             ),
         }
+    }
+
+    /// Input outside a route's documented contract, refused by an implementation that
+    /// validates its input itself (the `incidental-answers` deviation).
+    pub(crate) fn invalid_request(message: &str) -> ApiError {
+        ApiError::with_body(
+            StatusCode::BAD_REQUEST,
+            vec![
+                ("errorType", json!("error-invalid-params")),
+                ("error", json!(message)),
+            ],
+        )
     }
 
     /// The Enterprise license middleware on a Community Edition server.
@@ -284,6 +317,11 @@ mod tests {
             json!({"status": "error", "success": false,
                    "error": "You must be logged in to do this.",
                    "message": "You must be logged in to do this."})
+        );
+        let restivus = ApiError::unauthenticated(Envelope::Restivus);
+        assert_eq!(
+            Value::Object(restivus.body),
+            json!({"status": "error", "message": "You must be logged in to do this."})
         );
         let breaking = ApiError::unauthenticated(Envelope::Breaking);
         assert_eq!(

@@ -123,7 +123,9 @@ pub(crate) async fn admit(
     if app.rules.test_mode {
         response = envelope::with_stack(response);
     }
-    if let Some(verdict) = verdict {
+    if let Some(verdict) = verdict
+        && app.rules.rate_limit_headers
+    {
         verdict.write_headers(response.headers_mut());
     }
     response

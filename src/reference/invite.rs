@@ -13,39 +13,34 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::envelope::{ApiError, Reply, success};
+use super::family::Family;
 use super::gate::Caller;
 use super::lookup;
 use super::model::{Room, RoomKind};
-use super::request::{Body, Params, truthy};
+use super::request::{Params, Payload, truthy};
 use super::store::Store;
-use super::{App, Deviation, Rules, invitees, schema};
+use super::{App, Deviation, Rules, incidental, invitees, schema};
 
-/// POST /api/v1/channels.invite
-pub(crate) async fn channels_invite(
+/// POST /api/v1/channels.invite, /api/v1/groups.invite
+pub(crate) async fn invite(
+    family: Family,
     State(app): State<Arc<App>>,
     caller: Caller,
-    Body(params): Body,
+    payload: Payload,
 ) -> Reply {
-    let params = if app.rules.closed_invite_bodies {
-        schema::channels_invite_body(app.rules.envelope, params)?
-    } else {
-        params
+    if let Some(refusal) = incidental::refusal(&app.rules, &payload) {
+        return Err(refusal);
+    }
+    let (envelope, params) = (app.rules.envelope, payload.params);
+    let params = match family {
+        _ if !app.rules.closed_invite_bodies => params,
+        Family::Channels => schema::channels_invite_body(envelope, params)?,
+        Family::Groups => schema::groups_invite_body(envelope, params)?,
     };
-    app.with_store(|store| invite_to_channel(store, &app.rules, &caller, &params))
-}
-
-/// POST /api/v1/groups.invite
-pub(crate) async fn groups_invite(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
-    let params = if app.rules.closed_invite_bodies {
-        schema::groups_invite_body(app.rules.envelope, params)?
-    } else {
-        params
-    };
-    app.with_store(|store| invite_to_group(store, &app.rules, &caller, &params))
+    app.with_store(|store| match family {
+        Family::Channels => invite_to_channel(store, &app.rules, &caller, &params),
+        Family::Groups => invite_to_group(store, &app.rules, &caller, &params),
+    })
 }
 
 /// §1.1 channels.invite.
@@ -70,7 +65,7 @@ fn invite_to_channel(store: &mut Store, rules: &Rules, caller: &Caller, params: 
     // Steps E/F — addUsersToRoom.
     add_users_to_room(store, rules, &caller.id, &room, &invitees)?;
     // Step G — the room re-read after the adds.
-    respond(store, rules, "channel", &room.id, lookup::channel_not_found)
+    respond(store, rules, Family::Channels, &room.id)
 }
 
 /// §1.2 groups.invite.
@@ -98,7 +93,7 @@ fn invite_to_group(store: &mut Store, rules: &Rules, caller: &Caller, params: &P
     // Steps E/F — addUsersToRoom.
     add_users_to_room(store, rules, &caller.id, &room, &invitees)?;
     // Step G — the room re-read after the adds.
-    respond(store, rules, "group", &room.id, lookup::group_not_found)
+    respond(store, rules, Family::Groups, &room.id)
 }
 
 /// channels.invite Step A with its deviations.
@@ -204,8 +199,13 @@ fn ensure_caller_may_add_users(
     if caller_may_add_users(store, rules, caller_id, room) {
         return Ok(());
     }
-    let refusal = ApiError::meteor("error-not-allowed", "Not allowed")
-        .with_details(json!({"method": "addUsersToRoom"}));
+    let code = if rules.breaks(Deviation::NotAllowedErrorType) {
+        "error-action-not-allowed"
+    } else {
+        "error-not-allowed"
+    };
+    let refusal =
+        ApiError::meteor(code, "Not allowed").with_details(json!({"method": "addUsersToRoom"}));
     if rules.breaks(Deviation::NotAllowedAs403) {
         return Err(refusal.with_status(StatusCode::FORBIDDEN));
     }
@@ -238,18 +238,12 @@ fn caller_may_add_users(store: &Store, rules: &Rules, caller_id: &str, room: &Ro
 }
 
 /// `{channel|group: <room>, success: true}` with the room as it is now.
-fn respond(
-    store: &Store,
-    rules: &Rules,
-    key: &str,
-    room_id: &str,
-    gone: fn() -> ApiError,
-) -> Reply {
-    let room = store.room(room_id).ok_or_else(gone)?;
+fn respond(store: &Store, rules: &Rules, family: Family, room_id: &str) -> Reply {
+    let room = store.room(room_id).ok_or_else(|| family.not_found())?;
     let key = if rules.breaks(Deviation::WrongRoomKey) {
         "room"
     } else {
-        key
+        family.spec().key
     };
     let mut body = Map::new();
     body.insert(

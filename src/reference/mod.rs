@@ -10,21 +10,29 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 mod administration;
 mod clock;
+mod delay;
 mod deviation;
+mod direct;
 mod envelope;
+mod express;
+mod family;
 mod gate;
 mod ids;
+mod incidental;
 mod invite;
 mod invitees;
+mod lag;
 mod lookup;
 mod model;
 mod ownership;
+mod paging;
 mod permissions;
 mod ratelimit;
 mod request;
@@ -43,11 +51,12 @@ mod version;
 mod tests;
 
 pub use deviation::Deviation;
+pub use version::{LINES, line_of};
 
 use envelope::Envelope;
 use ratelimit::RateLimiter;
 use store::Store;
-use version::Version;
+use version::{Line, Version};
 
 /// How the reference server behaves: credentials, impersonated release, and switches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +65,27 @@ pub struct ServerConfig {
     pub admin_username: String,
     /// Password of the bootstrapped administrator.
     pub admin_password: String,
-    /// Release reported by `GET /api/info`; from `9.0.0` the typed invite bodies and the 9.0
-    /// error envelope apply.
+    /// Release reported by `GET /api/info`; its line (see [`LINES`]) decides the emulated
+    /// behaviour: 6.x the Restivus 401 body, 6.x and 7.x the Express JSON body parser, 9.x
+    /// the typed invite bodies and the 9.0 error envelope.
     pub version: String,
     /// Like Rocket.Chat's `TEST_MODE`: no 2FA on `users.create`, no rate limiting, and thrown
     /// errors carry a `stack`.
     pub test_mode: bool,
     /// Emulate the API rate limiter (ignored when `test_mode`).
     pub rate_limit: bool,
+    /// Whether the rate limiter's answers carry the `X-RateLimit-*` headers.
+    pub rate_limit_headers: bool,
     /// Answer `roles.create` / `roles.delete` as Enterprise Edition instead of Community.
     pub enterprise: bool,
+    /// Every response waits this long before it is sent (an emulated network round trip).
+    pub latency: Duration,
+    /// How long a change by `permissions.update`, `roles.addUserToRole` or
+    /// `roles.removeUserFromRole` takes to reach permission checks (stored documents and
+    /// `permissions.listAll` change at once).
+    pub permission_lag: Duration,
+    /// Endpoints (`rooms.adminRooms`, `users.list`, …) answered as unknown routes.
+    pub without: BTreeSet<String>,
     /// Rules to break on purpose.
     pub deviations: BTreeSet<Deviation>,
 }
@@ -78,7 +98,11 @@ impl Default for ServerConfig {
             version: "8.5.0".to_owned(),
             test_mode: false,
             rate_limit: false,
+            rate_limit_headers: true,
             enterprise: false,
+            latency: Duration::ZERO,
+            permission_lag: Duration::ZERO,
+            without: BTreeSet::new(),
             deviations: BTreeSet::new(),
         }
     }
@@ -93,6 +117,14 @@ pub enum ReferenceError {
         /// The name that was given.
         name: String,
         /// Every valid name, comma-separated.
+        valid: String,
+    },
+    /// An endpoint name given to `without` that the server does not serve.
+    #[error("unknown endpoint `{name}`; the server serves: {valid}")]
+    UnknownEndpoint {
+        /// The name that was given.
+        name: String,
+        /// Every endpoint name, comma-separated.
         valid: String,
     },
     /// The configured version is not `MAJOR.MINOR.PATCH`.
@@ -119,6 +151,8 @@ pub enum ReferenceError {
 #[derive(Debug, Clone)]
 pub(crate) struct Rules {
     deviations: BTreeSet<Deviation>,
+    /// The impersonated release line.
+    pub(crate) line: Line,
     /// Error envelope of the impersonated release.
     pub(crate) envelope: Envelope,
     /// Whether channels.invite / groups.invite validate closed typed bodies (9.0+).
@@ -129,24 +163,38 @@ pub(crate) struct Rules {
     pub(crate) two_factor: bool,
     /// Whether the API rate limiter runs.
     pub(crate) rate_limit: bool,
+    /// Whether the rate limiter writes `X-RateLimit-*` headers.
+    pub(crate) rate_limit_headers: bool,
     /// Whether Enterprise-only routes are licensed.
     pub(crate) enterprise: bool,
+    /// The emulated network delay of every response.
+    pub(crate) latency: Duration,
+    /// Endpoints not served.
+    pub(crate) without: BTreeSet<String>,
 }
 
 impl Rules {
     fn new(config: &ServerConfig, version: Version) -> Rules {
+        let line = version.line();
+        let envelope = if line.applies_breaking_envelope() {
+            Envelope::Breaking
+        } else if line.restivus_unauthenticated_body() {
+            Envelope::Restivus
+        } else {
+            Envelope::Legacy
+        };
         Rules {
             deviations: config.deviations.clone(),
-            envelope: if version.applies_breaking_envelope() {
-                Envelope::Breaking
-            } else {
-                Envelope::Legacy
-            },
-            closed_invite_bodies: version.closes_invite_bodies(),
+            line,
+            envelope,
+            closed_invite_bodies: line.closes_invite_bodies(),
             test_mode: config.test_mode,
             two_factor: !config.test_mode,
             rate_limit: config.rate_limit && !config.test_mode,
+            rate_limit_headers: config.rate_limit_headers,
             enterprise: config.enterprise,
+            latency: config.latency,
+            without: config.without.clone(),
         }
     }
 
@@ -189,7 +237,8 @@ fn app_for(config: &ServerConfig, version: Version) -> Arc<App> {
 }
 
 /// The whole application with fresh in-memory state. An unparsable `version` is served as
-/// given but behaves like the legacy (pre-9.0) routes; [`start`] rejects it instead.
+/// given but behaves like the 8.x line, and unknown `without` names are ignored; [`start`]
+/// rejects both instead.
 pub fn router(config: ServerConfig) -> axum::Router {
     let version = Version::parse(&config.version).unwrap_or(Version::LEGACY);
     routes::build(app_for(&config, version))
@@ -200,6 +249,13 @@ fn checked_router(config: &ServerConfig) -> Result<axum::Router, ReferenceError>
         Version::parse(&config.version).ok_or_else(|| ReferenceError::InvalidVersion {
             version: config.version.clone(),
         })?;
+    let served = routes::endpoints();
+    if let Some(unknown) = config.without.iter().find(|name| !served.contains(name)) {
+        return Err(ReferenceError::UnknownEndpoint {
+            name: unknown.clone(),
+            valid: served.join(", "),
+        });
+    }
     Ok(routes::build(app_for(config, version)))
 }
 

@@ -146,6 +146,27 @@ pub(crate) struct Room {
 }
 
 impl Room {
+    /// A room of `kind` created at `now`: no name, no creator, no members or messages, not
+    /// default, writable, not archived.
+    pub(crate) fn new(id: String, kind: RoomKind, now: Moment) -> Room {
+        Room {
+            id,
+            kind,
+            name: None,
+            fname: None,
+            creator: None,
+            created_at: now,
+            updated_at: now,
+            msgs: 0,
+            users_count: 0,
+            default: false,
+            read_only: false,
+            archived: false,
+            last_message_at: None,
+            participants: Vec::new(),
+        }
+    }
+
     /// The room as the REST API returns it (default exclusion projection applied).
     /// `msgs_as_string` is the `msgs-as-string` deviation: the one place `msgs` is written.
     pub(crate) fn to_json(&self, msgs_as_string: bool) -> Value {

@@ -17,7 +17,7 @@ use super::envelope::{ApiError, Reply, success};
 use super::gate::{Caller, require_any_permission};
 use super::lookup;
 use super::model::{Role, RoleScope, User};
-use super::request::{Body, Params, Query, nonblank, text, truthy};
+use super::request::{Call, Params, nonblank, text, truthy};
 use super::store::Store;
 use super::{App, ids};
 
@@ -29,11 +29,8 @@ fn all_permissions(store: &Store) -> Vec<Value> {
 }
 
 /// GET /api/v1/permissions.listAll
-pub(crate) async fn list_all(
-    State(app): State<Arc<App>>,
-    _caller: Caller,
-    Query(params): Query,
-) -> Reply {
+pub(crate) async fn list_all(call: Call) -> Reply {
+    let (app, _, params) = call.parts();
     let since = match nonblank(&params, "updatedSince") {
         None => None,
         Some(raw) => Some(Moment::parse_iso(raw).ok_or_else(|| {
@@ -78,11 +75,8 @@ fn requested_grants(params: &Params) -> Option<Vec<(String, Vec<String>)>> {
 }
 
 /// POST /api/v1/permissions.update — replaces each named permission's role list.
-pub(crate) async fn update(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+pub(crate) async fn update(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
         require_any_permission(store, &caller, &["access-permissions"], app.rules.envelope)?;
         let grants = requested_grants(&params).ok_or_else(|| {
@@ -110,11 +104,7 @@ pub(crate) async fn update(
             ));
         }
         for (id, roles) in grants {
-            let now = store.now();
-            if let Some(permission) = store.permission_mut(&id) {
-                permission.roles = roles;
-                permission.updated_at = now;
-            }
+            store.set_permission_roles(&id, roles);
         }
         success(json!({"permissions": all_permissions(store)}))
     })
@@ -128,17 +118,22 @@ pub(crate) async fn roles_list(State(app): State<Arc<App>>, _caller: Caller) -> 
     })
 }
 
-/// POST /api/v1/roles.create (Enterprise: custom roles).
-pub(crate) async fn roles_create(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+/// The custom-role routes' prelude: the Enterprise license middleware, then the route's
+/// `access-permissions` gate, then `work`.
+fn custom_role_route(app: &App, caller: &Caller, work: impl FnOnce(&mut Store) -> Reply) -> Reply {
     if !app.rules.enterprise {
         return Err(ApiError::enterprise_only());
     }
     app.with_store(|store| {
-        require_any_permission(store, &caller, &["access-permissions"], app.rules.envelope)?;
+        require_any_permission(store, caller, &["access-permissions"], app.rules.envelope)?;
+        work(store)
+    })
+}
+
+/// POST /api/v1/roles.create (Enterprise: custom roles).
+pub(crate) async fn roles_create(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
+    custom_role_route(&app, &caller, |store| {
         let Some(name) = nonblank(&params, "name") else {
             return Err(ApiError::invalid_params(
                 app.rules.envelope,
@@ -171,16 +166,9 @@ pub(crate) async fn roles_create(
 }
 
 /// POST /api/v1/roles.delete (Enterprise: custom roles).
-pub(crate) async fn roles_delete(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
-    if !app.rules.enterprise {
-        return Err(ApiError::enterprise_only());
-    }
-    app.with_store(|store| {
-        require_any_permission(store, &caller, &["access-permissions"], app.rules.envelope)?;
+pub(crate) async fn roles_delete(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
+    custom_role_route(&app, &caller, |store| {
         let role = nonblank(&params, "roleId")
             .and_then(|id| store.role_by_id_or_name(id))
             .cloned()
@@ -208,28 +196,48 @@ fn requested_role(params: &Params) -> Option<&str> {
 
 /// Puts the role where it lives: on the user (Users) or on the room's subscription.
 fn grant_role(store: &mut Store, user: &User, role: &Role, room: Option<&str>) {
-    match role.scope {
-        RoleScope::Users => {
+    match (role.scope, room) {
+        (RoleScope::Users, _) => {
+            store.lag_role_change(&user.id, None);
             if let Some(stored) = store.user_mut(&user.id)
                 && !stored.roles.contains(&role.id)
             {
                 stored.roles.push(role.id.clone());
             }
         }
-        RoleScope::Subscriptions => {
-            if let Some(subscription) = room.and_then(|rid| store.subscription_mut(rid, &user.id)) {
+        (RoleScope::Subscriptions, Some(rid)) => {
+            store.lag_role_change(&user.id, Some(rid));
+            if let Some(subscription) = store.subscription_mut(rid, &user.id) {
                 subscription.roles.push(role.id.clone());
             }
         }
+        (RoleScope::Subscriptions, None) => {}
+    }
+}
+
+/// Takes the role from where it lives: from the user (Users) or from the room's subscription
+/// (nothing without a room).
+fn revoke_role(store: &mut Store, user: &User, role: &Role, room: Option<&str>) {
+    match (role.scope, room) {
+        (RoleScope::Users, _) => {
+            store.lag_role_change(&user.id, None);
+            if let Some(stored) = store.user_mut(&user.id) {
+                stored.roles.retain(|held| *held != role.id);
+            }
+        }
+        (RoleScope::Subscriptions, Some(rid)) => {
+            store.lag_role_change(&user.id, Some(rid));
+            if let Some(subscription) = store.subscription_mut(rid, &user.id) {
+                subscription.roles.retain(|held| *held != role.id);
+            }
+        }
+        (RoleScope::Subscriptions, None) => {}
     }
 }
 
 /// POST /api/v1/roles.addUserToRole
-pub(crate) async fn add_user_to_role(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+pub(crate) async fn add_user_to_role(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
         let user = lookup::user_from_params(store, &params)?;
         let Some(wanted) = requested_role(&params) else {
@@ -279,11 +287,8 @@ pub(crate) async fn add_user_to_role(
 }
 
 /// POST /api/v1/roles.removeUserFromRole
-pub(crate) async fn remove_user_from_role(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+pub(crate) async fn remove_user_from_role(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
         require_any_permission(store, &caller, &["access-permissions"], app.rules.envelope)?;
         let Some(wanted) = requested_role(&params) else {
@@ -312,19 +317,7 @@ pub(crate) async fn remove_user_from_role(
                 "You need to have at least one admin",
             ));
         }
-        match (role.scope, room) {
-            (RoleScope::Users, _) => {
-                if let Some(stored) = store.user_mut(&user.id) {
-                    stored.roles.retain(|held| *held != role.id);
-                }
-            }
-            (RoleScope::Subscriptions, Some(rid)) => {
-                if let Some(subscription) = store.subscription_mut(rid, &user.id) {
-                    subscription.roles.retain(|held| *held != role.id);
-                }
-            }
-            (RoleScope::Subscriptions, None) => {}
-        }
+        revoke_role(store, &user, &role, room);
         success(json!({"role": role.to_json(true)}))
     })
 }

@@ -1,26 +1,23 @@
 //! Room-scoped roles over REST: `addOwner` / `addModerator` / `addLeader` and their `remove*`
-//! twins, for channels and groups (semantics §3.2).
+//! twins, for both route families (semantics §3.2).
 //!
 //! Owns `addRoomOwner` and friends: the caller needs `set-owner` / `set-moderator` /
 //! `set-leader` in the room's scope, the target must already be a member, and the role is kept
 //! on the target's subscription. It must not create memberships.
 
-use std::sync::Arc;
+use serde_json::{Value, json};
 
-use axum::extract::State;
-use serde_json::json;
-
-use super::App;
 use super::envelope::{ApiError, Reply, success};
+use super::family::Family;
 use super::gate::Caller;
 use super::lookup;
 use super::model::{Room, User};
-use super::request::{Body, Params};
+use super::request::Call;
 use super::store::Store;
 
 /// The three room roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RoomRole {
+pub(crate) enum RoomRole {
     Owner,
     Moderator,
     Leader,
@@ -53,161 +50,119 @@ impl RoomRole {
     }
 }
 
-/// Which route family resolves the room.
-#[derive(Debug, Clone, Copy)]
-enum Family {
-    Channels,
-    Groups,
-}
+/// The six routes of each family: (operation, role, whether it grants the role).
+pub(crate) const OPERATIONS: [(&str, RoomRole, bool); 6] = [
+    ("addOwner", RoomRole::Owner, true),
+    ("addModerator", RoomRole::Moderator, true),
+    ("addLeader", RoomRole::Leader, true),
+    ("removeOwner", RoomRole::Owner, false),
+    ("removeModerator", RoomRole::Moderator, false),
+    ("removeLeader", RoomRole::Leader, false),
+];
 
-fn find_room(
+/// `set-owner` / `set-moderator` / `set-leader` in the room's scope, else `error-not-allowed`.
+fn ensure_may_set(
     store: &Store,
-    family: Family,
-    params: &Params,
-    caller: &Caller,
-) -> Result<Room, ApiError> {
-    match family {
-        Family::Channels => lookup::find_channel(store, params, true),
-        Family::Groups => lookup::find_group(store, params, &caller.id, true),
-    }
-}
-
-/// `addRoom<Role>`.
-fn add_room_role(
-    store: &mut Store,
     caller: &Caller,
     room: &Room,
-    target: &User,
     role: RoomRole,
+    details: &Value,
 ) -> Result<(), ApiError> {
-    let (title, article, noun) = role.words();
-    let details = json!({"method": format!("addRoom{title}")});
-    if !store.has_permission(&caller.id, role.permission(), Some(&room.id)) {
-        return Err(ApiError::meteor("error-not-allowed", "Not allowed").with_details(details));
+    if store.has_permission(&caller.id, role.permission(), Some(&room.id)) {
+        return Ok(());
     }
-    let Some(subscription) = store.subscription_mut(&room.id, &target.id) else {
-        return Err(
-            ApiError::meteor("error-user-not-in-room", "User is not in this room")
-                .with_details(details),
-        );
-    };
-    if subscription.roles.iter().any(|held| held == role.id()) {
-        return Err(ApiError::meteor(
-            &format!("error-user-already-{noun}"),
-            &format!("User is already {article}"),
-        )
-        .with_details(details));
-    }
-    subscription.roles.push(role.id().to_owned());
-    // `subscription-role-added` system message.
-    store.record_system_message(&room.id);
-    Ok(())
+    Err(ApiError::meteor("error-not-allowed", "Not allowed").with_details(details.clone()))
 }
 
-/// `removeRoom<Role>`.
-fn remove_room_role(
-    store: &mut Store,
-    caller: &Caller,
-    room: &Room,
-    target: &User,
+fn not_in_room(details: Value) -> ApiError {
+    ApiError::meteor("error-user-not-in-room", "User is not in this room").with_details(details)
+}
+
+/// One `add*` / `remove*` call whose caller may set the role; `details` names the method.
+struct Assignment<'a> {
+    room: &'a Room,
+    target: &'a User,
     role: RoomRole,
-) -> Result<(), ApiError> {
-    let (title, article, noun) = role.words();
-    let details = json!({"method": format!("removeRoom{title}")});
-    if !store.has_permission(&caller.id, role.permission(), Some(&room.id)) {
-        return Err(ApiError::meteor("error-not-allowed", "Not allowed").with_details(details));
-    }
-    let holds = match store.subscription(&room.id, &target.id) {
-        None => {
-            return Err(
-                ApiError::meteor("error-user-not-in-room", "User is not in this room")
-                    .with_details(details),
-            );
-        }
-        Some(subscription) => subscription.roles.iter().any(|held| held == role.id()),
-    };
-    if !holds {
-        return Err(ApiError::meteor(
-            &format!("error-user-not-{noun}"),
-            &format!("User is not {article}"),
-        )
-        .with_details(details));
-    }
-    if role == RoomRole::Owner {
-        let owners = store
-            .subscriptions_of_room(&room.id)
-            .filter(|sub| sub.roles.iter().any(|held| held == "owner"))
-            .count();
-        if owners == 1 {
+    details: Value,
+}
+
+impl Assignment<'_> {
+    /// `addRoom<Role>`.
+    fn add(self, store: &mut Store) -> Result<(), ApiError> {
+        let (_, article, noun) = self.role.words();
+        let Some(subscription) = store.subscription_mut(&self.room.id, &self.target.id) else {
+            return Err(not_in_room(self.details));
+        };
+        if subscription.roles.iter().any(|held| held == self.role.id()) {
             return Err(ApiError::meteor(
-                "error-remove-last-owner",
-                "This is the last owner. Please set a new owner before removing this one.",
+                &format!("error-user-already-{noun}"),
+                &format!("User is already {article}"),
             )
-            .with_details(details));
+            .with_details(self.details));
         }
+        subscription.roles.push(self.role.id().to_owned());
+        // `subscription-role-added` system message.
+        store.record_system_message(&self.room.id);
+        Ok(())
     }
-    if let Some(subscription) = store.subscription_mut(&room.id, &target.id) {
-        subscription.roles.retain(|held| held != role.id());
+
+    /// `removeRoom<Role>`.
+    fn remove(self, store: &mut Store) -> Result<(), ApiError> {
+        let (_, article, noun) = self.role.words();
+        let holds = match store.subscription(&self.room.id, &self.target.id) {
+            None => return Err(not_in_room(self.details)),
+            Some(subscription) => subscription.roles.iter().any(|held| held == self.role.id()),
+        };
+        if !holds {
+            return Err(ApiError::meteor(
+                &format!("error-user-not-{noun}"),
+                &format!("User is not {article}"),
+            )
+            .with_details(self.details));
+        }
+        if self.role == RoomRole::Owner {
+            let owners = store
+                .subscriptions_of_room(&self.room.id)
+                .filter(|sub| sub.roles.iter().any(|held| held == "owner"))
+                .count();
+            if owners == 1 {
+                return Err(ApiError::meteor(
+                    "error-remove-last-owner",
+                    "This is the last owner. Please set a new owner before removing this one.",
+                )
+                .with_details(self.details));
+            }
+        }
+        if let Some(subscription) = store.subscription_mut(&self.room.id, &self.target.id) {
+            subscription.roles.retain(|held| held != self.role.id());
+        }
+        // `subscription-role-removed` system message.
+        store.record_system_message(&self.room.id);
+        Ok(())
     }
-    // `subscription-role-removed` system message.
-    store.record_system_message(&room.id);
-    Ok(())
 }
 
-fn change(
-    app: &App,
-    family: Family,
-    role: RoomRole,
-    grant: bool,
-    caller: &Caller,
-    params: &Params,
-) -> Reply {
+/// POST /api/v1/{channels,groups}.{add,remove}{Owner,Moderator,Leader}
+pub(crate) async fn change(family: Family, role: RoomRole, grant: bool, call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
+    let (title, _, _) = role.words();
+    let method = if grant { "addRoom" } else { "removeRoom" };
+    let details = json!({"method": format!("{method}{title}")});
     app.with_store(|store| {
-        let room = find_room(store, family, params, caller)?;
-        let target = lookup::user_from_params(store, params)?;
+        let room = family.find_room(store, &params, &caller.id, true)?;
+        let target = lookup::user_from_params(store, &params)?;
+        ensure_may_set(store, &caller, &room, role, &details)?;
+        let assignment = Assignment {
+            room: &room,
+            target: &target,
+            role,
+            details,
+        };
         if grant {
-            add_room_role(store, caller, &room, &target, role)?;
+            assignment.add(store)?;
         } else {
-            remove_room_role(store, caller, &room, &target, role)?;
+            assignment.remove(store)?;
         }
         success(json!({}))
     })
 }
-
-macro_rules! room_role_route {
-    ($(#[$doc:meta])* $name:ident, $family:expr, $role:expr, $grant:expr) => {
-        $(#[$doc])*
-        pub(crate) async fn $name(
-            State(app): State<Arc<App>>,
-            caller: Caller,
-            Body(params): Body,
-        ) -> Reply {
-            change(&app, $family, $role, $grant, &caller, &params)
-        }
-    };
-}
-
-room_role_route!(/// POST /api/v1/channels.addOwner
-    channels_add_owner, Family::Channels, RoomRole::Owner, true);
-room_role_route!(/// POST /api/v1/channels.addModerator
-    channels_add_moderator, Family::Channels, RoomRole::Moderator, true);
-room_role_route!(/// POST /api/v1/channels.addLeader
-    channels_add_leader, Family::Channels, RoomRole::Leader, true);
-room_role_route!(/// POST /api/v1/channels.removeOwner
-    channels_remove_owner, Family::Channels, RoomRole::Owner, false);
-room_role_route!(/// POST /api/v1/channels.removeModerator
-    channels_remove_moderator, Family::Channels, RoomRole::Moderator, false);
-room_role_route!(/// POST /api/v1/channels.removeLeader
-    channels_remove_leader, Family::Channels, RoomRole::Leader, false);
-room_role_route!(/// POST /api/v1/groups.addOwner
-    groups_add_owner, Family::Groups, RoomRole::Owner, true);
-room_role_route!(/// POST /api/v1/groups.addModerator
-    groups_add_moderator, Family::Groups, RoomRole::Moderator, true);
-room_role_route!(/// POST /api/v1/groups.addLeader
-    groups_add_leader, Family::Groups, RoomRole::Leader, true);
-room_role_route!(/// POST /api/v1/groups.removeOwner
-    groups_remove_owner, Family::Groups, RoomRole::Owner, false);
-room_role_route!(/// POST /api/v1/groups.removeModerator
-    groups_remove_moderator, Family::Groups, RoomRole::Moderator, false);
-room_role_route!(/// POST /api/v1/groups.removeLeader
-    groups_remove_leader, Family::Groups, RoomRole::Leader, false);

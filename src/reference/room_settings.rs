@@ -1,24 +1,23 @@
-//! Room state switches: `archive`, `unarchive` and `setReadOnly` for channels and groups.
+//! Room state switches: `archive`, `unarchive` and `setReadOnly` of both route families (see
+//! `family.rs` for what differs between `channels.*` and `groups.*`).
 //!
 //! Owns `archiveRoom` / `unarchiveRoom` (room-scoped `archive-room` / `unarchive-room`) and the
 //! read-only branch of `saveRoomSettings` (`edit-room`, then `set-readonly`), each posting its
 //! system message. It must not touch membership.
 
-use std::sync::Arc;
-
-use axum::extract::State;
 use serde_json::{Value, json};
 
 use super::envelope::{ApiError, Reply, success};
+use super::family::{Family, ReadOnlyParam};
 use super::gate::Caller;
-use super::lookup;
 use super::model::{Room, RoomKind};
-use super::request::{Body, truthy};
+use super::request::{Call, Params, truthy};
+use super::rooms::room_answer;
 use super::store::Store;
-use super::{App, Deviation, schema};
+use super::{App, schema};
 
 /// `archiveRoom`.
-fn archive(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), ApiError> {
+fn archive_room(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), ApiError> {
     if !store.has_permission(&caller.id, "archive-room", Some(&room.id)) {
         return Err(ApiError::meteor("error-not-authorized", "Not authorized")
             .with_details(json!({"method": "archiveRoom"})));
@@ -38,7 +37,7 @@ fn archive(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), ApiErr
 }
 
 /// `unarchiveRoom`.
-fn unarchive(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), ApiError> {
+fn unarchive_room(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), ApiError> {
     if !store.has_permission(&caller.id, "unarchive-room", Some(&room.id)) {
         return Err(ApiError::meteor("error-not-authorized", "Not authorized")
             .with_details(json!({"method": "unarchiveRoom"})));
@@ -78,107 +77,65 @@ fn save_read_only(
     Ok(())
 }
 
-/// POST /api/v1/channels.archive
-pub(crate) async fn channels_archive(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+/// POST /api/v1/channels.archive, /api/v1/groups.archive
+pub(crate) async fn archive(family: Family, call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
-        let room = lookup::find_channel(store, &params, true)?;
-        archive(store, &caller, &room)?;
+        let room = family.find_room(store, &params, &caller.id, true)?;
+        archive_room(store, &caller, &room)?;
         success(json!({}))
     })
 }
 
-/// POST /api/v1/groups.archive
-pub(crate) async fn groups_archive(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+/// POST /api/v1/channels.unarchive, /api/v1/groups.unarchive
+pub(crate) async fn unarchive(family: Family, call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
+    let spec = family.spec();
     app.with_store(|store| {
-        let room = lookup::find_group(store, &params, &caller.id, true)?;
-        archive(store, &caller, &room)?;
-        success(json!({}))
-    })
-}
-
-/// POST /api/v1/channels.unarchive
-pub(crate) async fn channels_unarchive(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
-    app.with_store(|store| {
-        let room = lookup::find_channel(store, &params, false)?;
-        if !room.archived {
+        let room = family.find_room(store, &params, &caller.id, false)?;
+        if spec.unarchive_requires_archived && !room.archived {
             return Err(ApiError::failure(format!(
-                "The channel, {}, is not archived",
+                "The {}, {}, is not archived",
+                spec.noun,
                 room.display_name()
             )));
         }
-        unarchive(store, &caller, &room)?;
+        unarchive_room(store, &caller, &room)?;
         success(json!({}))
     })
 }
 
-/// POST /api/v1/groups.unarchive
-pub(crate) async fn groups_unarchive(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
-    app.with_store(|store| {
-        let room = lookup::find_group(store, &params, &caller.id, false)?;
-        unarchive(store, &caller, &room)?;
-        success(json!({}))
-    })
-}
-
-/// POST /api/v1/channels.setReadOnly
-pub(crate) async fn channels_set_read_only(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(mut params): Body,
-) -> Reply {
-    schema::set_read_only_body(app.rules.envelope, &mut params)?;
-    let read_only = params.get("readOnly") == Some(&Value::Bool(true));
-    app.with_store(|store| {
-        let room = lookup::find_channel(store, &params, true)?;
-        if room.read_only == read_only {
-            return Err(ApiError::failure(
-                "The channel read only setting is the same as what it would be changed to.",
-            ));
+/// The requested `readOnly`, read the family's way.
+fn requested_read_only(family: Family, app: &App, params: &mut Params) -> Result<bool, ApiError> {
+    match family.spec().read_only_param {
+        ReadOnlyParam::Validated => {
+            schema::set_read_only_body(app.rules.envelope, params)?;
+            Ok(params.get("readOnly") == Some(&Value::Bool(true)))
         }
-        save_read_only(store, &caller, &room, read_only)?;
-        let room = lookup::find_channel(store, &params, true)?;
-        success(json!({"channel": room.to_json(app.rules.breaks(Deviation::MsgsAsString))}))
-    })
+        ReadOnlyParam::Truthy => match params.get("readOnly") {
+            None => Err(ApiError::failure("The bodyParam \"readOnly\" is required")),
+            requested => Ok(truthy(requested)),
+        },
+    }
 }
 
-/// POST /api/v1/groups.setReadOnly
-pub(crate) async fn groups_set_read_only(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
-    let Some(requested) = params.get("readOnly") else {
-        return Err(ApiError::failure("The bodyParam \"readOnly\" is required"));
-    };
-    let read_only = truthy(Some(requested));
+/// POST /api/v1/channels.setReadOnly, /api/v1/groups.setReadOnly
+pub(crate) async fn set_read_only(family: Family, call: Call) -> Reply {
+    let (app, caller, mut params) = call.parts();
+    let read_only = requested_read_only(family, &app, &mut params)?;
     app.with_store(|store| {
-        let room = lookup::find_group(store, &params, &caller.id, true)?;
+        let room = family.find_room(store, &params, &caller.id, true)?;
         if room.read_only == read_only {
-            return Err(ApiError::failure(
-                "The private group read only setting is the same as what it would be changed to.",
-            ));
+            return Err(ApiError::failure(format!(
+                "The {} read only setting is the same as what it would be changed to.",
+                family.spec().noun
+            )));
         }
         save_read_only(store, &caller, &room, read_only)?;
         let room = store
             .room(&room.id)
             .cloned()
-            .ok_or_else(lookup::group_not_found)?;
-        success(json!({"group": room.to_json(app.rules.breaks(Deviation::MsgsAsString))}))
+            .ok_or_else(|| family.not_found())?;
+        room_answer(family, &app.rules, &room)
     })
 }

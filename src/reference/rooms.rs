@@ -1,29 +1,32 @@
-//! Room provisioning and inspection: channels/groups `create`, `delete`, `info`, `members`,
-//! and `im.create` for direct-message fixtures.
+//! Room provisioning and inspection: `create`, `delete`, `info` and `members` of both route
+//! families (see `family.rs` for what differs between `channels.*` and `groups.*`).
 //!
-//! Owns `createRoom` (name validation, members, owner role), `eraseRoom`, the member listing
-//! (active users only, paginated) and direct rooms. It must not grant room roles or change
-//! room settings (see `room_roles.rs` and `room_settings.rs`).
+//! Owns `createRoom` (name validation, members, owner role), `eraseRoom` and the member listing
+//! (active users only, paginated). It must not grant room roles or change room settings (see
+//! `room_roles.rs` and `room_settings.rs`); direct rooms are in `direct.rs`.
 
-use std::sync::Arc;
-
-use axum::extract::State;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::envelope::{ApiError, Reply, success};
+use super::family::Family;
 use super::gate::Caller;
 use super::lookup;
 use super::model::{Room, RoomKind, UserRef};
-use super::request::{Body, Params, Query, text, truthy};
+use super::paging::Page;
+use super::request::{Call, Params, text, truthy};
 use super::store::Store;
 use super::{App, Deviation, Rules, ids};
 
-/// `API_Default_Count` and `API_Upper_Count_Limit`.
-const DEFAULT_COUNT: usize = 50;
-const MAX_COUNT: usize = 100;
-
-fn room_json(rules: &Rules, room: &Room) -> Value {
+/// The room as routes return it (the one place `msgs-as-string` is consulted for rooms).
+pub(crate) fn room_json(rules: &Rules, room: &Room) -> Value {
     room.to_json(rules.breaks(Deviation::MsgsAsString))
+}
+
+/// `{<family key>: <room>, success: true}`.
+pub(crate) fn room_answer(family: Family, rules: &Rules, room: &Room) -> Reply {
+    let mut body = Map::new();
+    body.insert(family.spec().key.to_owned(), room_json(rules, room));
+    success(Value::Object(body))
 }
 
 /// JavaScript `typeof`-ish name used in `check()` messages.
@@ -37,53 +40,89 @@ fn js_type(value: &Value) -> &'static str {
     }
 }
 
-/// POST /api/v1/channels.create
-pub(crate) async fn channels_create(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+/// POST /api/v1/channels.create, /api/v1/groups.create
+pub(crate) async fn create(family: Family, call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
+    let spec = family.spec();
     app.with_store(|store| {
-        // createChannelValidator: permission first, then the parameters.
-        if !store.has_permission(&caller.id, "create-c", None) {
-            return Err(ApiError::forbidden(app.rules.envelope));
+        let permitted = store.has_permission(&caller.id, spec.create_permission, None);
+        if !permitted && spec.create_permission_first {
+            return Err(family.create_refused(app.rules.envelope));
         }
+        let label = spec.create_param_label;
         if !truthy(params.get("name")) {
-            return Err(ApiError::failure("Param \"name\" is required"));
+            return Err(ApiError::failure(format!("{label} \"name\" is required")));
         }
         if truthy(params.get("members")) && !params.get("members").is_some_and(Value::is_array) {
-            return Err(ApiError::failure(
-                "Param \"members\" must be an array if provided",
-            ));
+            return Err(ApiError::failure(format!(
+                "{label} \"members\" must be an array if provided"
+            )));
         }
-        let room = create_room(store, &caller, RoomKind::Channel, &params)?;
-        success(json!({"channel": room_json(&app.rules, &room)}))
+        if !permitted {
+            return Err(family.create_refused(app.rules.envelope));
+        }
+        let room = create_room(store, &caller, spec.kind, &params)?;
+        room_answer(family, &app.rules, &room)
     })
 }
 
-/// POST /api/v1/groups.create
-pub(crate) async fn groups_create(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
-    app.with_store(|store| {
-        if !truthy(params.get("name")) {
-            return Err(ApiError::failure("Body param \"name\" is required"));
-        }
-        if truthy(params.get("members")) && !params.get("members").is_some_and(Value::is_array) {
-            return Err(ApiError::failure(
-                "Body param \"members\" must be an array if provided",
-            ));
-        }
-        // createPrivateGroupMethod refuses with a Meteor error the route does not translate.
-        if !store.has_permission(&caller.id, "create-p", None) {
-            return Err(ApiError::meteor("error-not-allowed", "Not allowed")
-                .with_details(json!({"method": "createPrivateGroup"})));
-        }
-        let room = create_room(store, &caller, RoomKind::Group, &params)?;
-        success(json!({"group": room_json(&app.rules, &room)}))
-    })
+/// The `name` parameter as `check(name, String)` sees it (absent reads as "").
+fn name_param(params: &Params) -> Result<String, ApiError> {
+    match params.get("name") {
+        Some(Value::String(name)) => Ok(name.clone()),
+        Some(other) => Err(ApiError::type_error(&format!(
+            "Match error: Expected string, got {}",
+            js_type(other)
+        ))),
+        None => Ok(String::new()),
+    }
+}
+
+/// The `members` parameter as `check(members, Match.Optional([String]))` sees it.
+fn members_param(params: &Params) -> Result<Vec<String>, ApiError> {
+    let Some(Value::Array(items)) = params.get("members") else {
+        return Ok(Vec::new());
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            item.as_str().map(str::to_owned).ok_or_else(|| {
+                ApiError::type_error(&format!(
+                    "Match error: Expected string, got {} in field [{index}]",
+                    js_type(item)
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `getValidRoomName`: a non-blank name of letters, digits, `-`, `_` and `.`, not yet taken.
+fn valid_room_name(store: &Store, name: &str) -> Result<String, ApiError> {
+    let trimmed = name.trim().to_owned();
+    if trimmed.is_empty() {
+        return Err(ApiError::meteor("error-invalid-name", "Invalid name")
+            .with_details(json!({"function": "RocketChat.createRoom"})));
+    }
+    let details = json!({"function": "RocketChat.getValidRoomName", "channel_name": trimmed});
+    let valid = trimmed
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid {
+        return Err(ApiError::meteor(
+            "error-invalid-room-name",
+            &format!("{trimmed} is not a valid room name."),
+        )
+        .with_details(details));
+    }
+    if store.room_by_name(&trimmed).is_some() {
+        return Err(ApiError::meteor(
+            "error-duplicate-channel-name",
+            &format!("A channel with name '{trimmed}' exists"),
+        )
+        .with_details(details));
+    }
+    Ok(trimmed)
 }
 
 /// `createRoom` for `c` and `p`: validates, inserts, subscribes members (creator as owner).
@@ -94,56 +133,9 @@ fn create_room(
     kind: RoomKind,
     params: &Params,
 ) -> Result<Room, ApiError> {
-    let name = match params.get("name") {
-        Some(Value::String(name)) => name.clone(),
-        Some(other) => {
-            return Err(ApiError::type_error(&format!(
-                "Match error: Expected string, got {}",
-                js_type(other)
-            )));
-        }
-        None => String::new(),
-    };
-    let mut members = Vec::new();
-    if let Some(Value::Array(items)) = params.get("members") {
-        for (index, item) in items.iter().enumerate() {
-            match item.as_str() {
-                Some(username) => members.push(username.to_owned()),
-                None => {
-                    return Err(ApiError::type_error(&format!(
-                        "Match error: Expected string, got {} in field [{index}]",
-                        js_type(item)
-                    )));
-                }
-            }
-        }
-    }
-    let trimmed = name.trim().to_owned();
-    if trimmed.is_empty() {
-        return Err(ApiError::meteor("error-invalid-name", "Invalid name")
-            .with_details(json!({"function": "RocketChat.createRoom"})));
-    }
-    let valid = trimmed
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !valid {
-        return Err(ApiError::meteor(
-            "error-invalid-room-name",
-            &format!("{trimmed} is not a valid room name."),
-        )
-        .with_details(
-            json!({"function": "RocketChat.getValidRoomName", "channel_name": trimmed}),
-        ));
-    }
-    if store.room_by_name(&trimmed).is_some() {
-        return Err(ApiError::meteor(
-            "error-duplicate-channel-name",
-            &format!("A channel with name '{trimmed}' exists"),
-        )
-        .with_details(
-            json!({"function": "RocketChat.getValidRoomName", "channel_name": trimmed}),
-        ));
-    }
+    let name = name_param(params)?;
+    let mut members = members_param(params)?;
+    let trimmed = valid_room_name(store, &name)?;
     let owner = store
         .user(&caller.id)
         .cloned()
@@ -151,10 +143,7 @@ fn create_room(
     if !truthy(params.get("excludeSelf")) && !members.contains(&owner.username) {
         members.push(owner.username.clone());
     }
-    let now = store.now();
     let room = Room {
-        id: ids::document_id(),
-        kind,
         name: Some(trimmed),
         fname: Some(name),
         creator: Some(UserRef {
@@ -162,15 +151,8 @@ fn create_room(
             username: owner.username.clone(),
             name: owner.name.clone(),
         }),
-        created_at: now,
-        updated_at: now,
-        msgs: 0,
-        users_count: 0,
-        default: false,
         read_only: params.get("readOnly") == Some(&Value::Bool(true)),
-        archived: false,
-        last_message_at: None,
-        participants: Vec::new(),
+        ..Room::new(ids::document_id(), kind, store.now())
     };
     store.insert_room(room.clone());
     // `Users.findUsersByUsernames`: exact usernames, unknown ones skipped.
@@ -207,193 +189,64 @@ fn erase_room(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), Api
     Ok(())
 }
 
-/// POST /api/v1/channels.delete
-pub(crate) async fn channels_delete(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+/// POST /api/v1/channels.delete, /api/v1/groups.delete
+pub(crate) async fn delete(family: Family, call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
-        let room = lookup::find_channel(store, &params, false)?;
+        let room = family.find_room(store, &params, &caller.id, false)?;
         erase_room(store, &caller, &room)?;
         success(json!({}))
     })
 }
 
-/// POST /api/v1/groups.delete
-pub(crate) async fn groups_delete(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+/// The room of `info` / `members` as the caller may see it. `canAccessRoom` only ever refuses
+/// here for channels: the group lookup already answered "not found" for a group the caller
+/// cannot access.
+fn visible_room(
+    family: Family,
+    app: &App,
+    store: &Store,
+    caller: &Caller,
+    params: &Params,
+    refuse_archived: bool,
+) -> Result<Room, ApiError> {
+    let room = family.find_room(store, params, &caller.id, refuse_archived)?;
+    if !lookup::can_access(store, &room, &caller.id) {
+        return Err(ApiError::forbidden(app.rules.envelope));
+    }
+    Ok(room)
+}
+
+/// GET /api/v1/channels.info, /api/v1/groups.info
+pub(crate) async fn info(family: Family, call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
-        let room = lookup::find_group(store, &params, &caller.id, false)?;
-        erase_room(store, &caller, &room)?;
-        success(json!({}))
+        let room = visible_room(family, &app, store, &caller, &params, false)?;
+        room_answer(family, &app.rules, &room)
     })
 }
 
-/// GET /api/v1/channels.info
-pub(crate) async fn channels_info(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Query(params): Query,
-) -> Reply {
+/// GET /api/v1/channels.members, /api/v1/groups.members
+pub(crate) async fn members(family: Family, call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
+    let refuse_archived = family.spec().members_refuses_archived;
     app.with_store(|store| {
-        let room = lookup::find_channel(store, &params, false)?;
-        if !lookup::can_access(store, &room, &caller.id) {
-            return Err(ApiError::forbidden(app.rules.envelope));
-        }
-        success(json!({"channel": room_json(&app.rules, &room)}))
-    })
-}
-
-/// GET /api/v1/groups.info
-pub(crate) async fn groups_info(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Query(params): Query,
-) -> Reply {
-    app.with_store(|store| {
-        let room = lookup::find_group(store, &params, &caller.id, false)?;
-        success(json!({"group": room_json(&app.rules, &room)}))
-    })
-}
-
-/// GET /api/v1/channels.members
-pub(crate) async fn channels_members(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Query(params): Query,
-) -> Reply {
-    app.with_store(|store| {
-        let room = lookup::find_channel(store, &params, false)?;
-        if !lookup::can_access(store, &room, &caller.id) {
-            return Err(ApiError::forbidden(app.rules.envelope));
-        }
+        let room = visible_room(family, &app, store, &caller, &params, refuse_archived)?;
         list_members(store, &room, &params)
     })
-}
-
-/// GET /api/v1/groups.members (the archive check applies here, as on the real route).
-pub(crate) async fn groups_members(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Query(params): Query,
-) -> Reply {
-    app.with_store(|store| {
-        let room = lookup::find_group(store, &params, &caller.id, true)?;
-        list_members(store, &room, &params)
-    })
-}
-
-fn pagination(params: &Params) -> (usize, usize) {
-    let number = |key: &str| {
-        text(params, key)
-            .and_then(|value| value.trim().parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let offset = usize::try_from(number("offset")).unwrap_or(0);
-    let count = match usize::try_from(number("count")).unwrap_or(0) {
-        0 => DEFAULT_COUNT,
-        count => count.min(MAX_COUNT),
-    };
-    (offset, count)
 }
 
 /// `findUsersOfRoom`: one entry per subscription of an active user, sorted by username.
 fn list_members(store: &Store, room: &Room, params: &Params) -> Reply {
-    let (offset, count) = pagination(params);
+    let page = Page::read(|key| text(params, key));
     let mut members: Vec<_> = store
         .subscriptions_of_room(&room.id)
         .filter_map(|sub| store.user(&sub.user_id))
         .filter(|user| user.active)
         .collect();
     members.sort_by(|a, b| a.username.cmp(&b.username));
-    let total = members.len();
-    let page: Vec<Value> = members
-        .iter()
-        .skip(offset)
-        .take(count)
-        .map(|user| user.member_json())
-        .collect();
-    success(json!({"members": page, "count": page.len(), "offset": offset, "total": total}))
-}
-
-/// POST /api/v1/im.create
-pub(crate) async fn im_create(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
-    app.with_store(|store| {
-        let usernames: Vec<String> = match (text(&params, "username"), text(&params, "usernames")) {
-            (Some(username), _) if !username.is_empty() => vec![username.to_owned()],
-            (_, Some(list)) => list.split(',').map(|name| name.trim().to_owned()).collect(),
-            _ => {
-                return Err(ApiError::meteor(
-                    "error-room-not-found",
-                    "The required \"username\" or \"usernames\" param provided does not match any direct message",
-                ));
-            }
-        };
-        let room = create_direct_room(store, &caller, &usernames)?;
-        let mut doc = room_json(&app.rules, &room);
-        if let Value::Object(map) = &mut doc {
-            map.insert("rid".into(), json!(room.id));
-        }
-        success(json!({"room": doc}))
-    })
-}
-
-/// `createDirectMessage`: the caller and the named users; an existing room is reused.
-fn create_direct_room(
-    store: &mut Store,
-    caller: &Caller,
-    usernames: &[String],
-) -> Result<Room, ApiError> {
-    let invalid_user = || {
-        ApiError::meteor("error-invalid-user", "Invalid user")
-            .with_details(json!({"method": "createDirectMessage"}))
-    };
-    let me = store.user(&caller.id).cloned().ok_or_else(invalid_user)?;
-    let mut members = vec![(me.id.clone(), me.username.clone())];
-    for username in usernames.iter().filter(|name| **name != me.username) {
-        let user = store.user_by_username(username).ok_or_else(invalid_user)?;
-        if !members.iter().any(|(id, _)| *id == user.id) {
-            members.push((user.id.clone(), user.username.clone()));
-        }
-    }
-    let mut uids: Vec<String> = members.iter().map(|(id, _)| id.clone()).collect();
-    uids.sort();
-    let rid = uids.concat();
-    if let Some(existing) = store.room(&rid) {
-        return Ok(existing.clone());
-    }
-    if !store.has_permission(&me.id, "create-d", None) {
-        return Err(ApiError::meteor("error-not-allowed", "Not allowed")
-            .with_details(json!({"method": "createDirectMessage"})));
-    }
-    members.sort_by(|a, b| a.1.cmp(&b.1));
-    let now = store.now();
-    store.insert_room(Room {
-        id: rid.clone(),
-        kind: RoomKind::Direct,
-        name: None,
-        fname: None,
-        creator: None,
-        created_at: now,
-        updated_at: now,
-        msgs: 0,
-        users_count: 0,
-        default: false,
-        read_only: false,
-        archived: false,
-        last_message_at: None,
-        participants: members.clone(),
-    });
-    for (user_id, _) in &members {
-        store.join(&rid, user_id, Vec::new());
-    }
-    store.room(&rid).cloned().ok_or_else(invalid_user)
+    page.answer(
+        "members",
+        members.iter().map(|user| user.member_json()).collect(),
+    )
 }

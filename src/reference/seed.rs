@@ -99,7 +99,7 @@ pub(crate) const BOT_ID: &str = "rocket.cat";
 
 /// A store holding exactly what a fresh server holds.
 pub(crate) fn fresh_store(config: &ServerConfig) -> Store {
-    let mut store = Store::default();
+    let mut store = Store::with_permission_lag(config.permission_lag);
     let now = store.now();
     for (id, scope, description) in ROLES {
         store.insert_role(Role {
@@ -133,20 +133,9 @@ pub(crate) fn fresh_store(config: &ServerConfig) -> Store {
         updated_at: now,
     });
     store.insert_room(Room {
-        id: GENERAL_ID.to_owned(),
-        kind: RoomKind::Channel,
         name: Some("general".to_owned()),
-        fname: None,
-        creator: None,
-        created_at: now,
-        updated_at: now,
-        msgs: 0,
-        users_count: 0,
         default: true,
-        read_only: false,
-        archived: false,
-        last_message_at: None,
-        participants: Vec::new(),
+        ..Room::new(GENERAL_ID.to_owned(), RoomKind::Channel, now)
     });
     let admin_id = ids::document_id();
     store.insert_user(User {

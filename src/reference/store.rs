@@ -6,11 +6,13 @@
 //! error texts or deviations; those belong to the modules that call it.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use indexmap::IndexMap;
 
 use super::clock::Moment;
 use super::ids;
+use super::lag::Lagging;
 use super::model::{Permission, Role, RoleScope, Room, RoomKind, Subscription, User};
 
 /// All server state. Kept behind one mutex; every method is synchronous.
@@ -27,9 +29,23 @@ pub(crate) struct Store {
     last_moment: i64,
     /// Successful two-factor checks: login token + client fingerprint → when.
     two_factor_checks: HashMap<String, Moment>,
+    /// Role lists of permissions that checks still see after `permissions.update`.
+    lagging_permissions: Lagging<String>,
+    /// Roles of (user, room scope) that checks still see after `roles.*UserToRole`.
+    lagging_roles: Lagging<(String, Option<String>)>,
 }
 
 impl Store {
+    /// An empty store whose permission and role changes reach permission checks `lag` after
+    /// they are made.
+    pub(crate) fn with_permission_lag(lag: Duration) -> Store {
+        Store {
+            lagging_permissions: Lagging::new(lag),
+            lagging_roles: Lagging::new(lag),
+            ..Store::default()
+        }
+    }
+
     /// The current instant, strictly after every instant handed out before.
     pub(crate) fn now(&mut self) -> Moment {
         let millis = Moment::now().millis().max(self.last_moment + 1);
@@ -290,47 +306,83 @@ impl Store {
         self.permissions.get(id)
     }
 
-    pub(crate) fn permission_mut(&mut self, id: &str) -> Option<&mut Permission> {
-        self.permissions.get_mut(id)
+    /// Replaces the role list of a permission (the stored document changes at once; checks
+    /// see the change after the permission lag).
+    pub(crate) fn set_permission_roles(&mut self, id: &str, roles: Vec<String>) {
+        let now = self.now();
+        if let Some(permission) = self.permissions.get_mut(id) {
+            let before = std::mem::replace(&mut permission.roles, roles);
+            permission.updated_at = now;
+            self.lagging_permissions.change(id.to_owned(), before, now);
+        }
     }
 
     pub(crate) fn insert_permission(&mut self, permission: Permission) {
         self.permissions.insert(permission.id.clone(), permission);
     }
 
-    /// The roles that count for `user_id`: global roles, plus the subscription's roles when a
-    /// room is given as scope.
-    pub(crate) fn roles_of(&self, user_id: &str, room_scope: Option<&str>) -> Vec<String> {
-        let mut roles = self
-            .users
-            .get(user_id)
-            .map(|user| user.roles.clone())
-            .unwrap_or_default();
-        if let Some(room_id) = room_scope {
-            for sub in self
+    /// The stored roles of `user_id`: global ones, or those on its subscription to `room`.
+    fn stored_roles(&self, user_id: &str, room: Option<&str>) -> Vec<String> {
+        match room {
+            None => self
+                .users
+                .get(user_id)
+                .map(|user| user.roles.clone())
+                .unwrap_or_default(),
+            Some(room_id) => self
                 .subscriptions
                 .values()
                 .filter(|sub| sub.room_id == room_id && sub.user_id == user_id)
-            {
-                roles.extend(sub.roles.iter().cloned());
+                .flat_map(|sub| sub.roles.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// Call before `roles.addUserToRole` / `roles.removeUserFromRole` change the roles of
+    /// `user_id` (globally, or on its subscription to `room`): checks keep seeing the current
+    /// roles for the permission lag.
+    pub(crate) fn lag_role_change(&mut self, user_id: &str, room: Option<&str>) {
+        let before = self.stored_roles(user_id, room);
+        let now = Moment::now();
+        self.lagging_roles
+            .change((user_id.to_owned(), room.map(str::to_owned)), before, now);
+    }
+
+    /// The roles that count for `user_id` in a check at `now`: global roles, plus the
+    /// subscription's roles when a room is given as scope.
+    fn roles_seen(&self, user_id: &str, room_scope: Option<&str>, now: Moment) -> Vec<String> {
+        let seen = |room: Option<&str>| {
+            let key = || (user_id.to_owned(), room.map(str::to_owned));
+            match self.lagging_roles.seen(key, now) {
+                Some(roles) => roles.to_vec(),
+                None => self.stored_roles(user_id, room),
             }
+        };
+        let mut roles = seen(None);
+        if room_scope.is_some() {
+            roles.extend(seen(room_scope));
         }
         roles
     }
 
-    /// `hasPermission(user, permission, scope)`.
+    /// `hasPermission(user, permission, scope)`, as the role cache sees it now.
     pub(crate) fn has_permission(
         &self,
         user_id: &str,
         permission: &str,
         room_scope: Option<&str>,
     ) -> bool {
-        let Some(granted) = self.permissions.get(permission) else {
+        let Some(stored) = self.permissions.get(permission) else {
             return false;
         };
-        self.roles_of(user_id, room_scope)
+        let now = Moment::now();
+        let granted = self
+            .lagging_permissions
+            .seen(|| permission.to_owned(), now)
+            .unwrap_or(&stored.roles);
+        self.roles_seen(user_id, room_scope, now)
             .iter()
-            .any(|role| granted.roles.contains(role))
+            .any(|role| granted.contains(role))
     }
 
     /// Whether the user holds the role: globally for `Users` roles, on the room's subscription

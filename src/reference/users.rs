@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::envelope::{ApiError, Reply, success};
 use super::gate::{Caller, require_any_permission};
 use super::model::{Email, RoomKind, User};
-use super::request::{Body, Params, Query, nonblank, text, truthy};
+use super::request::{Body, Call, Params, nonblank, text, truthy};
 use super::store::Store;
 use super::{App, Deviation, Rules, ids, lookup, ownership, schema, two_factor};
 
@@ -156,19 +156,49 @@ pub(crate) async fn users_create(
     app.with_store(|store| create_user(store, &app.rules, &caller, &headers, &params))
 }
 
-fn create_user(
+/// What users.create reads from its body.
+struct NewUser {
+    username: String,
+    email: String,
+    name: String,
+    password: String,
+    /// `roles` when it is an array (its strings), else `["user"]`.
+    roles: Vec<String>,
+}
+
+impl NewUser {
+    fn from_params(params: &Params) -> NewUser {
+        let field = |key: &str| text(params, key).unwrap_or_default().to_owned();
+        let roles = match params.get("roles") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => vec!["user".to_owned()],
+        };
+        NewUser {
+            username: field("username"),
+            email: field("email"),
+            name: field("name"),
+            password: field("password"),
+            roles,
+        }
+    }
+}
+
+/// The 2FA check of users.create; a success is remembered for this login and client (§5.4,
+/// Accounts_TwoFactorAuthentication_RememberFor).
+fn ensure_two_factor(
     store: &mut Store,
     rules: &Rules,
     caller: &Caller,
     headers: &HeaderMap,
-    params: &Params,
-) -> Reply {
+) -> Result<(), ApiError> {
     let caller_user = store
         .user(&caller.id)
         .cloned()
         .ok_or_else(|| ApiError::unauthenticated(rules.envelope))?;
-    // A successful check is remembered for this login and client (§5.4,
-    // Accounts_TwoFactorAuthentication_RememberFor).
     let remembered_as = two_factor::fingerprint(&caller.token, headers);
     if !store.two_factor_remembered(&remembered_as, two_factor::REMEMBER_FOR_MS) {
         two_factor::verify(rules, headers, &caller_user)?;
@@ -176,22 +206,17 @@ fn create_user(
             store.remember_two_factor(remembered_as);
         }
     }
-    let field = |key: &str| text(params, key).unwrap_or_default().to_owned();
-    let (username, email, name, password) = (
-        field("username"),
-        field("email"),
-        field("name"),
-        field("password"),
-    );
-    let roles: Vec<String> = match params.get("roles") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => vec!["user".to_owned()],
-    };
-    // saveUser → validateUserData, in its order.
+    Ok(())
+}
+
+/// saveUser → validateUserData, in its order.
+fn validate_user_data(store: &Store, caller: &Caller, new: &NewUser) -> Result<(), ApiError> {
+    let NewUser {
+        username,
+        email,
+        roles,
+        ..
+    } = new;
     if !store.has_permission(&caller.id, "create-user", None) {
         return Err(save_user_error(
             "error-action-not-allowed",
@@ -199,44 +224,63 @@ fn create_user(
             json!({"action": "Adding_user"}),
         ));
     }
-    if roles != ["user"] && !store.has_permission(&caller.id, "assign-roles", None) {
+    if roles != &["user"] && !store.has_permission(&caller.id, "assign-roles", None) {
         return Err(save_user_error(
             "error-action-not-allowed",
             "Assign roles is not allowed",
             json!({"action": "Assign_role"}),
         ));
     }
-    if !valid_username(&username) {
+    if !valid_username(username) {
         return Err(save_user_error(
             "error-input-is-not-a-valid-field",
             &format!("{username} is not a valid username"),
             json!({"input": username, "field": "Username"}),
         ));
     }
-    if !valid_email(&email) {
+    if !valid_email(email) {
         return Err(save_user_error(
             "error-invalid-email",
             &format!("Invalid email {email}"),
             json!({"email": email}),
         ));
     }
-    if store.user_by_username(&username).is_some() {
-        return Err(save_user_error(
+    let taken = |what: &str| {
+        save_user_error(
             "error-field-unavailable",
-            &format!("{username} is already in use :("),
-            json!({"field": username}),
-        ));
+            &format!("{what} is already in use :("),
+            json!({"field": what}),
+        )
+    };
+    if store.user_by_username(username).is_some() {
+        return Err(taken(username));
     }
-    if store.user_by_email(&email).is_some() {
-        return Err(save_user_error(
-            "error-field-unavailable",
-            &format!("{email} is already in use :("),
-            json!({"field": email}),
-        ));
+    if store.user_by_email(email).is_some() {
+        return Err(taken(email));
     }
     if roles.iter().any(|role| store.role(role).is_none()) {
         return Err(ApiError::meteor("error-invalid-role", "Invalid role"));
     }
+    Ok(())
+}
+
+fn create_user(
+    store: &mut Store,
+    rules: &Rules,
+    caller: &Caller,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Reply {
+    ensure_two_factor(store, rules, caller, headers)?;
+    let new = NewUser::from_params(params);
+    validate_user_data(store, caller, &new)?;
+    let NewUser {
+        username,
+        email,
+        name,
+        password,
+        roles,
+    } = new;
     let now = store.now();
     let user = User {
         id: ids::document_id(),
@@ -287,11 +331,8 @@ fn join_default_rooms(store: &mut Store, user_id: &str, silenced: bool) {
 }
 
 /// GET /api/v1/users.info
-pub(crate) async fn users_info(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Query(params): Query,
-) -> Reply {
+pub(crate) async fn users_info(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
         let found = if truthy(params.get("userId")) {
             text(&params, "userId").and_then(|id| store.user(id))
@@ -350,11 +391,8 @@ fn last_admin_refusal(user: &User, store: &Store, method: &str) -> Option<ApiErr
 }
 
 /// POST /api/v1/users.delete
-pub(crate) async fn users_delete(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(params): Body,
-) -> Reply {
+pub(crate) async fn users_delete(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     app.with_store(|store| {
         require_any_permission(store, &caller, &["delete-user"], app.rules.envelope)?;
         let user = lookup::user_from_params(store, &params)?;
@@ -383,11 +421,8 @@ pub(crate) async fn users_delete(
 }
 
 /// POST /api/v1/users.setActiveStatus
-pub(crate) async fn users_set_active_status(
-    State(app): State<Arc<App>>,
-    caller: Caller,
-    Body(mut params): Body,
-) -> Reply {
+pub(crate) async fn users_set_active_status(call: Call) -> Reply {
+    let (app, caller, mut params) = call.parts();
     let rules = &app.rules;
     app.with_store(|store| {
         require_any_permission(

@@ -56,8 +56,11 @@ pub async fn undo(
         .cloned()
         .enumerate()
         .collect();
-    let ledger_rooms: Vec<Undo> = rooms.iter().map(|(_, step)| step.clone()).collect();
-    for batch in [rooms, users] {
+    let mut ledger_rooms: Vec<(Undo, bool)> = rooms
+        .iter()
+        .map(|(_, step)| (step.clone(), false))
+        .collect();
+    for (n, batch) in [rooms, users].into_iter().enumerate() {
         api.client().next_stage();
         let done = in_lanes(batch, jobs, None, |step| {
             let (api, admin) = (api.clone(), admin.clone());
@@ -69,9 +72,17 @@ pub async fn undo(
             async move { undo_one(&api, &admin, deleter.as_ref(), run_id.as_deref(), &step).await }
         })
         .await;
-        for outcome in done.into_values() {
+        for (position, outcome) in done {
             match outcome {
-                Ok(Ok(true)) => record.undone += 1,
+                Ok(Ok(true)) => {
+                    record.undone += 1;
+                    // A room whose deletion the server confirmed.
+                    if n == 0
+                        && let Some((_, deleted)) = ledger_rooms.get_mut(position)
+                    {
+                        *deleted = true;
+                    }
+                }
                 Ok(Ok(false)) => {}
                 Ok(Err(e)) => record.errors.push(e),
                 Err(panic) => record.errors.push(format!("a deletion panicked: {panic}")),
@@ -268,7 +279,7 @@ pub async fn leftovers(
     api: &Api,
     admin: &Session,
     run_id: &str,
-    ledger_rooms: &[Undo],
+    ledger_rooms: &[(Undo, bool)],
     created: Vec<String>,
     jobs: usize,
 ) -> Leftovers {
@@ -314,17 +325,17 @@ pub async fn leftovers(
 
 /// The leftover check of rooms without a listing: each room of the ledger read on its own
 /// as the admin. A channel that is not found is gone; a private group is readable only by
-/// its members, so one that is not found cannot be told from one that is hidden, and is
-/// reported as not verified.
+/// its members, so one that is not found cannot be told from one that is hidden: it counts
+/// as gone when its deletion was confirmed by this cleanup, and as not verified otherwise.
 async fn rooms_one_by_one(
     api: &Api,
     admin: &Session,
-    rooms: &[Undo],
+    rooms: &[(Undo, bool)],
     jobs: usize,
     found: &mut Leftovers,
 ) {
-    let rooms: Vec<(usize, Undo)> = rooms.iter().cloned().enumerate().collect();
-    let read = in_lanes(rooms, jobs, None, |step| {
+    let rooms: Vec<(usize, (Undo, bool))> = rooms.iter().cloned().enumerate().collect();
+    let read = in_lanes(rooms, jobs, None, |(step, deleted)| {
         let (api, admin) = (api.clone(), admin.clone());
         async move {
             let Undo::Room {
@@ -343,7 +354,7 @@ async fn rooms_one_by_one(
             };
             match api.room_info(&admin, room_type, &id, Purpose::Cleanup).await {
                 Ok(_) => Some(Ok(format!("room {name} ({id}, type {room_type})"))),
-                Err(e) if is_gone(&e) && room_type == RoomType::Public => None,
+                Err(e) if is_gone(&e) && (room_type == RoomType::Public || deleted) => None,
                 Err(e) if is_gone(&e) => Some(Err(format!(
                     "private group {name} ({id}): not readable by the admin and the target cannot list rooms (rooms.adminRooms)"
                 ))),
