@@ -3,6 +3,7 @@
 //! `case` owns the case-file format. It knows nothing of HTTP or of any server; the names it
 //! accepts for premises, schemas and roles come from the specs through [`KnownNames`].
 
+mod calls;
 mod diagnostic;
 mod load;
 mod model;

@@ -11,29 +11,26 @@ use serde_saphyr::{Location, Spanned};
 
 use super::diagnostic::Diagnostic;
 use super::load::{KnownNames, version_range};
-use super::model::{
-    Alternative, Auth, Body, Call, Case, Expectation, MembershipExpectation, Origin, Reference,
-    RoomDelta, RoomField, RoomFixture, RoomRef, Setup, Template, UserField, UserFixture, UserRef,
-};
-use super::raw::{RawAuth, RawCall, RawCase, RawExpect, RawRoom};
+use super::model::{Case, Origin, RoomFixture, RoomRef, Setup, UserFixture, UserRef};
+use super::raw::{RawCall, RawCase, RawRoom};
 use crate::api::RoomType;
 
 /// Names reserved for things the target already has.
-const BUILTIN_USERS: [&str; 2] = ["admin", "bot"];
-const BUILTIN_ROOMS: [&str; 1] = ["general"];
+pub(super) const BUILTIN_USERS: [&str; 2] = ["admin", "bot"];
+pub(super) const BUILTIN_ROOMS: [&str; 1] = ["general"];
 
 /// Resolves the cases of one file.
 pub(super) struct Resolver<'a> {
     file: Utf8PathBuf,
     source: Arc<str>,
-    known: &'a KnownNames,
-    diagnostics: Vec<Diagnostic>,
+    pub(super) known: &'a KnownNames,
+    pub(super) diagnostics: Vec<Diagnostic>,
 }
 
 /// The names one case defines.
-struct Scope<'s> {
-    users: &'s IndexMap<String, UserFixture>,
-    rooms: Vec<String>,
+pub(super) struct Scope<'s> {
+    pub(super) users: &'s IndexMap<String, UserFixture>,
+    pub(super) rooms: Vec<String>,
 }
 
 impl<'a> Resolver<'a> {
@@ -69,7 +66,7 @@ impl<'a> Resolver<'a> {
         ));
     }
 
-    fn report_at(&mut self, at: &Location, field: String, message: String) {
+    pub(super) fn report_at(&mut self, at: &Location, field: String, message: String) {
         let origin = self.origin(at);
         self.report(&origin, field, message);
     }
@@ -200,7 +197,7 @@ impl<'a> Resolver<'a> {
         setup
     }
 
-    fn check_name(&mut self, at: &Location, field: &str, name: &str, reserved: &[&str]) {
+    pub(super) fn check_name(&mut self, at: &Location, field: &str, name: &str, reserved: &[&str]) {
         let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
             && name
                 .chars()
@@ -221,7 +218,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn check_role(&mut self, at: &Location, field: &str, role: &str) {
+    pub(super) fn check_role(&mut self, at: &Location, field: &str, role: &str) {
         if !self.known.roles.is_empty() && !self.known.roles.contains(role) {
             let names: Vec<&str> = self.known.roles.iter().map(String::as_str).collect();
             self.report_at(
@@ -235,7 +232,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn user_ref(
+    pub(super) fn user_ref(
         &mut self,
         users: &IndexMap<String, UserFixture>,
         field: String,
@@ -261,7 +258,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn user_refs(
+    pub(super) fn user_refs(
         &mut self,
         users: &IndexMap<String, UserFixture>,
         field: &str,
@@ -274,7 +271,7 @@ impl<'a> Resolver<'a> {
             .collect()
     }
 
-    fn room_ref(
+    pub(super) fn room_ref(
         &mut self,
         rooms: &[String],
         field: String,
@@ -358,305 +355,5 @@ impl<'a> Resolver<'a> {
             }
         }
         (self.diagnostics.len() == before).then_some(fixture)
-    }
-
-    fn call(&mut self, f: &str, scope: &Scope<'_>, raw: Spanned<RawCall>) -> Option<Call> {
-        let origin = self.origin(&raw.referenced);
-        let raw = raw.value;
-        let before = self.diagnostics.len();
-        let actor = raw
-            .actor
-            .as_ref()
-            .and_then(|a| self.user_ref(scope.users, format!("{f}.as"), a));
-        let auth = match (raw.auth.unwrap_or(RawAuth::Session), actor) {
-            (RawAuth::None, None) if raw.actor.is_none() => Some(Auth::None),
-            (RawAuth::None, _) => {
-                self.report(
-                    &origin,
-                    format!("{f}.as"),
-                    "`auth: none` takes no `as`".into(),
-                );
-                None
-            }
-            (_, None) if raw.actor.is_none() => {
-                self.report(
-                    &origin,
-                    format!("{f}.as"),
-                    "missing `as`: the user who calls".into(),
-                );
-                None
-            }
-            (_, None) => None,
-            (RawAuth::Session, Some(u)) => Some(Auth::As(u)),
-            (RawAuth::WrongToken, Some(u)) => Some(Auth::WrongToken(u)),
-            (RawAuth::UserIdOnly, Some(u)) => Some(Auth::UserIdOnly(u)),
-            (RawAuth::TokenOnly, Some(u)) => Some(Auth::TokenOnly(u)),
-        };
-        let body = match (raw.body, raw.raw) {
-            (Some(body), None) => {
-                if raw.content_type.is_some() {
-                    self.report(
-                        &origin,
-                        format!("{f}.content_type"),
-                        "`content_type` goes with `raw`, not `body`".into(),
-                    );
-                }
-                self.template(&format!("{f}.body"), scope, &body.referenced, body.value)
-                    .map(Body::Json)
-            }
-            (None, Some(text)) => Some(Body::Raw {
-                text,
-                content_type: raw.content_type,
-            }),
-            (None, None) => {
-                self.report(
-                    &origin,
-                    f.to_owned(),
-                    "a call needs `body` (JSON with $references) or `raw` (text sent as is)".into(),
-                );
-                None
-            }
-            (Some(_), Some(_)) => {
-                self.report(
-                    &origin,
-                    f.to_owned(),
-                    "give either `body` or `raw`, not both".into(),
-                );
-                None
-            }
-        };
-        let expect = self.expect(&format!("{f}.expect"), scope, raw.expect);
-        let mut alternatives = Vec::new();
-        for (i, alt) in raw.alternatives.into_iter().enumerate() {
-            let af = format!("{f}.alternatives[{i}]");
-            let versions = version_range(self, &af, alt.value.since, alt.value.until);
-            if versions.is_any() {
-                self.report_at(
-                    &alt.referenced,
-                    af.clone(),
-                    "an alternative needs `since` or `until`".into(),
-                );
-            }
-            let expect = self.expect(&format!("{af}.expect"), scope, alt.value.expect);
-            alternatives.push(Alternative {
-                versions,
-                source: alt.value.source,
-                expect,
-            });
-        }
-        if self.diagnostics.len() > before {
-            return None;
-        }
-        Some(Call {
-            auth: auth?,
-            body: body?,
-            expect,
-            alternatives,
-            origin,
-        })
-    }
-
-    fn expect(&mut self, f: &str, scope: &Scope<'_>, raw: Spanned<RawExpect>) -> Expectation {
-        let at = raw.referenced;
-        let raw = raw.value;
-        if let Some(schema) = &raw.schema
-            && !self.known.schemas.contains(&schema.value)
-        {
-            let names: Vec<&str> = self.known.schemas.iter().map(String::as_str).collect();
-            self.report_at(
-                &schema.referenced,
-                format!("{f}.schema"),
-                format!(
-                    "unknown schema id `{}`: expected one of {}",
-                    schema.value,
-                    names.join(", ")
-                ),
-            );
-        }
-        if !(100..=599).contains(&raw.status) {
-            self.report_at(
-                &at,
-                format!("{f}.status"),
-                format!("{} is not an HTTP status", raw.status),
-            );
-        }
-        for pointer in raw.fields.keys() {
-            if !pointer.starts_with('/') {
-                self.report_at(
-                    &at,
-                    format!("{f}.fields"),
-                    format!("`{pointer}` is not a JSON pointer: expected it to start with `/`"),
-                );
-            }
-        }
-        let mut members_after = IndexMap::new();
-        for (room, m) in raw.members_after {
-            let field = format!("{f}.members_after.{room}");
-            let Some(r) = self.room_ref(&scope.rooms, field.clone(), &room, &m.referenced) else {
-                continue;
-            };
-            let includes =
-                self.user_refs(scope.users, &format!("{field}.includes"), &m.value.includes);
-            let excludes =
-                self.user_refs(scope.users, &format!("{field}.excludes"), &m.value.excludes);
-            members_after.insert(r, MembershipExpectation { includes, excludes });
-        }
-        let mut room_delta = IndexMap::new();
-        for (room, d) in raw.room_delta {
-            let field = format!("{f}.room_delta.{room}");
-            if let Some(r) = self.room_ref(&scope.rooms, field, &room, &d.referenced) {
-                room_delta.insert(
-                    r,
-                    RoomDelta {
-                        users_count: d.value.users_count,
-                        msgs: d.value.msgs,
-                    },
-                );
-            }
-        }
-        Expectation {
-            status: raw.status,
-            success: raw.success,
-            error_type: raw.error_type,
-            error: raw.error,
-            absent: raw.absent,
-            fields: raw.fields,
-            schema: raw.schema.map(|s| s.value),
-            members_after,
-            room_delta,
-        }
-    }
-
-    /// Turns a JSON value into a template; strings `$name[.field]` become references and
-    /// `$$…` stands for a literal `$…`.
-    fn template(
-        &mut self,
-        field: &str,
-        scope: &Scope<'_>,
-        at: &Location,
-        value: serde_json::Value,
-    ) -> Option<Template> {
-        use serde_json::Value;
-        match value {
-            Value::String(s) if s.starts_with("$$") => {
-                Some(Template::Literal(Value::String(s[1..].to_owned())))
-            }
-            Value::String(s) if s.starts_with('$') => {
-                self.reference(field, scope, at, &s[1..]).map(Template::Ref)
-            }
-            Value::Array(items) => {
-                let mut out = Vec::new();
-                for (i, item) in items.into_iter().enumerate() {
-                    out.push(self.template(&format!("{field}[{i}]"), scope, at, item)?);
-                }
-                Some(simplify_array(out))
-            }
-            Value::Object(map) => {
-                let mut out = IndexMap::new();
-                for (k, v) in map {
-                    let t = self.template(&format!("{field}.{k}"), scope, at, v)?;
-                    out.insert(k, t);
-                }
-                Some(simplify_object(out))
-            }
-            other => Some(Template::Literal(other)),
-        }
-    }
-
-    fn reference(
-        &mut self,
-        field: &str,
-        scope: &Scope<'_>,
-        at: &Location,
-        text: &str,
-    ) -> Option<Reference> {
-        let (name, property) = match text.split_once('.') {
-            Some((n, p)) => (n, Some(p)),
-            None => (text, None),
-        };
-        let is_user = BUILTIN_USERS.contains(&name) || scope.users.contains_key(name);
-        let is_room = BUILTIN_ROOMS.contains(&name) || scope.rooms.iter().any(|r| r == name);
-        let spanned = Spanned {
-            value: name.to_owned(),
-            referenced: *at,
-            defined: *at,
-        };
-        if is_user {
-            let user = self.user_ref(scope.users, field.to_owned(), &spanned)?;
-            let which = match property {
-                None | Some("id") => UserField::Id,
-                Some("username") => UserField::Username,
-                Some(other) => {
-                    self.report_at(
-                        at,
-                        field.to_owned(),
-                        format!(
-                            "`${text}`: a user reference takes `.id` or `.username`, not `.{other}`"
-                        ),
-                    );
-                    return None;
-                }
-            };
-            return Some(Reference::User(user, which));
-        }
-        if is_room {
-            let room = self.room_ref(&scope.rooms, field.to_owned(), name, at)?;
-            let which = match property {
-                None | Some("id") => RoomField::Id,
-                Some("name") => RoomField::Name,
-                Some(other) => {
-                    self.report_at(
-                        at,
-                        field.to_owned(),
-                        format!(
-                            "`${text}`: a room reference takes `.id` or `.name`, not `.{other}`"
-                        ),
-                    );
-                    return None;
-                }
-            };
-            return Some(Reference::Room(room, which));
-        }
-        let mut defined: Vec<&str> = scope.users.keys().map(String::as_str).collect();
-        defined.extend(scope.rooms.iter().map(String::as_str));
-        defined.extend(BUILTIN_USERS);
-        defined.extend(BUILTIN_ROOMS);
-        self.report_at(
-            at,
-            field.to_owned(),
-            format!("undefined reference `${name}`: expected a user or room of the setup ({}); write `$${name}` for a literal", defined.join(", ")),
-        );
-        None
-    }
-}
-
-fn simplify_array(items: Vec<Template>) -> Template {
-    if items.iter().all(|t| matches!(t, Template::Literal(_))) {
-        Template::Literal(serde_json::Value::Array(
-            items
-                .into_iter()
-                .filter_map(|t| match t {
-                    Template::Literal(v) => Some(v),
-                    _ => None,
-                })
-                .collect(),
-        ))
-    } else {
-        Template::Array(items)
-    }
-}
-
-fn simplify_object(map: IndexMap<String, Template>) -> Template {
-    if map.values().all(|t| matches!(t, Template::Literal(_))) {
-        Template::Literal(serde_json::Value::Object(
-            map.into_iter()
-                .filter_map(|(k, t)| match t {
-                    Template::Literal(v) => Some((k, v)),
-                    _ => None,
-                })
-                .collect(),
-        ))
-    } else {
-        Template::Object(map)
     }
 }

@@ -122,12 +122,22 @@ fn show<T: std::fmt::Debug>(v: &Option<T>) -> String {
         .map_or("(not stated)".to_owned(), |v| format!("{v:?}"))
 }
 
-/// Field-by-field differences between an expectation and a prediction:
-/// `(field, what the case says, what the model predicts)`.
-fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)> {
+/// A difference: `(field, what the case says, what the model predicts)`.
+type Difference = (String, String, String);
+
+/// Field-by-field differences between an expectation and a prediction.
+fn compare(expect: &Expectation, p: &Prediction) -> Vec<Difference> {
+    let why = format!(" ({})", describe(&p.placement.decision));
+    let mut out = compare_answer(expect, p, &why);
+    out.extend(compare_effects(expect, p, &why));
+    out
+}
+
+/// The differences in the answer: status, `success`, `errorType`, `error`, absent keys,
+/// `details` and schema.
+fn compare_answer(expect: &Expectation, p: &Prediction, why: &str) -> Vec<Difference> {
     let a = &p.answer;
     let mut out = Vec::new();
-    let why = format!(" ({})", describe(&p.placement.decision));
     if expect.status != a.status {
         out.push((
             "status".into(),
@@ -150,13 +160,7 @@ fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)
             ),
         ));
     }
-    let predicted_type = a.error_type.clone().or_else(|| {
-        a.body
-            .as_ref()
-            .and_then(|b| b.get("errorType"))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    });
+    let predicted_type = stated(a.error_type.as_ref(), a, "errorType");
     if expect.error_type != predicted_type {
         out.push((
             "errorType".into(),
@@ -164,13 +168,7 @@ fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)
             format!("{}{why}", show(&predicted_type)),
         ));
     }
-    let predicted_error = a.error.clone().or_else(|| {
-        a.body
-            .as_ref()
-            .and_then(|b| b.get("error"))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    });
+    let predicted_error = stated(a.error.as_ref(), a, "error");
     if let Some(error) = &expect.error
         && predicted_error.as_ref() != Some(error)
         && a.error_template.is_none()
@@ -207,6 +205,23 @@ fn compare(expect: &Expectation, p: &Prediction) -> Vec<(String, String, String)
             format!("{:?}{why}", a.schema),
         ));
     }
+    out
+}
+
+/// A text field of the predicted answer: stated on its own, or in its whole body.
+fn stated(field: Option<&String>, a: &crate::spec::premise::Answer, key: &str) -> Option<String> {
+    field.cloned().or_else(|| {
+        a.body
+            .as_ref()
+            .and_then(|b| b.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    })
+}
+
+/// The differences in the effects: memberships and counter changes.
+fn compare_effects(expect: &Expectation, p: &Prediction, why: &str) -> Vec<Difference> {
+    let mut out = Vec::new();
     for (room, m) in &expect.members_after {
         let Some(after) = p.members_after.get(room) else {
             continue;

@@ -90,6 +90,17 @@ fn render_lines(lines: &[LineReport]) -> String {
 
 /// Renders the report as the text `check` prints (Markdown, so the README can carry it).
 pub fn render_report(report: &CheckReport, show_cells: bool) -> String {
+    let mut out = render_coverage(report, show_cells);
+    out.push_str(&render_agreement(report));
+    out.push_str(&render_docs(report));
+    out.push_str(&render_lines(&report.lines));
+    let verdict = if report.passed() { "PASSED" } else { "FAILED" };
+    let _ = writeln!(out, "check {verdict}");
+    out
+}
+
+/// The case files and the coverage of the model (with its matrix).
+fn render_coverage(report: &CheckReport, show_cells: bool) -> String {
     let mut out = String::new();
     let required = report.coverage.required.len();
     let uncovered = report.coverage.uncovered();
@@ -119,6 +130,12 @@ pub fn render_report(report: &CheckReport, show_cells: bool) -> String {
         out.push_str(&report.coverage.cells_markdown());
         out.push('\n');
     }
+    out
+}
+
+/// Every disagreement between a case and the model.
+fn render_agreement(report: &CheckReport) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "## Expectations against the model\n");
     if report.disagreements.is_empty() {
         out.push_str("Every case's expectations agree with the model.\n\n");
@@ -136,6 +153,12 @@ pub fn render_report(report: &CheckReport, show_cells: bool) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// The documentation findings and the divergences between the docs and the server.
+fn render_docs(report: &CheckReport) -> String {
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "## Documentation findings\n\n{} documentation examples checked against the schemas derived from them.\n",
@@ -177,8 +200,5 @@ pub fn render_report(report: &CheckReport, show_cells: bool) -> String {
         "\n{} cases carry a divergence note.\n",
         report.divergent_cases.len()
     );
-    out.push_str(&render_lines(&report.lines));
-    let verdict = if report.passed() { "PASSED" } else { "FAILED" };
-    let _ = writeln!(out, "check {verdict}");
     out
 }

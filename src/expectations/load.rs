@@ -37,69 +37,83 @@ pub fn load(path: &Utf8Path) -> Result<ExpectationsFile, ExpectationsError> {
 /// Parses an expectations file's `text`; `path` names it in diagnostics.
 pub fn parse(path: &Utf8Path, text: &str) -> Result<ExpectationsFile, ExpectationsError> {
     let source: Arc<str> = Arc::from(text);
-    let diagnostic = |at: &Location, field: String, message: String| {
-        Diagnostic::new(
-            path.to_owned(),
-            Some(source.clone()),
+    let raw: RawFile =
+        crate::case::parse_yaml(path, &source).map_err(|d| ExpectationsError::Invalid(vec![*d]))?;
+    let mut reader = EntryReader {
+        path,
+        source: &source,
+        problems: Vec::new(),
+    };
+    let entries: Vec<Expectation> = raw
+        .expectations
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| reader.entry(index, raw.value))
+        .collect();
+    if reader.problems.is_empty() {
+        Ok(ExpectationsFile {
+            path: path.to_owned(),
+            entries,
+            source,
+        })
+    } else {
+        Err(ExpectationsError::Invalid(reader.problems))
+    }
+}
+
+/// Reads the entries of one file, collecting every problem.
+struct EntryReader<'a> {
+    path: &'a Utf8Path,
+    source: &'a Arc<str>,
+    problems: Vec<Diagnostic>,
+}
+
+impl EntryReader<'_> {
+    fn problem(&mut self, at: &Location, field: String, message: String) {
+        self.problems.push(Diagnostic::new(
+            self.path.to_owned(),
+            Some(self.source.clone()),
             at.line(),
             at.column(),
             field,
             message,
-        )
-    };
-    let raw: RawFile =
-        crate::case::parse_yaml(path, &source).map_err(|d| ExpectationsError::Invalid(vec![*d]))?;
-    let mut problems = Vec::new();
-    let mut entries = Vec::new();
-    for (index, raw) in raw.expectations.into_iter().enumerate() {
-        let raw = raw.value;
+        ));
+    }
+
+    /// Entry `index` of the file.
+    fn entry(&mut self, index: usize, raw: RawEntry) -> Expectation {
         let (line, column) = (raw.case.referenced.line(), raw.case.referenced.column());
         let field = |name: &str| format!("expectations[{index}].{name}");
         if raw.reason.value.trim().is_empty() {
-            problems.push(diagnostic(
+            self.problem(
                 &raw.reason.referenced,
                 field("reason"),
                 "the reason is empty: say why the case deviates".to_owned(),
-            ));
+            );
         }
-        if let Some(at) = cut_by_comment(&source, &raw.reason) {
-            problems.push(diagnostic(
+        if let Some(at) = cut_by_comment(self.source, &raw.reason) {
+            self.problem(
                 &at,
                 field("reason"),
                 "the reason stops before ` #`, which starts a YAML comment: quote the reason (reason: \"… (issue #123)\")".to_owned(),
-            ));
+            );
         }
-        let mut version = |name: &str, value: &Option<Spanned<String>>| {
-            let value = value.as_ref()?;
-            let parsed = Version::parse(&value.value);
-            if parsed.is_none() {
-                problems.push(diagnostic(
-                    &value.referenced,
-                    field(name),
-                    format!(
-                        "`{}` is not a version: expected a quoted string like \"8.1.0\"",
-                        value.value
-                    ),
-                ));
-            }
-            parsed
-        };
         let versions = VersionRange {
-            since: version("since", &raw.since),
-            until: version("until", &raw.until),
+            since: self.version(&field("since"), raw.since.as_ref()),
+            until: self.version(&field("until"), raw.until.as_ref()),
         };
         let expires = raw.expires.as_ref().and_then(|e| {
             let date = Date::parse(&e.value);
             if date.is_none() {
-                problems.push(diagnostic(
+                self.problem(
                     &e.referenced,
                     field("expires"),
                     format!("`{}` is not a date: expected YYYY-MM-DD", e.value),
-                ));
+                );
             }
             date
         });
-        entries.push(Expectation {
+        Expectation {
             case: raw.case.value,
             verdict: raw.verdict,
             reason: raw.reason.value,
@@ -110,16 +124,24 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<ExpectationsFile, Expectatio
             expires,
             line,
             column,
-        });
+        }
     }
-    if problems.is_empty() {
-        Ok(ExpectationsFile {
-            path: path.to_owned(),
-            entries,
-            source,
-        })
-    } else {
-        Err(ExpectationsError::Invalid(problems))
+
+    /// A version condition, when given and valid.
+    fn version(&mut self, field: &str, value: Option<&Spanned<String>>) -> Option<Version> {
+        let value = value?;
+        let parsed = Version::parse(&value.value);
+        if parsed.is_none() {
+            self.problem(
+                &value.referenced,
+                field.to_owned(),
+                format!(
+                    "`{}` is not a version: expected a quoted string like \"8.1.0\"",
+                    value.value
+                ),
+            );
+        }
+        parsed
     }
 }
 

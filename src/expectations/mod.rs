@@ -70,57 +70,34 @@ impl ExpectedVerdict {
 
 /// A calendar date, `YYYY-MM-DD`, as `expires` takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    year: u16,
-    month: u8,
-    day: u8,
-}
+pub struct Date(jiff::civil::Date);
 
 impl Date {
-    /// Parses `YYYY-MM-DD` (a real date of the Gregorian calendar).
+    /// Parses `YYYY-MM-DD` (a real date of the Gregorian calendar, four-digit year).
     pub fn parse(text: &str) -> Option<Date> {
-        let bytes = text.as_bytes();
-        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        let shape = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !shape {
             return None;
         }
-        let digits = |range: std::ops::Range<usize>| -> Option<u16> {
-            let part = text.get(range)?;
-            if part.bytes().all(|b| b.is_ascii_digit()) {
-                part.parse().ok()
-            } else {
-                None
-            }
-        };
-        let year = digits(0..4)?;
-        let month = u8::try_from(digits(5..7)?).ok()?;
-        let day = u8::try_from(digits(8..10)?).ok()?;
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days_in_month)
-            .contains(&day)
-            .then_some(Date { year, month, day })
+        text.parse::<jiff::civil::Date>().ok().map(Date)
     }
 
     /// Today, in UTC.
     pub fn today() -> Date {
-        let now = crate::report::model::rfc3339(std::time::SystemTime::now());
-        Date::parse(now.get(..10).unwrap_or_default()).unwrap_or(Date {
-            year: 1970,
-            month: 1,
-            day: 1,
-        })
+        Date(crate::clock::Moment::today())
     }
 }
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(f, "{}", self.0.strftime("%Y-%m-%d"))
     }
 }
 

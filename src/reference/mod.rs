@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 mod administration;
-mod clock;
+use crate::clock;
 mod delay;
 mod deviation;
 mod direct;

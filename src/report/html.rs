@@ -9,15 +9,15 @@
 //! cannot close its `<script>` element. The page must never reference anything outside
 //! itself (no URL, font, CDN or image), and a Content-Security-Policy says so to the browser.
 
+use minijinja::context;
 use minijinja::value::{Serde, Value};
-use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
 use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
 use super::render::{
-    Matrix, MismatchView, RenderError, ViolationView, call_exchange, compared_text, endpoint_order,
-    headline, pretty_body, reference_text, run_passed, script_json, transcript_text,
-    without_credentials,
+    Ending, Matrix, MismatchView, RenderError, ViolationView, call_exchange, compared_text,
+    endpoint_order, heading_text, headline, pretty_body, reference_text, script_json,
+    transcript_text, without_credentials,
 };
 
 const TEMPLATE: &str = "report.html.j2";
@@ -28,17 +28,8 @@ const OPEN_LIMIT: usize = 20;
 
 /// The HTML report of `report`.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-        .map_err(template_error)?;
-    env.set_syntax(syntax);
-    env.add_template(TEMPLATE, include_str!("templates/report.html.j2"))
-        .map_err(template_error)?;
-
+    let env =
+        super::render::environment(TEMPLATE, include_str!("templates/report.html.j2"), |_| {})?;
     let strict = report.run.strict;
     let failing = report
         .cases
@@ -52,50 +43,18 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         .enumerate()
         .map(|(idx, c)| case_view(idx, c, open && c.verdict.fails_gate(strict), strict))
         .collect();
-    let index: Vec<IndexEntry<'_>> = report
-        .cases
-        .iter()
-        .map(|c| IndexEntry {
-            id: &c.id,
-            title: &c.title,
-            endpoint: &c.endpoint,
-            premise: &c.premise,
-            room: c.room_type.as_deref().unwrap_or("-"),
-            verdict: c.verdict.name(),
-            gate: c.verdict.fails_gate(strict),
-        })
-        .collect();
-    let totals: Vec<TotalView> = Verdict::ALL
-        .iter()
-        .map(|&v| TotalView {
-            verdict: v.name(),
-            mark: v.symbol(),
-            label: v.name().replace('-', " "),
-            count: report.totals.count(v),
-        })
-        .collect();
     let mut run = report.run.clone();
     run.target = without_credentials(&run.target);
-    let passed = run_passed(report);
-    let skipped = report.totals.count(Verdict::Skipped);
-    let ran = report.cases.len() - skipped;
-    let non_strict = report.totals.non_strict;
-    let heading = if passed && non_strict > 0 {
-        format!(
-            "the contract held in every case ({ran} ran, {non_strict} non-strict, {skipped} skipped)"
-        )
-    } else if passed {
-        format!("every case passed ({ran} ran, {skipped} skipped)")
-    } else if failing > 0 {
-        format!("{failing} of {ran} cases failed")
-    } else {
-        "cleanup left objects behind".to_owned()
-    };
+    let ending = Ending::of(report);
     let ctx = context! {
-        mark => if passed { "✓" } else { "✗" },
-        heading,
-        passed,
-        totals => Value::from(Serde(&totals)),
+        mark => match ending {
+            Ending::Passed => "✓",
+            Ending::Interrupted => "■",
+            Ending::Failed => "✗",
+        },
+        heading => heading_text(report),
+        passed => ending == Ending::Passed,
+        totals => Value::from(Serde(&totals(report))),
         total => report.cases.len(),
         run => Value::from(Serde(&run)),
         endpoints => Value::from(Serde(&endpoint_order(report))),
@@ -109,13 +68,43 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         cleanup => Value::from(Serde(&report.cleanup)),
         requests => Value::from(Serde(&report.requests)),
         requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
-        index_json => Value::from_safe_string(script_json(&index)),
+        index_json => Value::from_safe_string(script_json(&index(report))),
         css => Value::from_safe_string(include_str!("templates/report.css").to_owned()),
         js => Value::from_safe_string(include_str!("templates/report.js").to_owned()),
     };
     env.get_template(TEMPLATE)
         .and_then(|t| t.render(ctx))
         .map_err(template_error)
+}
+
+/// What the page's script filters by, one entry per case.
+fn index(report: &RunReport) -> Vec<IndexEntry<'_>> {
+    report
+        .cases
+        .iter()
+        .map(|c| IndexEntry {
+            id: &c.id,
+            title: &c.title,
+            endpoint: &c.endpoint,
+            premise: &c.premise,
+            room: c.room_type.as_deref().unwrap_or("-"),
+            verdict: c.verdict.name(),
+            gate: c.verdict.fails_gate(report.run.strict),
+        })
+        .collect()
+}
+
+/// The totals per verdict, as chips.
+fn totals(report: &RunReport) -> Vec<TotalView> {
+    Verdict::ALL
+        .iter()
+        .map(|&v| TotalView {
+            verdict: v.name(),
+            mark: v.symbol(),
+            label: v.name().replace('-', " "),
+            count: report.totals.count(v),
+        })
+        .collect()
 }
 
 fn template_error(source: minijinja::Error) -> RenderError {

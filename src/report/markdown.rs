@@ -10,13 +10,13 @@
 //! Every value from the report is escaped for Markdown here; nothing is judged here.
 
 use minijinja::value::{Serde, Value};
-use minijinja::{Environment, UndefinedBehavior, context};
+use minijinja::{Environment, context};
 use serde::Serialize;
 
 use super::model::{CaseRecord, RunReport, Verdict};
 use super::render::{
-    Matrix, MismatchView, RenderError, ViolationView, compared_text, headline, reference_text,
-    run_passed, transcript_text, without_credentials,
+    Ending, Matrix, MismatchView, RenderError, ViolationView, compared_text, heading_text,
+    headline, reference_text, transcript_text, without_credentials,
 };
 use crate::excerpt::one_line;
 
@@ -54,21 +54,12 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
 }
 
 fn environment() -> Result<Environment<'static>, RenderError> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-        .map_err(template_error)?;
-    env.set_syntax(syntax);
-    env.add_filter("md_text", md_text);
-    env.add_filter("md_cell", md_cell);
-    env.add_filter("md_code", md_code);
-    env.add_filter("md_fence", md_fence);
-    env.add_template(TEMPLATE, include_str!("templates/summary.md.j2"))
-        .map_err(template_error)?;
-    Ok(env)
+    super::render::environment(TEMPLATE, include_str!("templates/summary.md.j2"), |env| {
+        env.add_filter("md_text", md_text);
+        env.add_filter("md_cell", md_cell);
+        env.add_filter("md_code", md_code);
+        env.add_filter("md_fence", md_fence);
+    })
 }
 
 fn template_error(source: minijinja::Error) -> RenderError {
@@ -222,39 +213,17 @@ fn non_strict_briefs(report: &RunReport) -> Vec<Brief> {
 }
 
 fn heading(report: &RunReport) -> String {
-    let ran = report
-        .cases
-        .iter()
-        .filter(|c| c.verdict != Verdict::Skipped)
-        .count();
-    let failing = report
-        .cases
-        .iter()
-        .filter(|c| c.verdict.fails_gate(report.run.strict))
-        .count();
-    let non_strict = report.totals.non_strict;
     let server = report
         .run
         .server_version
         .as_deref()
         .map_or(String::new(), |v| format!(" against Rocket.Chat {v}"));
-    if run_passed(report) {
-        let skipped = report.cases.len() - ran;
-        if non_strict > 0 {
-            format!(
-                "✅ rc-conform: the contract held in every case ({ran} ran, {non_strict} non-strict, {skipped} skipped){server}"
-            )
-        } else {
-            format!("✅ rc-conform: every case passed ({ran} ran, {skipped} skipped){server}")
-        }
-    } else if failing > 0 {
-        format!("❌ rc-conform: {failing} of {ran} cases failed{server}")
-    } else {
-        let (left, errors) = (report.cleanup.leftovers.len(), report.cleanup.errors.len());
-        format!(
-            "❌ rc-conform: cleanup did not finish ({left} left behind, {errors} undo errors){server}"
-        )
-    }
+    let mark = match Ending::of(report) {
+        Ending::Passed => "✅",
+        Ending::Interrupted => "⏹️",
+        Ending::Failed => "❌",
+    };
+    format!("{mark} rc-conform: {}{server}", heading_text(report))
 }
 
 fn failure_view(case: &CaseRecord, transcripts: bool) -> FailureView {

@@ -73,88 +73,18 @@ pub struct Merged {
 /// Merges `parts` into one report.
 pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
     let first = parts.first().ok_or(MergeError::NoParts)?;
-    let mut warnings = Vec::new();
-    let embedded = first.report.run.embedded;
     for part in &parts[1..] {
-        let same = |what: &'static str, get: &dyn Fn(&RunReport) -> String| {
-            let (expected, found) = (get(&first.report), get(&part.report));
-            if expected == found {
-                Ok(())
-            } else {
-                Err(MergeError::Mismatch {
-                    path: part.path.clone(),
-                    first: first.path.clone(),
-                    what,
-                    expected,
-                    found,
-                })
-            }
-        };
-        same("report format", &|r| r.format_version.to_string())?;
-        same("tool version", &|r| r.run.tool_version.clone())?;
-        same("judged server version", &|r| r.run.judged_version.clone())?;
-        same("strictness", &|r| {
-            if r.run.strict {
-                "--strict"
-            } else {
-                "not strict"
-            }
-            .to_owned()
-        })?;
-        same("kind of target", &|r| {
-            describe_kind(r.run.embedded).to_owned()
-        })?;
-        // Embedded servers listen on a new port for each run; a real target must be one.
-        if !embedded {
-            same("target", &|r| r.run.target.clone())?;
-        }
+        same_run(first, part)?;
     }
-    let mut origin: BTreeMap<&str, &Utf8Path> = BTreeMap::new();
-    let mut cases: Vec<CaseRecord> = Vec::new();
-    for part in parts {
-        for case in &part.report.cases {
-            if let Some(first) = origin.insert(&case.id, &part.path) {
-                return Err(MergeError::DuplicateCase {
-                    id: case.id.clone(),
-                    first: first.to_owned(),
-                    second: part.path.clone(),
-                });
-            }
-            cases.push(case.clone());
-        }
-    }
-    cases.sort_by_cached_key(|c| suite_position(&c.location));
-    warnings.extend(missing_partitions(parts));
+    let cases = merge_cases(parts)?;
+    let mut warnings: Vec<String> = missing_partitions(parts).into_iter().collect();
     let metas: Vec<&RunMeta> = parts.iter().map(|p| &p.report.run).collect();
-    let cases_commit = agreed(&metas, |m| m.cases_commit.clone());
-    if cases_commit.is_none() && metas.iter().any(|m| m.cases_commit.is_some()) {
+    if agreed(&metas, |m| m.cases_commit.clone()).is_none()
+        && metas.iter().any(|m| m.cases_commit.is_some())
+    {
         warnings.push("the parts were run from different commits of the case files".to_owned());
     }
-    let run = RunMeta {
-        run_id: distinct(metas.iter().map(|m| m.run_id.clone())).join(","),
-        target: distinct(metas.iter().map(|m| m.target.clone())).join(", "),
-        embedded,
-        server_version: agreed(&metas, |m| m.server_version.clone()),
-        judged_version: first.report.run.judged_version.clone(),
-        tool_version: first.report.run.tool_version.clone(),
-        cases_commit,
-        started_at: metas
-            .iter()
-            .map(|m| m.started_at.clone())
-            .min()
-            .unwrap_or_default(),
-        finished_at: metas
-            .iter()
-            .map(|m| m.finished_at.clone())
-            .max()
-            .unwrap_or_default(),
-        filter: agreed(&metas, |m| m.filter.clone()),
-        partition: Some(format!("merged from {} parts", parts.len())),
-        preflight: distinct(metas.iter().flat_map(|m| m.preflight.iter().cloned())),
-        strict: first.report.run.strict,
-        line: agreed(&metas, |m| m.line.clone()),
-        interrupted: metas.iter().any(|m| m.interrupted),
-    };
+    let run = merge_meta(first, &metas);
     let totals = Totals::of(cases.iter().map(|c| c.verdict));
     let conformance = Conformance::of(&cases, run.line.clone());
     let divergences = merge_divergences(parts, &cases);
@@ -177,6 +107,92 @@ pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
         },
         warnings,
     })
+}
+
+/// Whether `part` comes from the same kind of run as `first`.
+fn same_run(first: &Part, part: &Part) -> Result<(), MergeError> {
+    let same = |what: &'static str, get: &dyn Fn(&RunReport) -> String| {
+        let (expected, found) = (get(&first.report), get(&part.report));
+        if expected == found {
+            Ok(())
+        } else {
+            Err(MergeError::Mismatch {
+                path: part.path.clone(),
+                first: first.path.clone(),
+                what,
+                expected,
+                found,
+            })
+        }
+    };
+    same("report format", &|r| r.format_version.to_string())?;
+    same("tool version", &|r| r.run.tool_version.clone())?;
+    same("judged server version", &|r| r.run.judged_version.clone())?;
+    same("strictness", &|r| {
+        if r.run.strict {
+            "--strict"
+        } else {
+            "not strict"
+        }
+        .to_owned()
+    })?;
+    same("kind of target", &|r| {
+        describe_kind(r.run.embedded).to_owned()
+    })?;
+    // Embedded servers listen on a new port for each run; a real target must be one.
+    if !first.report.run.embedded {
+        same("target", &|r| r.run.target.clone())?;
+    }
+    Ok(())
+}
+
+/// Every part's cases in suite order; a case in two parts is refused.
+fn merge_cases(parts: &[Part]) -> Result<Vec<CaseRecord>, MergeError> {
+    let mut origin: BTreeMap<&str, &Utf8Path> = BTreeMap::new();
+    let mut cases: Vec<CaseRecord> = Vec::new();
+    for part in parts {
+        for case in &part.report.cases {
+            if let Some(first) = origin.insert(&case.id, &part.path) {
+                return Err(MergeError::DuplicateCase {
+                    id: case.id.clone(),
+                    first: first.to_owned(),
+                    second: part.path.clone(),
+                });
+            }
+            cases.push(case.clone());
+        }
+    }
+    cases.sort_by_cached_key(|c| suite_position(&c.location));
+    Ok(cases)
+}
+
+/// The run metadata of the merged report.
+fn merge_meta(first: &Part, metas: &[&RunMeta]) -> RunMeta {
+    RunMeta {
+        run_id: distinct(metas.iter().map(|m| m.run_id.clone())).join(","),
+        target: distinct(metas.iter().map(|m| m.target.clone())).join(", "),
+        embedded: first.report.run.embedded,
+        server_version: agreed(metas, |m| m.server_version.clone()),
+        judged_version: first.report.run.judged_version.clone(),
+        tool_version: first.report.run.tool_version.clone(),
+        cases_commit: agreed(metas, |m| m.cases_commit.clone()),
+        started_at: metas
+            .iter()
+            .map(|m| m.started_at.clone())
+            .min()
+            .unwrap_or_default(),
+        finished_at: metas
+            .iter()
+            .map(|m| m.finished_at.clone())
+            .max()
+            .unwrap_or_default(),
+        filter: agreed(metas, |m| m.filter.clone()),
+        partition: Some(format!("merged from {} parts", metas.len())),
+        preflight: distinct(metas.iter().flat_map(|m| m.preflight.iter().cloned())),
+        strict: first.report.run.strict,
+        line: agreed(metas, |m| m.line.clone()),
+        interrupted: metas.iter().any(|m| m.interrupted),
+    }
 }
 
 fn describe_kind(embedded: bool) -> &'static str {

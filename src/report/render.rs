@@ -76,6 +76,88 @@ pub(crate) fn run_passed(report: &RunReport) -> bool {
     report.gate() == crate::exit::Exit::Ok
 }
 
+/// How a run ended, as every format heads its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// The gate passes.
+    Passed,
+    /// The run was interrupted: whatever ran, it never passes.
+    Interrupted,
+    /// The gate fails.
+    Failed,
+}
+
+impl Ending {
+    /// The ending of `report`.
+    pub(crate) fn of(report: &RunReport) -> Ending {
+        if report.run.interrupted {
+            Ending::Interrupted
+        } else if run_passed(report) {
+            Ending::Passed
+        } else {
+            Ending::Failed
+        }
+    }
+}
+
+/// The heading of a report, without a mark: what ended how (`every case passed (160 ran, 2
+/// skipped)`, `interrupted: 40 of 162 cases ran`, `3 of 160 cases failed`).
+pub(crate) fn heading_text(report: &RunReport) -> String {
+    let strict = report.run.strict;
+    let skipped = report.totals.count(Verdict::Skipped);
+    let ran = report.cases.len() - skipped;
+    let failing = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict.fails_gate(strict))
+        .count();
+    let non_strict = report.totals.non_strict;
+    match Ending::of(report) {
+        Ending::Interrupted => format!(
+            "interrupted: {ran} of {} cases ran{}",
+            report.cases.len(),
+            if failing > 0 {
+                format!(", {failing} failed")
+            } else {
+                String::new()
+            }
+        ),
+        Ending::Passed if non_strict > 0 => format!(
+            "the contract held in every case ({ran} ran, {non_strict} non-strict, {skipped} skipped)"
+        ),
+        Ending::Passed => format!("every case passed ({ran} ran, {skipped} skipped)"),
+        Ending::Failed if failing > 0 => format!("{failing} of {ran} cases failed"),
+        Ending::Failed => {
+            let (left, errors) = (report.cleanup.leftovers.len(), report.cleanup.errors.len());
+            format!("cleanup did not finish ({left} left behind, {errors} undo errors)")
+        }
+    }
+}
+
+/// A template environment as the reports use it: strict about undefined values, blocks
+/// trimmed, with the one template `name`.
+pub(crate) fn environment(
+    name: &'static str,
+    source: &'static str,
+    configure: impl FnOnce(&mut minijinja::Environment<'static>),
+) -> Result<minijinja::Environment<'static>, RenderError> {
+    let error = |source| RenderError::Template {
+        template: name,
+        source,
+    };
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(error)?;
+    env.set_syntax(syntax);
+    configure(&mut env);
+    env.add_template(name, source).map_err(error)?;
+    Ok(env)
+}
+
 /// `url` without any `user:password@` part, in case a target was given with one.
 pub(crate) fn without_credentials(url: &str) -> String {
     match reqwest::Url::parse(url) {

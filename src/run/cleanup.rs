@@ -44,51 +44,14 @@ pub async fn undo(
     };
     // Rooms first, then users (only members may delete a private group, so they must still
     // exist), each `jobs` at a time; then permissions, one by one, in undo order.
-    let rooms: Vec<(usize, Undo)> = steps
-        .iter()
-        .filter(|s| matches!(s, Undo::Room { room_type, .. } if *room_type != RoomType::Direct))
-        .cloned()
-        .enumerate()
-        .collect();
-    let users: Vec<(usize, Undo)> = steps
-        .iter()
-        .filter(|s| matches!(s, Undo::User { .. }))
-        .cloned()
-        .enumerate()
-        .collect();
-    let mut ledger_rooms: Vec<(Undo, bool)> = rooms
-        .iter()
-        .map(|(_, step)| (step.clone(), false))
-        .collect();
-    for (n, batch) in [rooms, users].into_iter().enumerate() {
-        api.client().next_stage();
-        let done = in_lanes(batch, jobs, None, |step| {
-            let (api, admin) = (api.clone(), admin.clone());
-            let deleter = match &step {
-                Undo::Room { deleter, .. } => sessions.get(deleter).cloned(),
-                _ => None,
-            };
-            let run_id = run_id.clone();
-            async move { undo_one(&api, &admin, deleter.as_ref(), run_id.as_deref(), &step).await }
-        })
-        .await;
-        for (position, outcome) in done {
-            match outcome {
-                Ok(Ok(true)) => {
-                    record.undone += 1;
-                    // A room whose deletion the server confirmed.
-                    if n == 0
-                        && let Some((_, deleted)) = ledger_rooms.get_mut(position)
-                    {
-                        *deleted = true;
-                    }
-                }
-                Ok(Ok(false)) => {}
-                Ok(Err(e)) => record.errors.push(e),
-                Err(panic) => record.errors.push(format!("a deletion panicked: {panic}")),
-            }
-        }
-    }
+    let deleter = Deleter {
+        api,
+        admin,
+        sessions,
+        run_id: run_id.as_deref(),
+        jobs,
+    };
+    let ledger_rooms = deleter.delete(&steps, &mut record).await;
     let (undone, errors) = restore(api, admin, ledger, &steps).await;
     record.undone += undone;
     record.errors.extend(errors);
@@ -108,6 +71,68 @@ pub async fn undo(
         let _ = cleaned.wait().await;
     }
     record
+}
+
+/// What deleting a ledger's rooms and users needs.
+struct Deleter<'a> {
+    api: &'a Api,
+    admin: &'a Session,
+    sessions: &'a BTreeMap<String, Session>,
+    run_id: Option<&'a str>,
+    jobs: usize,
+}
+
+impl Deleter<'_> {
+    /// Deletes the rooms, then the users, of `steps` into `record`; the rooms, each with
+    /// whether the server confirmed its deletion.
+    async fn delete(&self, steps: &[Undo], record: &mut CleanupRecord) -> Vec<(Undo, bool)> {
+        let rooms: Vec<Undo> = steps
+            .iter()
+            .filter(|s| matches!(s, Undo::Room { room_type, .. } if *room_type != RoomType::Direct))
+            .cloned()
+            .collect();
+        let users: Vec<Undo> = steps
+            .iter()
+            .filter(|s| matches!(s, Undo::User { .. }))
+            .cloned()
+            .collect();
+        let deleted = self.batch(rooms.clone(), record).await;
+        self.batch(users, record).await;
+        rooms
+            .into_iter()
+            .enumerate()
+            .map(|(i, room)| (room, deleted.contains(&i)))
+            .collect()
+    }
+
+    /// Undoes `batch`, `jobs` at a time: the positions the server confirmed as deleted.
+    async fn batch(&self, batch: Vec<Undo>, record: &mut CleanupRecord) -> Vec<usize> {
+        self.api.client().next_stage();
+        let items = batch.into_iter().enumerate().collect();
+        let done = in_lanes(items, self.jobs, None, |step| {
+            let (api, admin) = (self.api.clone(), self.admin.clone());
+            let deleter = match &step {
+                Undo::Room { deleter, .. } => self.sessions.get(deleter).cloned(),
+                _ => None,
+            };
+            let run_id = self.run_id.map(str::to_owned);
+            async move { undo_one(&api, &admin, deleter.as_ref(), run_id.as_deref(), &step).await }
+        })
+        .await;
+        let mut deleted = Vec::new();
+        for (position, outcome) in done {
+            match outcome {
+                Ok(Ok(true)) => {
+                    record.undone += 1;
+                    deleted.push(position);
+                }
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => record.errors.push(e),
+                Err(panic) => record.errors.push(format!("a deletion panicked: {panic}")),
+            }
+        }
+        deleted
+    }
 }
 
 /// Puts back every permission `ledger` says the run changed and has not restored, to its

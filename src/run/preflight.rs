@@ -117,7 +117,6 @@ pub async fn preflight(
     options: &RunOptions,
     embedded: bool,
 ) -> Result<Preflight, PreflightError> {
-    let mut notes = Vec::new();
     let server_version =
         api.server_version(None)
             .await
@@ -125,14 +124,52 @@ pub async fn preflight(
                 url: api.client().base_url().to_owned(),
                 source,
             })?;
-    notes.push(match &server_version {
+    let mut notes = vec![match &server_version {
         Some(v) => format!("server version {v} (GET /api/info)"),
         None => "the server did not say its version; cases are judged as for the premise model's default version".into(),
+    }];
+    let login = log_in(api, credentials).await?;
+    let account = read_account(api, &login.admin).await?;
+    notes.push(format!(
+        "admin `{}` holds every permission the run needs",
+        account.username
+    ));
+    notes.push(match login.two_factor {
+        Some(_) => "two-factor: users.create is sent with the password fallback headers (X-2FA-Method: password), as a server outside TEST_MODE requires".into(),
+        None => "two-factor: token credentials give no password fallback code; users.create works only if the server does not ask for 2FA (TEST_MODE or 2FA disabled)".into(),
     });
-    // The login route is limited for every caller, so its answer shows whether the
-    // limiter is on (token credentials skip the login and cannot tell).
-    let mut rate_limited = false;
-    let (admin, two_factor) = match credentials {
+    let bypass = options.bypass_rate_limit || (login.rate_limited && !options.keep_rate_limit);
+    notes.extend(rate_limit_notes(
+        login.rate_limited,
+        bypass,
+        account.bypasses_limit,
+    ));
+    notes.push("roles: grants are applied to built-in roles with permissions.update (custom roles are Enterprise-only); cases needing different grants run in separate groups, one after another, and every list is restored".into());
+    if embedded {
+        notes.push("target: the embedded reference server on a free loopback port".into());
+    }
+    Ok(Preflight {
+        admin: login.admin,
+        admin_username: account.username,
+        two_factor: login.two_factor,
+        server_version,
+        notes,
+        bypass_rate_limit: bypass,
+    })
+}
+
+/// The admin's session after logging in (or from its token).
+struct LoggedIn {
+    admin: Session,
+    two_factor: Option<Secret>,
+    /// Whether the login answer showed the rate limiter.
+    rate_limited: bool,
+}
+
+/// Logs the admin in. The login route is limited for every caller, so its answer shows
+/// whether the limiter is on (token credentials skip the login and cannot tell).
+async fn log_in(api: &Api, credentials: &AdminCredentials) -> Result<LoggedIn, PreflightError> {
+    match credentials {
         AdminCredentials::Password { user, password } => {
             let (session, sent) = api
                 .login_recorded(user, password, Purpose::Preflight)
@@ -141,24 +178,40 @@ pub async fn preflight(
                     user: user.clone(),
                     source,
                 })?;
-            rate_limited = sent.response().is_some_and(|r| {
+            let rate_limited = sent.response().is_some_and(|r| {
                 r.headers
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case("x-ratelimit-limit"))
             });
-            (session, Some(two_factor_code(password)))
+            Ok(LoggedIn {
+                admin: session,
+                two_factor: Some(two_factor_code(password)),
+                rate_limited,
+            })
         }
         AdminCredentials::Token { user_id, token } => {
             api.client().redactor().register(token);
-            (
-                Session {
+            Ok(LoggedIn {
+                admin: Session {
                     user_id: user_id.clone(),
                     token: token.clone(),
                 },
-                None,
-            )
+                two_factor: None,
+                rate_limited: false,
+            })
         }
-    };
+    }
+}
+
+/// What preflight learns of the admin's account.
+struct Account {
+    username: String,
+    /// Whether the admin holds `api-bypass-rate-limit`.
+    bypasses_limit: bool,
+}
+
+/// Reads the admin's account and requires every permission of [`NEEDED`].
+async fn read_account(api: &Api, admin: &Session) -> Result<Account, PreflightError> {
     let (_, me) = api
         .expect_ok(
             "reading the admin's account (GET me)",
@@ -169,7 +222,7 @@ pub async fn preflight(
             what: "the admin credentials",
             source,
         })?;
-    let admin_username = me
+    let username = me
         .get("username")
         .and_then(Value::as_str)
         .unwrap_or_default()
@@ -185,7 +238,7 @@ pub async fn preflight(
         })
         .unwrap_or_default();
     let permissions = api
-        .permissions(&admin, Purpose::Preflight)
+        .permissions(admin, Purpose::Preflight)
         .await
         .map_err(|source| PreflightError::Read {
             what: "listing permissions",
@@ -203,40 +256,30 @@ pub async fn preflight(
         .collect();
     if !missing.is_empty() {
         return Err(PreflightError::MissingPermissions {
-            admin: admin_username,
+            admin: username,
             missing,
         });
     }
-    notes.push(format!(
-        "admin `{admin_username}` holds every permission the run needs"
-    ));
-    notes.push(match two_factor {
-        Some(_) => "two-factor: users.create is sent with the password fallback headers (X-2FA-Method: password), as a server outside TEST_MODE requires".into(),
-        None => "two-factor: token credentials give no password fallback code; users.create works only if the server does not ask for 2FA (TEST_MODE or 2FA disabled)".into(),
-    });
-    if holds("api-bypass-rate-limit") {
+    Ok(Account {
+        username,
+        bypasses_limit: holds("api-bypass-rate-limit"),
+    })
+}
+
+/// What the report says of the rate limiter.
+fn rate_limit_notes(rate_limited: bool, bypass: bool, admin_bypasses: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if admin_bypasses {
         notes.push(
             "rate limiter: the admin holds api-bypass-rate-limit, so provisioning is not limited"
                 .into(),
         );
     }
-    let bypass = options.bypass_rate_limit || (rate_limited && !options.keep_rate_limit);
     notes.push(match (rate_limited, bypass) {
         (true, true) => "rate limiter: on (X-RateLimit-* headers on the login answer); fixture users would be limited to a few calls a minute per route, so api-bypass-rate-limit is granted to their roles for the run and restored after (--no-bypass-rate-limit keeps the limiter and waits instead)".into(),
         (true, false) => "rate limiter: on; --no-bypass-rate-limit keeps it, so calls made as fixture users wait as Retry-After / X-RateLimit-Reset say (this can take minutes)".into(),
         (false, true) => "rate limiter: --bypass-rate-limit grants api-bypass-rate-limit to the fixture users' roles for the run (restored after)".into(),
         (false, false) => "rate limiter: not seen on the login answer; if calls are limited, the runner waits as Retry-After / X-RateLimit-Reset say".into(),
     });
-    notes.push("roles: grants are applied to built-in roles with permissions.update (custom roles are Enterprise-only); cases needing different grants run in separate groups, one after another, and every list is restored".into());
-    if embedded {
-        notes.push("target: the embedded reference server on a free loopback port".into());
-    }
-    Ok(Preflight {
-        admin,
-        admin_username,
-        two_factor,
-        server_version,
-        notes,
-        bypass_rate_limit: bypass,
-    })
+    notes
 }

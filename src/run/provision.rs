@@ -10,7 +10,7 @@ use rand::distr::Alphanumeric;
 
 use super::ledger::{Entry, Ledger, LedgerError};
 use crate::api::RoomType;
-use crate::case::{Case, RoomRef, UserRef};
+use crate::case::{Case, RoomFixture, RoomRef, UserRef};
 use crate::target::api::{Api, ApiError, RoomRole, Session};
 use crate::target::{Exchange, Secret};
 
@@ -175,6 +175,46 @@ impl Provisioner {
     /// Creates the fixtures of `case` (number `n` in the plan).
     pub async fn provision(&self, n: usize, case: &Case) -> Result<Fixtures, ProvisionError> {
         let prefix = self.prefix(n);
+        let mut fx = self.builtins();
+        match self.pool.as_ref().and_then(|p| p.assign(case)) {
+            Some(assigned) => {
+                for (name, live) in assigned {
+                    fx.users.insert(UserRef::Fixture(name), live);
+                }
+            }
+            None => {
+                for (name, user) in &case.setup.users {
+                    let login = case.needs_session(&UserRef::Fixture(name.clone()));
+                    let live = self
+                        .create_user(&format!("{prefix}-{name}"), &user.roles, login)
+                        .await?;
+                    fx.users.insert(UserRef::Fixture(name.clone()), live);
+                }
+            }
+        }
+        for (name, room) in &case.setup.rooms {
+            let live = self.room(&prefix, name, room, &fx).await?;
+            fx.rooms.insert(RoomRef::Fixture(name.clone()), live);
+        }
+        for (name, user) in &case.setup.users {
+            if !user.active
+                && let Some(live) = fx.users.get(&UserRef::Fixture(name.clone()))
+            {
+                self.api
+                    .set_active(
+                        &self.admin,
+                        &live.id,
+                        false,
+                        crate::target::Purpose::Provision,
+                    )
+                    .await?;
+            }
+        }
+        Ok(fx)
+    }
+
+    /// What every case has without creating it: the admin, the bot and `general`.
+    fn builtins(&self) -> Fixtures {
         let mut fx = Fixtures::default();
         fx.users.insert(
             UserRef::Admin,
@@ -201,116 +241,104 @@ impl Provisioner {
                 reader: UserRef::Admin,
             },
         );
-        match self.pool.as_ref().and_then(|p| p.assign(case)) {
-            Some(assigned) => {
-                for (name, live) in assigned {
-                    fx.users.insert(UserRef::Fixture(name), live);
-                }
-            }
-            None => {
-                for (name, user) in &case.setup.users {
-                    let login = case.needs_session(&UserRef::Fixture(name.clone()));
-                    let live = self
-                        .create_user(&format!("{prefix}-{name}"), &user.roles, login)
-                        .await?;
-                    fx.users.insert(UserRef::Fixture(name.clone()), live);
-                }
-            }
-        }
-        for (name, room) in &case.setup.rooms {
-            let creator = fx.users.get(&room.creator).cloned().ok_or_else(|| {
-                ProvisionError::Unsupported(format!(
-                    "room `{name}`: creator `{}` has no session",
-                    room.creator.name()
-                ))
-            })?;
-            let Some(session) = creator.session.clone() else {
-                return Err(ProvisionError::Unsupported(format!(
-                    "room `{name}`: `{}` cannot create rooms here",
-                    room.creator.name()
-                )));
-            };
-            let others: Vec<String> = room
-                .all_members()
-                .iter()
-                .skip(1)
-                .filter_map(|m| fx.users.get(m))
-                .map(|u| u.username.clone())
-                .collect();
-            let (room_name, id) = if room.room_type == RoomType::Direct {
-                let other = others.first().cloned().unwrap_or_default();
-                self.ledger.record(&Entry::Room {
-                    name: format!("{}+{other}", creator.username),
-                    room_type: RoomType::Direct,
-                    deleter: creator.username.clone(),
-                })?;
-                let id = self.api.create_direct(&session, &other).await?;
-                (format!("{}+{other}", creator.username), id)
-            } else {
-                let room_name = format!("{prefix}-{name}");
-                self.ledger.record(&Entry::Room {
-                    name: room_name.clone(),
-                    room_type: room.room_type,
-                    deleter: creator.username.clone(),
-                })?;
-                let id = self
-                    .api
-                    .create_room(
-                        &session,
-                        room.room_type,
-                        &room_name,
-                        &others,
-                        room.read_only,
-                    )
-                    .await?;
-                (room_name, id)
-            };
-            self.ledger.record_later(&Entry::RoomId {
+        fx
+    }
+
+    /// Creates room `name` of a case (ledger first), as its creator, with its members, room
+    /// roles and state.
+    async fn room(
+        &self,
+        prefix: &str,
+        name: &str,
+        room: &RoomFixture,
+        fx: &Fixtures,
+    ) -> Result<LiveRoom, ProvisionError> {
+        let creator = fx.users.get(&room.creator).cloned().ok_or_else(|| {
+            ProvisionError::Unsupported(format!(
+                "room `{name}`: creator `{}` has no session",
+                room.creator.name()
+            ))
+        })?;
+        let Some(session) = creator.session.clone() else {
+            return Err(ProvisionError::Unsupported(format!(
+                "room `{name}`: `{}` cannot create rooms here",
+                room.creator.name()
+            )));
+        };
+        let others: Vec<String> = room
+            .all_members()
+            .iter()
+            .skip(1)
+            .filter_map(|m| fx.users.get(m))
+            .map(|u| u.username.clone())
+            .collect();
+        let (room_name, id) = if room.room_type == RoomType::Direct {
+            let other = others.first().cloned().unwrap_or_default();
+            let room_name = format!("{}+{other}", creator.username);
+            self.ledger.record(&Entry::Room {
                 name: room_name.clone(),
-                id: id.clone(),
+                room_type: RoomType::Direct,
+                deleter: creator.username.clone(),
             })?;
-            for (role, users) in [
-                (RoomRole::Owner, &room.owners),
-                (RoomRole::Moderator, &room.moderators),
-                (RoomRole::Leader, &room.leaders),
-            ] {
-                for user in users {
-                    if role == RoomRole::Owner && user == &room.creator {
-                        continue;
-                    }
-                    let uid = fx.users.get(user).map(|u| u.id.clone()).unwrap_or_default();
-                    self.api
-                        .add_room_role(&session, room.room_type, role, &id, &uid)
-                        .await?;
+            (room_name, self.api.create_direct(&session, &other).await?)
+        } else {
+            let room_name = format!("{prefix}-{name}");
+            self.ledger.record(&Entry::Room {
+                name: room_name.clone(),
+                room_type: room.room_type,
+                deleter: creator.username.clone(),
+            })?;
+            let id = self
+                .api
+                .create_room(
+                    &session,
+                    room.room_type,
+                    &room_name,
+                    &others,
+                    room.read_only,
+                )
+                .await?;
+            (room_name, id)
+        };
+        self.ledger.record_later(&Entry::RoomId {
+            name: room_name.clone(),
+            id: id.clone(),
+        })?;
+        self.room_state(&session, room, &id, fx).await?;
+        Ok(LiveRoom {
+            id,
+            name: room_name,
+            room_type: room.room_type,
+            reader: room.creator.clone(),
+        })
+    }
+
+    /// A created room's roles and archive state.
+    async fn room_state(
+        &self,
+        session: &Session,
+        room: &RoomFixture,
+        id: &str,
+        fx: &Fixtures,
+    ) -> Result<(), ProvisionError> {
+        for (role, users) in [
+            (RoomRole::Owner, &room.owners),
+            (RoomRole::Moderator, &room.moderators),
+            (RoomRole::Leader, &room.leaders),
+        ] {
+            for user in users {
+                if role == RoomRole::Owner && user == &room.creator {
+                    continue;
                 }
-            }
-            if room.archived {
-                self.api.archive(&session, room.room_type, &id).await?;
-            }
-            fx.rooms.insert(
-                RoomRef::Fixture(name.clone()),
-                LiveRoom {
-                    id,
-                    name: room_name,
-                    room_type: room.room_type,
-                    reader: room.creator.clone(),
-                },
-            );
-        }
-        for (name, user) in &case.setup.users {
-            if !user.active
-                && let Some(live) = fx.users.get(&UserRef::Fixture(name.clone()))
-            {
+                let uid = fx.users.get(user).map(|u| u.id.clone()).unwrap_or_default();
                 self.api
-                    .set_active(
-                        &self.admin,
-                        &live.id,
-                        false,
-                        crate::target::Purpose::Provision,
-                    )
+                    .add_room_role(session, room.room_type, role, id, &uid)
                     .await?;
             }
         }
-        Ok(fx)
+        if room.archived {
+            self.api.archive(session, room.room_type, id).await?;
+        }
+        Ok(())
     }
 }

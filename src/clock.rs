@@ -1,9 +1,10 @@
-//! The server's one clock, and instants as Rocket.Chat prints them: RFC 3339 in UTC with
-//! milliseconds and a `Z` (`2026-11-23T05:19:31.123Z`).
+//! The one clock, and instants as Rocket.Chat prints them: RFC 3339 in UTC with milliseconds
+//! and a `Z` (`2026-11-23T05:19:31.123Z`).
 //!
 //! Owns reading the wall clock and the conversion between milliseconds since the Unix epoch and
-//! the calendar in both directions (formatting for responses, parsing for `updatedSince`), all
-//! through the `jiff` crate. It must not read state.
+//! the calendar in both directions (formatting for responses and reports, parsing for
+//! `updatedSince`), all through the `jiff` crate. The reference server, the reports and the
+//! expectations file's dates use it; it must not read state.
 
 use std::time::Duration;
 
@@ -13,32 +14,45 @@ use jiff::tz::TimeZone;
 
 /// Milliseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Moment(i64);
+pub struct Moment(i64);
 
 impl Moment {
+    /// The instant of `time` (before the epoch: the epoch).
+    pub fn of(time: std::time::SystemTime) -> Moment {
+        let since = time
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Moment(i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    /// Today's date in UTC.
+    pub fn today() -> jiff::civil::Date {
+        TimeZone::UTC.to_datetime(Timestamp::now()).date()
+    }
+
     /// The current wall-clock instant.
-    pub(crate) fn now() -> Moment {
+    pub fn now() -> Moment {
         Moment(Timestamp::now().as_millisecond())
     }
 
     /// The instant `millis` milliseconds after the epoch.
-    pub(crate) fn from_millis(millis: i64) -> Moment {
+    pub fn from_millis(millis: i64) -> Moment {
         Moment(millis)
     }
 
     /// Milliseconds since the epoch.
-    pub(crate) fn millis(self) -> i64 {
+    pub fn millis(self) -> i64 {
         self.0
     }
 
     /// The instant `span` later (saturating).
-    pub(crate) fn after(self, span: Duration) -> Moment {
+    pub fn after(self, span: Duration) -> Moment {
         let span = i64::try_from(span.as_millis()).unwrap_or(i64::MAX);
         Moment(self.0.saturating_add(span))
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`; instants beyond jiff's range (years ±9999) are clamped.
-    pub(crate) fn iso(self) -> String {
+    pub fn iso(self) -> String {
         let instant = Timestamp::from_millisecond(self.0).unwrap_or(if self.0 < 0 {
             Timestamp::MIN
         } else {
@@ -51,7 +65,7 @@ impl Moment {
     /// by a time (`T`, `t` or a space, then `HH:MM[:SS[.fff…]]`) and `Z` or an offset such as
     /// `+01:00`. A time without an offset is read as UTC (as a bare date is). Digits beyond the
     /// millisecond are dropped.
-    pub(crate) fn parse_iso(text: &str) -> Option<Moment> {
+    pub fn parse_iso(text: &str) -> Option<Moment> {
         let text = text.trim();
         let instant = match text.parse::<Timestamp>() {
             Ok(instant) => instant,
