@@ -1,4 +1,5 @@
-//! The Rocket.Chat vocabulary every stage shares: the endpoints under test and room types.
+//! The vocabulary every stage shares: the endpoints under test, room types, case ids and
+//! premise names.
 //!
 //! It owns names and their spellings only; no behaviour lives here.
 
@@ -91,5 +92,108 @@ impl RoomType {
 impl fmt::Display for RoomType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+/// Defines a name newtype: a `String` with its own meaning, compared and shown as text.
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The name as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                $name(text)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                $name(text.to_owned())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+    };
+}
+
+name_type!(
+    /// A case's id, stable and unique across the suite
+    /// (`channels.invite/joined-room/room-moderator`).
+    CaseId
+);
+
+name_type!(
+    /// A premise or a failure kind of the premise model (`add-user-to-joined-room`,
+    /// `not-allowed`): what decides a call.
+    PremiseName
+);
+
+/// A name that is not an endpoint under test or a room type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not one of the names this tool knows")]
+pub struct UnknownName(pub String);
+
+impl std::str::FromStr for Endpoint {
+    type Err = UnknownName;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Endpoint::ALL
+            .into_iter()
+            .find(|e| e.name() == text)
+            .ok_or_else(|| UnknownName(text.to_owned()))
+    }
+}
+
+impl std::str::FromStr for RoomType {
+    type Err = UnknownName;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        RoomType::ALL
+            .into_iter()
+            .find(|t| t.code() == text)
+            .ok_or_else(|| UnknownName(text.to_owned()))
     }
 }

@@ -181,7 +181,7 @@ fn main() -> std::process::ExitCode {
             );
             let id = case.id.clone();
             let changes_grants = !case.setup.permissions.is_empty();
-            Trial::test(case.id.clone(), move || {
+            Trial::test(case.id.to_string(), move || {
                 if target.is_none() {
                     return run_one(&suite, &specs, &id, None);
                 }

@@ -72,7 +72,7 @@ fn failing(report: &RunReport, strict: bool) -> Vec<String> {
         .cases
         .iter()
         .filter(|c| c.verdict.fails_gate(strict))
-        .map(|c| c.id.clone())
+        .map(|c| c.id.to_string())
         .collect()
 }
 

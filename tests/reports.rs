@@ -217,7 +217,7 @@ fn junit_xml_is_read_by_junitparser_with_the_report_totals() {
     }
 
     let case = first_failing(&run.report);
-    let junit = &cases[&case.id];
+    let junit = &cases[case.id.as_str()];
     assert_eq!(
         junit["classname"],
         json!(format!("{}/{}", case.endpoint, case.premise))
@@ -402,7 +402,7 @@ fn summary_matrix_shows_the_failing_cells_and_adds_up_to_the_totals() {
         let col = format!(
             "{} {}",
             case.endpoint,
-            case.room_type.as_deref().unwrap_or("-")
+            case.room_type.map_or("-", |t| t.code())
         );
         let c = columns
             .iter()
@@ -410,7 +410,7 @@ fn summary_matrix_shows_the_failing_cells_and_adds_up_to_the_totals() {
             .unwrap_or_else(|| panic!("no column {col}"));
         let (_, cells) = rows
             .iter()
-            .find(|(p, _)| *p == case.premise)
+            .find(|(p, _)| case.premise == *p)
             .unwrap_or_else(|| panic!("no row {}", case.premise));
         &cells[c]
     };
@@ -498,7 +498,7 @@ fn summary_md_fits_a_pr_comment_however_much_fails() {
     report.cases = (0..400)
         .map(|i| {
             let mut c = template.clone();
-            c.id = format!("groups.invite/generated/case-{i}");
+            c.id = format!("groups.invite/generated/case-{i}").into();
             c.calls[0].transcript[0].response_body = Some(big.clone());
             c
         })
@@ -722,7 +722,7 @@ fn report_html_in_headless_chromium() {
         .report
         .cases
         .iter()
-        .filter(|c| c.endpoint == "groups.invite")
+        .filter(|c| c.endpoint.name() == "groups.invite")
         .count();
     assert_eq!(seen["shownGroups"], json!(groups));
     assert!(seen["shownCell"].as_u64().unwrap_or(0) >= 1);
@@ -920,9 +920,9 @@ fn case(id: &str, premise: &str, room: Option<&str>, verdict: Verdict) -> CaseRe
     CaseRecord {
         id: id.into(),
         title: format!("Title of {id}"),
-        endpoint: endpoint.into(),
+        endpoint: endpoint.parse().expect("an endpoint"),
         premise: premise.into(),
-        room_type: room.map(str::to_owned),
+        room_type: room.map(|r| r.parse().expect("a room type")),
         cell: format!("{endpoint} · {premise}"),
         source: "channels.invite.txt premise 1; semantics §3.2".into(),
         divergence: None,

@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use std::sync::Arc;
 
-use crate::api::{Endpoint, RoomType};
+use crate::api::{CaseId, Endpoint, PremiseName, RoomType};
 
 /// Where a thing was written: file, 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,13 +42,13 @@ pub struct Suite {
 #[derive(Debug, Clone)]
 pub struct Case {
     /// Stable unique id, e.g. `channels.invite/joined-room/moderator-not-admin`.
-    pub id: String,
+    pub id: CaseId,
     /// One line saying what the case shows.
     pub title: String,
     /// The endpoint under test.
     pub endpoint: Endpoint,
     /// The premise or failure kind of the premise model this case exercises.
-    pub premise: String,
+    pub premise: PremiseName,
     /// The citation: a doc page and passage, or a reference fact.
     pub source: String,
     /// Where the docs and the real server disagree: what the docs say and which the case follows.

@@ -135,10 +135,10 @@ impl<'a> Resolver<'a> {
             return None;
         }
         Some(Case {
-            id: raw.id.value,
+            id: raw.id.value.into(),
             title: raw.title,
             endpoint: raw.endpoint,
-            premise: raw.premise.value,
+            premise: raw.premise.value.into(),
             source: raw.source,
             divergence: raw.divergence,
             versions,

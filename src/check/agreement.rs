@@ -40,7 +40,7 @@ pub fn hold_against_model(
         };
         let mut push = |origin: &str, field: String, case_says: String, model_says: String| {
             out.push(Disagreement {
-                case_id: case.id.clone(),
+                case_id: case.id.to_string(),
                 origin: origin.to_owned(),
                 field,
                 case_says,
@@ -49,12 +49,12 @@ pub fn hold_against_model(
         };
         if n == 0
             && let Some(first) = predictions.first()
-            && first.placement.decision.name() != case.premise
+            && case.premise != first.placement.decision.name()
         {
             push(
                 &case.origin.to_string(),
                 "premise".into(),
-                case.premise.clone(),
+                case.premise.to_string(),
                 describe(&first.placement.decision),
             );
         }

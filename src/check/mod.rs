@@ -159,7 +159,7 @@ pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
         divergent_cases: suite
             .cases
             .iter()
-            .filter_map(|c| c.divergence.as_ref().map(|d| (c.id.clone(), d.clone())))
+            .filter_map(|c| c.divergence.as_ref().map(|d| (c.id.to_string(), d.clone())))
             .collect(),
         lines: render::line_reports(&specs.model),
     })

@@ -72,7 +72,7 @@ impl Terminal {
         match bar {
             Some(bar) => {
                 bar.inc(1);
-                bar.set_message(record.id.clone());
+                bar.set_message(record.id.to_string());
                 if self.shown.verbose || record.verdict != Verdict::Pass {
                     bar.suspend(|| print_case(record, self.shown));
                 }

@@ -42,9 +42,9 @@ pub(crate) fn record(id: &str, verdict: Verdict, location: &str) -> CaseRecord {
     CaseRecord {
         id: id.into(),
         title: format!("the case {id}"),
-        endpoint: "channels.invite".into(),
+        endpoint: crate::api::Endpoint::ChannelsInvite,
         premise: "add-user-to-joined-room".into(),
-        room_type: Some("c".into()),
+        room_type: Some(crate::api::RoomType::Public),
         cell: "cell".into(),
         source: "docs".into(),
         divergence: None,

@@ -64,9 +64,12 @@ pub fn update(existing: Option<&ExpectationsFile>, report: &RunReport, today: Da
         if let Some(verdict) = listed
             && covered.insert(&record.id)
         {
-            out.entries
-                .push(Expectation::new(record.id.clone(), verdict, TODO_REASON));
-            out.added.push(record.id.clone());
+            out.entries.push(Expectation::new(
+                record.id.to_string(),
+                verdict,
+                TODO_REASON,
+            ));
+            out.added.push(record.id.to_string());
         }
     }
     out

@@ -11,12 +11,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::model::{RunReport, Verdict};
+use crate::api::CaseId;
 
 /// A case whose verdict changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// The case id.
-    pub id: String,
+    pub id: CaseId,
     /// Its verdict in the old report.
     pub old: Verdict,
     /// Its verdict in the new report.
@@ -34,9 +35,9 @@ pub struct Diff {
     /// Verdict changes that are neither (`pass` → `flaky`, anything ↔ `skipped`, …).
     pub other: Vec<Change>,
     /// Cases only the new report has, with their verdict.
-    pub added: Vec<(String, Verdict)>,
+    pub added: Vec<(CaseId, Verdict)>,
     /// Cases only the old report has, with their verdict.
-    pub removed: Vec<(String, Verdict)>,
+    pub removed: Vec<(CaseId, Verdict)>,
 }
 
 fn passed(v: Verdict) -> bool {
@@ -132,7 +133,7 @@ impl Diff {
                 }
             }
         };
-        let cases = |out: &mut String, title: &str, list: &[(String, Verdict)]| {
+        let cases = |out: &mut String, title: &str, list: &[(CaseId, Verdict)]| {
             if !list.is_empty() {
                 let _ = writeln!(out, "\n## {title} ({})\n", list.len());
                 for (id, v) in list {
@@ -188,8 +189,8 @@ mod tests {
         assert_eq!(ids(&d.regressions), ["regressed", "errors-now"]);
         assert_eq!(ids(&d.fixes), ["fixed", "fixed-expected"]);
         assert_eq!(ids(&d.other), ["accepted"]);
-        assert_eq!(d.added, [("born".to_owned(), Verdict::Skipped)]);
-        assert_eq!(d.removed, [("gone".to_owned(), Verdict::Pass)]);
+        assert_eq!(d.added, [("born".into(), Verdict::Skipped)]);
+        assert_eq!(d.removed, [("gone".into(), Verdict::Pass)]);
         assert!(d.has_regressions());
         let text = d.render(&old, &new, "old.json", "new.json");
         assert!(

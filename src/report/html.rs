@@ -19,6 +19,7 @@ use super::render::{
     endpoint_order, heading_text, headline, pretty_body, reference_text, script_json,
     transcript_text, without_credentials,
 };
+use crate::api::RoomType;
 
 const TEMPLATE: &str = "report.html.j2";
 /// Bodies are shown whole up to this many bytes (report.json cut them at 64 KiB already).
@@ -85,9 +86,9 @@ fn index(report: &RunReport) -> Vec<IndexEntry<'_>> {
         .map(|c| IndexEntry {
             id: &c.id,
             title: &c.title,
-            endpoint: &c.endpoint,
+            endpoint: c.endpoint.name(),
             premise: &c.premise,
-            room: c.room_type.as_deref().unwrap_or("-"),
+            room: c.room_type.map_or("-", RoomType::code),
             verdict: c.verdict.name(),
             gate: c.verdict.fails_gate(report.run.strict),
         })
@@ -177,11 +178,11 @@ fn case_view(idx: usize, case: &CaseRecord, open: bool, strict: bool) -> CaseVie
         || matches!(case.verdict, Verdict::ExpectedFail | Verdict::NonStrict);
     CaseView {
         idx,
-        id: case.id.clone(),
+        id: case.id.to_string(),
         title: case.title.clone(),
-        endpoint: case.endpoint.clone(),
-        premise: case.premise.clone(),
-        room_type: case.room_type.clone().unwrap_or_else(|| "-".to_owned()),
+        endpoint: case.endpoint.name().to_owned(),
+        premise: case.premise.to_string(),
+        room_type: case.room_type.map_or("-", RoomType::code).to_owned(),
         cell: case.cell.clone(),
         verdict: case.verdict.name(),
         mark: case.verdict.symbol(),

@@ -29,7 +29,7 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
     let mut junit = Report::new("rc-conform");
     let mut total = Duration::ZERO;
     for endpoint in endpoint_order(report) {
-        let mut suite = TestSuite::new(endpoint.as_str());
+        let mut suite = TestSuite::new(endpoint.name());
         suite.add_properties(properties(report));
         let mut time = Duration::ZERO;
         for case in report.cases.iter().filter(|c| c.endpoint == endpoint) {

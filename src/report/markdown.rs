@@ -141,7 +141,7 @@ fn render_with(
         .take(BRIEF_LIMIT)
         .map(|c| Brief {
             mark: c.verdict.mark(),
-            id: c.id.clone(),
+            id: c.id.to_string(),
             text: one_line(&headline(c), BRIEF_TEXT),
         })
         .collect();
@@ -152,7 +152,7 @@ fn render_with(
             .filter(|c| c.verdict == verdict)
             .map(|c| Brief {
                 mark: c.verdict.mark(),
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 text: c.reason.clone().unwrap_or_else(|| headline(c)),
             })
             .collect()
@@ -205,7 +205,7 @@ fn non_strict_briefs(report: &RunReport) -> Vec<Brief> {
                 .collect();
             Brief {
                 mark: c.verdict.mark(),
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 text: details.join("; "),
             }
         })
@@ -252,13 +252,16 @@ fn failure_view(case: &CaseRecord, transcripts: bool) -> FailureView {
         .collect();
     FailureView {
         mark: case.verdict.mark(),
-        id: case.id.clone(),
+        id: case.id.to_string(),
         title: case.title.clone(),
         verdict: case.verdict.name(),
         source: case.source.clone(),
         location: case.location.clone(),
-        premise: case.premise.clone(),
-        room_type: case.room_type.clone().unwrap_or_else(|| "-".to_owned()),
+        premise: case.premise.to_string(),
+        room_type: case
+            .room_type
+            .map_or("-", crate::api::RoomType::code)
+            .to_owned(),
         duration_ms: case.duration_ms,
         divergence: case.divergence.clone(),
         reason: match case.verdict {

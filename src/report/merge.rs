@@ -154,7 +154,7 @@ fn merge_cases(parts: &[Part]) -> Result<Vec<CaseRecord>, MergeError> {
         for case in &part.report.cases {
             if let Some(first) = origin.insert(&case.id, &part.path) {
                 return Err(MergeError::DuplicateCase {
-                    id: case.id.clone(),
+                    id: case.id.to_string(),
                     first: first.to_owned(),
                     second: part.path.clone(),
                 });

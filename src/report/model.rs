@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::{CaseId, Endpoint, PremiseName, RoomType};
 use crate::spec::levels::{CheckKind, Level};
 use crate::target::Exchange;
 pub use crate::verdict::{Totals, Verdict};
@@ -132,15 +133,15 @@ pub struct RunMeta {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CaseRecord {
     /// Case id.
-    pub id: String,
+    pub id: CaseId,
     /// Title.
     pub title: String,
     /// Endpoint.
-    pub endpoint: String,
+    pub endpoint: Endpoint,
     /// Premise or failure kind.
-    pub premise: String,
+    pub premise: PremiseName,
     /// Type of the room the call resolves, by the premise model (`c`, `p`, `d`), if any.
-    pub room_type: Option<String>,
+    pub room_type: Option<RoomType>,
     /// The premise model's cell of the case's first call (its coverage cell).
     pub cell: String,
     /// Citation.

@@ -14,7 +14,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use super::model::{CallRecord, CaseRecord, Check, Compared, Effect, RunReport, Verdict};
-use crate::api::Endpoint;
+use crate::api::{Endpoint, RoomType};
 use crate::target::Exchange;
 
 /// Why a report file could not be written.
@@ -412,26 +412,19 @@ pub(crate) fn premise_order(report: &RunReport) -> Vec<String> {
         .cloned()
         .collect();
     for case in &report.cases {
-        if !order.contains(&case.premise) {
-            order.push(case.premise.clone());
+        if !order.iter().any(|p| case.premise == *p) {
+            order.push(case.premise.to_string());
         }
     }
     order
 }
 
-/// Endpoints of `report`: the known ones in display order, then others by first appearance.
-pub(crate) fn endpoint_order(report: &RunReport) -> Vec<String> {
-    let mut order: Vec<String> = Endpoint::ALL
-        .iter()
-        .map(|e| e.name().to_owned())
-        .filter(|e| report.cases.iter().any(|c| &c.endpoint == e))
-        .collect();
-    for case in &report.cases {
-        if !order.contains(&case.endpoint) {
-            order.push(case.endpoint.clone());
-        }
-    }
-    order
+/// Endpoints of `report`, in display order.
+pub(crate) fn endpoint_order(report: &RunReport) -> Vec<Endpoint> {
+    Endpoint::ALL
+        .into_iter()
+        .filter(|e| report.cases.iter().any(|c| c.endpoint == *e))
+        .collect()
 }
 
 /// The room-type columns of each endpoint: the three room types, then `-` (no room resolved).
@@ -493,16 +486,16 @@ impl Matrix {
             .into_iter()
             .flat_map(|endpoint| {
                 ROOM_COLUMNS.iter().map(move |t| MatrixColumn {
-                    endpoint: endpoint.clone(),
+                    endpoint: endpoint.name().to_owned(),
                     room_type: (*t).to_owned(),
                 })
             })
             .collect();
         let mut cells: BTreeMap<(&str, &str, &str), MatrixCell> = BTreeMap::new();
         for case in &report.cases {
-            let room = case.room_type.as_deref().unwrap_or("-");
+            let room = case.room_type.map_or("-", RoomType::code);
             let cell = cells
-                .entry((case.premise.as_str(), case.endpoint.as_str(), room))
+                .entry((case.premise.as_str(), case.endpoint.name(), room))
                 .or_default();
             match case.verdict {
                 Verdict::Skipped => cell.skipped += 1,

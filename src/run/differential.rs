@@ -41,7 +41,7 @@ pub async fn attach(
     let ids: Vec<String> = records
         .iter()
         .filter(|r| wants_reference(r))
-        .map(|r| r.id.clone())
+        .map(|r| r.id.to_string())
         .collect();
     if ids.is_empty() {
         return None;

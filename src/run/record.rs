@@ -52,7 +52,7 @@ pub(super) fn base(case: &Case) -> CaseRecord {
     CaseRecord {
         id: case.id.clone(),
         title: case.title.clone(),
-        endpoint: case.endpoint.name().to_owned(),
+        endpoint: case.endpoint,
         premise: case.premise.clone(),
         room_type: None,
         cell: String::new(),
@@ -133,7 +133,7 @@ pub(super) fn divergences(specs: &Specs, cases: &[CaseRecord]) -> Vec<Divergence
             cases: cases
                 .iter()
                 .filter(|c| c.divergence.as_deref().is_some_and(|n| n.contains(&d.id)))
-                .map(|c| c.id.clone())
+                .map(|c| c.id.to_string())
                 .collect(),
         })
         .collect()

@@ -172,7 +172,7 @@ impl VerdictStage {
     }
 
     fn place(&self, record: &mut CaseRecord, case: &Case, first: &Prediction) {
-        record.room_type = first.placement.room_type.map(|t| t.code().to_owned());
+        record.room_type = first.placement.room_type;
         record.cell = crate::spec::coverage::cell_of(case.endpoint, &first.placement).to_string();
     }
 
