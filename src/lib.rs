@@ -9,6 +9,7 @@ pub mod api;
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod evidence;
 pub mod excerpt;
 pub mod exit;
 pub mod expectations;

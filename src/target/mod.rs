@@ -8,8 +8,9 @@ pub mod api;
 pub mod client;
 pub mod secret;
 
+pub use crate::evidence::{Exchange, RateLimitWait};
 pub use client::{
-    Auth, Client, ClientConfig, Exchange, LANE, Purpose, RawExchange, Recording, Request,
-    RequestBody, Response, Sent, TransportError,
+    Auth, Client, ClientConfig, LANE, Purpose, RawExchange, Recording, Request, RequestBody,
+    Response, Sent, TransportError,
 };
 pub use secret::{Redactor, Secret};
