@@ -1,48 +1,24 @@
-//! The one HTTP client of a target server: auth headers, timeouts, bounded retries for
-//! transport failures and 429/503, body-size limits, request counting and a redacted record
-//! ([`Exchange`]) of every request.
+//! The one HTTP client of a target server: auth headers, timeouts, bounded retries (the
+//! policy is the sibling `retry` module) for transport failures and 429/503, body-size limits, request
+//! counting, and a [`Sent`] of every request from which the redacted [`Exchange`] is built.
 //!
 //! It knows HTTP and the Rocket.Chat auth headers, nothing of cases or expectations.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::Serialize;
-use serde_json::Value;
 
-use super::secret::{REDACTED, Redactor, Secret};
-pub use crate::evidence::{Exchange, RateLimitWait};
-
-/// How the client talks to the target.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// Server root, e.g. `https://chat.example.org` (no trailing slash).
-    pub base_url: String,
-    /// Timeout of one attempt.
-    pub timeout: Duration,
-    /// Largest response body read; a larger one is a transport failure with evidence.
-    pub max_body: usize,
-    /// Attempts per request for connection failures, 429 and 503 (1 = no retry).
-    pub attempts: u32,
-    /// Longest wait before a retry (Retry-After beyond it is capped).
-    pub max_retry_wait: Duration,
-}
-
-impl ClientConfig {
-    /// Defaults for `base_url`: 30 s timeout, 4 MiB bodies, 4 attempts, waits up to 65 s.
-    pub fn new(base_url: impl Into<String>) -> ClientConfig {
-        ClientConfig {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            timeout: Duration::from_secs(30),
-            max_body: 4 * 1024 * 1024,
-            attempts: 4,
-            max_retry_wait: Duration::from_secs(65),
-        }
-    }
-}
+use super::config::ClientConfig;
+use super::record::{Recording, Sent, raw_exchange};
+use super::request::{Purpose, Request, Response, body_text};
+use super::retry::Retry;
+use super::secret::Redactor;
+use crate::evidence::Exchange;
+/// Also at [`crate::evidence::RateLimitWait`]; kept here for existing paths.
+pub use crate::evidence::RateLimitWait;
 
 /// Why a request got no usable response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
@@ -72,155 +48,6 @@ pub enum TransportError {
     #[error("invalid request: {0}")]
     Invalid(String),
 }
-
-/// What a request is for; requests are counted per purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Purpose {
-    /// Version, login and capability checks before a run.
-    Preflight,
-    /// Creating fixtures and applying grants.
-    Provision,
-    /// The calls under test.
-    Call,
-    /// Reading state to judge a call.
-    Verify,
-    /// Undoing fixtures and grants.
-    Cleanup,
-}
-
-impl Purpose {
-    /// Every purpose, in flow order.
-    pub const ALL: [Purpose; 5] = [
-        Purpose::Preflight,
-        Purpose::Provision,
-        Purpose::Call,
-        Purpose::Verify,
-        Purpose::Cleanup,
-    ];
-}
-
-/// The auth headers of a request.
-#[derive(Debug, Clone, Default)]
-pub struct Auth {
-    /// `X-User-Id`.
-    pub user_id: Option<String>,
-    /// `X-Auth-Token`.
-    pub token: Option<Secret>,
-}
-
-/// A request body.
-#[derive(Debug, Clone)]
-pub enum RequestBody {
-    /// No body.
-    None,
-    /// A JSON body.
-    Json(Value),
-    /// Text sent as is, with an optional content type.
-    Raw {
-        /// The text.
-        text: String,
-        /// The `Content-Type`.
-        content_type: Option<String>,
-    },
-}
-
-/// One request to the target.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// `GET` or `POST`.
-    pub method: reqwest::Method,
-    /// Path and query below the root, e.g. `/api/v1/channels.members?roomId=x`.
-    pub path: String,
-    /// Auth headers.
-    pub auth: Auth,
-    /// Body.
-    pub body: RequestBody,
-    /// Other headers; values are secrets when they carry credentials (2FA code).
-    pub headers: Vec<(String, Secret)>,
-    /// What it is for.
-    pub purpose: Purpose,
-}
-
-impl Request {
-    /// A `GET` of `path`.
-    pub fn get(path: impl Into<String>, purpose: Purpose) -> Request {
-        Request {
-            method: reqwest::Method::GET,
-            path: path.into(),
-            auth: Auth::default(),
-            body: RequestBody::None,
-            headers: Vec::new(),
-            purpose,
-        }
-    }
-
-    /// A `POST` of a JSON body to `path`.
-    pub fn post(path: impl Into<String>, body: Value, purpose: Purpose) -> Request {
-        Request {
-            method: reqwest::Method::POST,
-            path: path.into(),
-            auth: Auth::default(),
-            body: RequestBody::Json(body),
-            headers: Vec::new(),
-            purpose,
-        }
-    }
-
-    /// The same request with auth headers.
-    pub fn auth(mut self, auth: Auth) -> Request {
-        self.auth = auth;
-        self
-    }
-}
-
-/// A response with its body read.
-#[derive(Debug, Clone)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// The body as text (lossy UTF-8).
-    pub text: String,
-    /// The body as JSON, when it is JSON.
-    pub json: Option<Value>,
-    /// Response headers, lower-case names.
-    pub headers: Vec<(String, String)>,
-}
-
-const RECORDED_BODY_LIMIT: usize = 64 * 1024;
-
-tokio::task_local! {
-    /// The lane of concurrent work a task belongs to (a case's plan number, or one of the
-    /// run's parallel reads); requests made inside carry it.
-    pub static LANE: usize;
-}
-
-/// One request as sent and its answer, unredacted, kept in memory for benchmarks that replay
-/// a run's traffic. It holds live tokens: never write it anywhere.
-#[derive(Debug, Clone)]
-pub struct RawExchange {
-    /// The stage of the run: requests of one stage were made after every request of the
-    /// stages before it.
-    pub stage: u32,
-    /// The lane within the stage: requests of one lane were made one after another, lanes ran
-    /// concurrently (none: run-level requests, made one after another).
-    pub lane: Option<usize>,
-    /// Method.
-    pub method: reqwest::Method,
-    /// Path and query.
-    pub path: String,
-    /// Every header sent, including credentials.
-    pub headers: Vec<(String, String)>,
-    /// The body sent.
-    pub body: Option<(Option<String>, String)>,
-    /// The answer's status, if one came.
-    pub status: Option<u16>,
-    /// The answer's body, if one came (text: parsing is left to whoever replays it).
-    pub response: Option<String>,
-}
-
-/// Where a [`Client`] records [`RawExchange`]s.
-pub type Recording = Arc<std::sync::Mutex<Vec<RawExchange>>>;
 
 /// The client. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -271,7 +98,7 @@ impl Client {
         self
     }
 
-    /// Marks the start of the next stage of the run (see [`RawExchange::stage`]).
+    /// Marks the start of the next stage of the run (see [`super::RawExchange::stage`]).
     pub fn next_stage(&self) {
         self.stage.fetch_add(1, Ordering::Relaxed);
     }
@@ -344,7 +171,11 @@ impl Client {
             tokio::time::sleep(wait).await;
         };
         if let Some(recording) = &self.recording {
-            self.record_raw(recording, request, body.as_ref(), &outcome);
+            let stage = self.stage.load(Ordering::Relaxed);
+            let raw = raw_exchange(stage, request, body.as_ref(), &outcome);
+            if let Ok(mut all) = recording.lock() {
+                all.push(raw);
+            }
         }
         Sent {
             redactor: self.redactor.clone(),
@@ -401,144 +232,6 @@ impl Client {
             json,
             headers,
         })
-    }
-
-    fn record_raw(
-        &self,
-        recording: &Recording,
-        request: &Request,
-        body: Option<&(Option<String>, String)>,
-        outcome: &Result<Response, TransportError>,
-    ) {
-        let mut headers = Vec::new();
-        if let Some(id) = &request.auth.user_id {
-            headers.push(("X-User-Id".to_owned(), id.clone()));
-        }
-        if let Some(token) = &request.auth.token {
-            headers.push(("X-Auth-Token".to_owned(), token.expose().to_owned()));
-        }
-        headers.extend(
-            request
-                .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), v.expose().to_owned())),
-        );
-        let raw = RawExchange {
-            stage: self.stage.load(Ordering::Relaxed),
-            lane: LANE.try_with(|n| *n).ok(),
-            method: request.method.clone(),
-            path: request.path.clone(),
-            headers,
-            body: body.cloned(),
-            status: outcome.as_ref().ok().map(|r| r.status),
-            response: outcome.as_ref().ok().map(|r| r.text.clone()),
-        };
-        if let Ok(mut all) = recording.lock() {
-            all.push(raw);
-        }
-    }
-}
-
-/// One request as sent and what came of it, unredacted and in memory only (its request body
-/// may hold a password: `Debug` shows the method, URL and status alone). [`Sent::exchange`]
-/// gives the redacted record that reports show.
-#[derive(Clone)]
-pub struct Sent {
-    redactor: Redactor,
-    method: reqwest::Method,
-    url: String,
-    user_id: Option<String>,
-    with_token: bool,
-    header_names: Vec<String>,
-    body: Option<(Option<String>, String)>,
-    /// The answer, or why none usable came.
-    pub outcome: Result<Response, TransportError>,
-    attempts: u32,
-    retries: Vec<String>,
-    rate_limit_waits: Vec<RateLimitWait>,
-    elapsed: Duration,
-}
-
-impl fmt::Debug for Sent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sent")
-            .field("method", &self.method)
-            .field("url", &self.redactor.scrub(&self.url))
-            .field("status", &self.status())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Sent {
-    /// The answer's status, when one came.
-    pub fn status(&self) -> Option<u16> {
-        self.outcome.as_ref().ok().map(|r| r.status)
-    }
-
-    /// The answer, when one came.
-    pub fn response(&self) -> Option<&Response> {
-        self.outcome.as_ref().ok()
-    }
-
-    /// The redacted record of the request and its whole answer.
-    pub fn exchange(&self) -> Exchange {
-        let body = self.response().map(|r| {
-            self.redactor
-                .scrub(crate::excerpt::prefix(&r.text, RECORDED_BODY_LIMIT))
-        });
-        self.record(body, None)
-    }
-
-    /// The redacted record with the answer's body replaced by `body` (an excerpt of it) and a
-    /// `note` saying what was cut.
-    pub fn excerpt(&self, body: &str, note: String) -> Exchange {
-        self.record(Some(self.redactor.scrub(body)), Some(note))
-    }
-
-    fn record(&self, response_body: Option<String>, note: Option<String>) -> Exchange {
-        let scrub = |s: &str| self.redactor.scrub(s);
-        let mut request_headers = Vec::new();
-        if let Some(id) = &self.user_id {
-            request_headers.push(("X-User-Id".to_owned(), scrub(id)));
-        }
-        if self.with_token {
-            request_headers.push(("X-Auth-Token".to_owned(), REDACTED.to_owned()));
-        }
-        for name in &self.header_names {
-            request_headers.push((name.clone(), REDACTED.to_owned()));
-        }
-        if let Some((Some(ct), _)) = &self.body {
-            request_headers.push(("Content-Type".to_owned(), ct.clone()));
-        }
-        let (status, response_headers, error) = match &self.outcome {
-            Ok(r) => (Some(r.status), r.headers.clone(), None),
-            Err(e) => (None, Vec::new(), Some(e.to_string())),
-        };
-        Exchange {
-            method: self.method.to_string(),
-            url: scrub(&self.url),
-            request_headers,
-            request_body: self.body.as_ref().map(|(_, text)| scrub(text)),
-            status,
-            response_headers,
-            response_body,
-            error,
-            attempts: self.attempts,
-            retries: self.retries.clone(),
-            rate_limit_waits: self.rate_limit_waits.clone(),
-            duration_ms: u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX),
-            note,
-        }
-    }
-}
-
-/// A request body as sent: its content type and text (JSON serialised once, for every
-/// attempt and the record).
-fn body_text(body: &RequestBody) -> Option<(Option<String>, String)> {
-    match body {
-        RequestBody::None => None,
-        RequestBody::Json(v) => Some((Some("application/json".to_owned()), v.to_string())),
-        RequestBody::Raw { text, content_type } => Some((content_type.clone(), text.clone())),
     }
 }
 
@@ -610,98 +303,9 @@ async fn read_limited(
     }
 }
 
-/// Why an attempt is made again, and after how long.
-struct Retry {
-    /// The transport reason, or none for a wait the rate limiter asked for.
-    why: Option<String>,
-    wait: Duration,
-}
-
-impl Retry {
-    /// Whether `outcome` of attempt `attempt` is worth another: connection failures, 503
-    /// and 429 for any request (nothing was done, or the server says to come back); a timeout
-    /// only for a `GET`, which changes nothing when sent again.
-    fn of(
-        outcome: &Result<Response, TransportError>,
-        method: &reqwest::Method,
-        attempt: u32,
-    ) -> Option<Retry> {
-        let transport = |why: String, wait| {
-            Some(Retry {
-                why: Some(why),
-                wait,
-            })
-        };
-        match outcome {
-            Err(TransportError::Connection(e)) => {
-                transport(format!("connection failed: {e}"), backoff(attempt))
-            }
-            Err(TransportError::Timeout(t)) if method == reqwest::Method::GET => {
-                transport(format!("no response within {t:?}"), backoff(attempt))
-            }
-            Ok(r) if r.status == 503 => transport(
-                "status 503".to_owned(),
-                retry_after(&r.headers).unwrap_or_else(|| backoff(attempt)),
-            ),
-            Ok(r) if r.status == 429 => Some(Retry {
-                why: None,
-                wait: retry_after(&r.headers).unwrap_or_else(|| backoff(attempt)),
-            }),
-            _ => None,
-        }
-    }
-}
-
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(200 * 2u64.pow(attempt.min(6)))
-}
-
-/// The wait a 429/503 asks for: `Retry-After` (seconds or HTTP date), else
-/// `X-RateLimit-Reset` (epoch milliseconds).
-fn retry_after(headers: &[(String, String)]) -> Option<Duration> {
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-    };
-    if let Some(v) = get("retry-after") {
-        if let Ok(secs) = v.parse::<u64>() {
-            return Some(Duration::from_secs(secs));
-        }
-        if let Ok(at) = httpdate::parse_http_date(v) {
-            return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
-        }
-    }
-    let reset = get("x-ratelimit-reset")?.parse::<u64>().ok()?;
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_millis();
-    let wait = u128::from(reset).saturating_sub(now);
-    Some(Duration::from_millis(u64::try_from(wait).unwrap_or(u64::MAX)) + Duration::from_millis(50))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_then_ratelimit_reset() {
-        let h = vec![("Retry-After".to_owned(), "3".to_owned())];
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0);
-        let h = vec![("x-ratelimit-reset".to_owned(), (now + 2000).to_string())];
-        let wait = retry_after(&h).unwrap_or_default();
-        assert!(
-            wait > Duration::from_millis(1500) && wait <= Duration::from_millis(2100),
-            "{wait:?}"
-        );
-        assert_eq!(retry_after(&[]), None);
-    }
 
     #[test]
     fn loopback_targets_are_recognised() {

@@ -1,16 +1,21 @@
 //! A typed client of the Rocket.Chat REST API as a target server exposes it: the HTTP layer
-//! ([`client`]), secrets and their redaction ([`secret`]), and the provisioning and
+//! ([`client`], configured by [`config`], keeping [`record`]s of [`request`]s, retrying by
+//! its retry policy), secrets and their redaction ([`secret`]), and the provisioning and
 //! inspection endpoints the runner uses ([`api`]).
 //!
 //! The target module speaks HTTP only; it never reads case files or judges outcomes.
 
 pub mod api;
 pub mod client;
+pub mod config;
+pub mod record;
+pub mod request;
+mod retry;
 pub mod secret;
 
 pub use crate::evidence::{Exchange, RateLimitWait};
-pub use client::{
-    Auth, Client, ClientConfig, LANE, Purpose, RawExchange, Recording, Request, RequestBody,
-    Response, Sent, TransportError,
-};
+pub use client::{Client, TransportError};
+pub use config::ClientConfig;
+pub use record::{LANE, RawExchange, Recording, Sent};
+pub use request::{Auth, Purpose, Request, RequestBody, Response};
 pub use secret::{Redactor, Secret};
