@@ -3,10 +3,12 @@
 //!
 //! It lists; it never deletes or judges what it finds.
 
+use serde::Deserialize;
 use serde_json::Value;
 
+use super::answer::{Identified, decode, decode_at, take_array};
 use super::session::Session;
-use super::{Api, ApiError, path_escape, take_array};
+use super::{Api, ApiError, path_escape};
 use crate::target::record::Sent;
 use crate::target::request::{Purpose, Request};
 
@@ -15,10 +17,41 @@ use crate::target::request::{Purpose, Request};
 pub struct ListedRoom {
     /// `_id`
     pub id: String,
-    /// `name` (or `fname`, or the usernames of a direct room).
+    /// `name` (or the usernames of a direct room, comma-separated).
     pub name: String,
     /// `t`
     pub room_type: String,
+}
+
+/// What a failing listing was doing.
+const WHAT: &str = "listing rooms (rooms.adminRooms)";
+
+/// One page of a `rooms.adminRooms` answer.
+#[derive(Deserialize)]
+struct AdminRoomsPage<'a> {
+    /// The rooms of the page (checked here, moved out of the answer whole afterwards).
+    #[serde(borrow)]
+    rooms: Vec<Identified<'a>>,
+    /// Rooms matching in all (absent on servers that do not say).
+    #[serde(default)]
+    total: Option<u64>,
+}
+
+/// A listed room document, as far as cleanup reads it.
+#[derive(Deserialize)]
+struct ListedDocument<'a> {
+    /// `_id`.
+    #[serde(rename = "_id")]
+    id: &'a str,
+    /// `name` (absent on a direct room).
+    #[serde(default, borrow)]
+    name: Option<&'a str>,
+    /// `usernames` (a direct room's members).
+    #[serde(default, borrow)]
+    usernames: Option<Vec<&'a str>>,
+    /// `t`: the room type.
+    #[serde(rename = "t")]
+    room_type: &'a str,
 }
 
 impl Api {
@@ -39,12 +72,10 @@ impl Api {
                 path_escape(filter),
             );
             let request = Request::get(path, purpose).auth(admin.auth());
-            let (sent, mut body) = self
-                .expect_ok("listing rooms (rooms.adminRooms)", request)
-                .await?;
+            let (sent, mut body) = self.expect_ok(WHAT, request).await?;
+            let answer: AdminRoomsPage = decode(WHAT, &sent, &body)?;
+            let (received, total) = (answer.rooms.len(), answer.total);
             let page = take_array(&mut body, "/rooms").unwrap_or_default();
-            let total = body.get("total").and_then(Value::as_u64);
-            let received = page.len();
             listed += received;
             pages.push((sent, page));
             // A server that pages differently, or ignores `offset`, ends the listing rather
@@ -69,31 +100,24 @@ impl Api {
         let pages = self
             .admin_room_pages(admin, filter, Purpose::Cleanup)
             .await?;
-        Ok(pages
-            .iter()
-            .flat_map(|(_, rooms)| rooms)
-            .map(|r| {
-                let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-                let name = r
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .or_else(|| {
-                        r.get("usernames").and_then(Value::as_array).map(|u| {
-                            u.iter()
-                                .filter_map(Value::as_str)
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        })
-                    })
-                    .unwrap_or_default();
-                ListedRoom {
-                    id: s("_id"),
+        let mut rooms = Vec::new();
+        for (sent, page) in &pages {
+            for (place, document) in page.iter().enumerate() {
+                let at = format!("rooms[{place}]");
+                let room: ListedDocument = decode_at(WHAT, sent, &at, document)?;
+                let name = match (room.name, room.usernames) {
+                    (Some(name), _) => name.to_owned(),
+                    (None, Some(usernames)) => usernames.join(","),
+                    (None, None) => String::new(),
+                };
+                rooms.push(ListedRoom {
+                    id: room.id.to_owned(),
                     name,
-                    room_type: s("t"),
-                }
-            })
-            .collect())
+                    room_type: room.room_type.to_owned(),
+                });
+            }
+        }
+        Ok(rooms)
     }
 }
 

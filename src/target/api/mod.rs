@@ -5,14 +5,17 @@
 //!
 //! It knows the endpoints' requests and answers; it never decides what a run does with them.
 
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 
+use self::answer::Envelope;
 use super::client::{Client, TransportError};
 use super::record::Sent;
 use super::request::Request;
 use crate::api::RoomType;
 use crate::evidence::Exchange;
 
+mod answer;
 pub mod listing;
 pub mod permissions;
 pub mod rooms;
@@ -128,8 +131,9 @@ impl Api {
         &self.client
     }
 
-    /// Sends and requires a 2xx answer whose body is a JSON object without `success: false`:
-    /// what was sent (its record is built only if someone asks) and the body.
+    /// Sends and requires a 2xx answer whose body is a JSON object without `success: false`
+    /// or `status: "error"` (see the answer envelope): what was sent (its record is built only
+    /// if someone asks) and the body, moved out of the response rather than copied.
     pub async fn expect_ok(&self, what: &str, request: Request) -> Result<(Sent, Value), ApiError> {
         let mut sent = self.client.dispatch(&request).await;
         let body = match &mut sent.outcome {
@@ -146,25 +150,17 @@ impl Api {
             return Err(refused(what, &sent, "the body is not JSON".to_owned()));
         };
         let status = sent.status().unwrap_or(0);
-        if !(200..300).contains(&status)
-            || body.get("success") == Some(&Value::Bool(false))
-            || body.get("status") == Some(&json!("error"))
-        {
-            let message = ["errorType", "error", "message"]
-                .iter()
-                .find_map(|k| body.get(*k).and_then(Value::as_str))
-                .unwrap_or("no error message")
-                .to_owned();
+        // The envelope's fields never fail to read (see `Envelope`); a body that is no
+        // object has none.
+        let envelope = Envelope::deserialize(&body).unwrap_or_default();
+        if !(200..300).contains(&status) || envelope.failed() {
+            let message = envelope.reason().unwrap_or("no error message").to_owned();
+            return Err(refused(what, &sent, message));
+        }
+        if !body.is_object() {
+            let message = "the answer does not fit: the body is not a JSON object".to_owned();
             return Err(refused(what, &sent, message));
         }
         Ok((sent, body))
-    }
-}
-
-/// The array at `pointer` in `body`, moved out rather than copied.
-pub(super) fn take_array(body: &mut Value, pointer: &str) -> Option<Vec<Value>> {
-    match body.pointer_mut(pointer).map(Value::take) {
-        Some(Value::Array(items)) => Some(items),
-        _ => None,
     }
 }

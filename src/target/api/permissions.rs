@@ -1,15 +1,37 @@
 //! The permission endpoints: `permissions.listAll` (every permission's role list) and
 //! `permissions.update` (one permission's role list replaced).
 //!
+//! `permissions.update` is read for its envelope alone (success or the reason it failed).
 //! It reads and writes role lists; restoring them after a run is the runner's job.
 
 use indexmap::IndexMap;
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::json;
 
-use super::Api;
-use super::ApiError;
+use super::answer::decode;
 use super::session::Session;
+use super::{Api, ApiError};
 use crate::target::request::{Purpose, Request};
+
+/// The answer of `permissions.listAll` (without `updatedSince`: every permission is in
+/// `update`).
+#[derive(Deserialize)]
+struct ListAllAnswer<'a> {
+    /// Every permission.
+    #[serde(borrow)]
+    update: Vec<Permission<'a>>,
+}
+
+/// One permission and the roles that hold it.
+#[derive(Deserialize)]
+struct Permission<'a> {
+    /// `_id`: the permission's name.
+    #[serde(rename = "_id")]
+    id: &'a str,
+    /// `roles` (absent: none).
+    #[serde(default, borrow)]
+    roles: Vec<&'a str>,
+}
 
 impl Api {
     /// `GET permissions.listAll`: every permission's role list.
@@ -19,28 +41,19 @@ impl Api {
         purpose: Purpose,
     ) -> Result<IndexMap<String, Vec<String>>, ApiError> {
         let request = Request::get("/api/v1/permissions.listAll", purpose).auth(admin.auth());
-        let (_, body) = self.expect_ok("listing permissions", request).await?;
-        let mut out = IndexMap::new();
-        for p in body
-            .get("update")
-            .and_then(Value::as_array)
+        let what = "listing permissions";
+        let (sent, body) = self.expect_ok(what, request).await?;
+        let answer: ListAllAnswer = decode(what, &sent, &body)?;
+        let out = answer
+            .update
             .into_iter()
-            .flatten()
-        {
-            if let Some(id) = p.get("_id").and_then(Value::as_str) {
-                let roles = p
-                    .get("roles")
-                    .and_then(Value::as_array)
-                    .map(|r| {
-                        r.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out.insert(id.to_owned(), roles);
-            }
-        }
+            .map(|p| {
+                (
+                    p.id.to_owned(),
+                    p.roles.into_iter().map(str::to_owned).collect(),
+                )
+            })
+            .collect();
         Ok(out)
     }
 

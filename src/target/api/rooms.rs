@@ -3,13 +3,72 @@
 //!
 //! It acts on the rooms it is given; it never chooses which rooms a case needs.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::answer::{Identified, decode, take};
 use super::session::Session;
 use super::{Api, ApiError, path_escape, prefix, refused};
 use crate::api::RoomType;
 use crate::evidence::Exchange;
+use crate::target::record::Sent;
 use crate::target::request::{Purpose, Request};
+
+/// The answer of `channels.create` / `channels.info`.
+#[derive(Deserialize)]
+struct ChannelAnswer<T> {
+    /// The room.
+    channel: T,
+}
+
+/// The answer of `groups.create` / `groups.info`.
+#[derive(Deserialize)]
+struct GroupAnswer<T> {
+    /// The room.
+    group: T,
+}
+
+/// The room of a `channels.*` (public) or `groups.*` (private) answer `body`, read as `T`.
+fn room_of<'a, T: Deserialize<'a>>(
+    room_type: RoomType,
+    what: &str,
+    sent: &Sent,
+    body: &'a Value,
+) -> Result<T, ApiError> {
+    if room_type == RoomType::Public {
+        decode::<ChannelAnswer<T>>(what, sent, body).map(|a| a.channel)
+    } else {
+        decode::<GroupAnswer<T>>(what, sent, body).map(|a| a.group)
+    }
+}
+
+/// The answer of `im.create`.
+#[derive(Deserialize)]
+struct DirectAnswer<'a> {
+    /// The direct room.
+    #[serde(borrow)]
+    room: DirectRoom<'a>,
+}
+
+/// The direct room of an `im.create` answer: its id is `_id`, or `rid` on servers that answer
+/// with the subscription.
+#[derive(Deserialize)]
+struct DirectRoom<'a> {
+    /// `_id`.
+    #[serde(default, borrow, rename = "_id")]
+    id: Option<&'a str>,
+    /// `rid`.
+    #[serde(default, borrow)]
+    rid: Option<&'a str>,
+}
+
+/// The answer of `channels.members` / `groups.members`.
+#[derive(Deserialize)]
+struct MembersAnswer<'a> {
+    /// The members (one page: the request asks for all of them).
+    #[serde(borrow)]
+    members: Vec<Identified<'a>>,
+}
 
 /// A room-scoped role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,15 +100,8 @@ impl Api {
         .auth(creator.auth());
         let what = format!("creating room `{name}` ({p}.create)");
         let (sent, body) = self.expect_ok(&what, request).await?;
-        let key = if room_type == RoomType::Public {
-            "/channel/_id"
-        } else {
-            "/group/_id"
-        };
-        body.pointer(key)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| refused(&what, &sent, format!("no {key} in the answer")))
+        let room: Identified = room_of(room_type, &what, &sent, &body)?;
+        Ok(room.id.to_owned())
     }
 
     /// `POST im.create` as `creator` with `username`; returns the room id.
@@ -66,11 +118,12 @@ impl Api {
         .auth(creator.auth());
         let what = format!("creating a direct room with `{username}`");
         let (sent, body) = self.expect_ok(&what, request).await?;
-        body.pointer("/room/_id")
-            .or_else(|| body.pointer("/room/rid"))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| refused(&what, &sent, "no room._id in the answer".into()))
+        let answer: DirectAnswer = decode(&what, &sent, &body)?;
+        let id = answer.room.id.or(answer.room.rid).ok_or_else(|| {
+            let message = "the answer does not fit at `room`: missing field `_id` (or `rid`)";
+            refused(&what, &sent, message.to_owned())
+        })?;
+        Ok(id.to_owned())
     }
 
     /// `POST <channels|groups>.<action>` with `body` as `actor`, requiring success.
@@ -173,18 +226,10 @@ impl Api {
             Purpose::Verify,
         )
         .auth(actor.auth());
-        let (sent, body) = self
-            .expect_ok(&format!("listing members of {room_id}"), request)
-            .await?;
-        let ids = body
-            .get("members")
-            .and_then(Value::as_array)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|u| u.get("_id").and_then(Value::as_str).map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let what = format!("listing members of {room_id}");
+        let (sent, body) = self.expect_ok(&what, request).await?;
+        let answer: MembersAnswer = decode(&what, &sent, &body)?;
+        let ids = answer.members.iter().map(|m| m.id.to_owned()).collect();
         Ok((sent.exchange(), ids))
     }
 
@@ -197,20 +242,19 @@ impl Api {
         purpose: Purpose,
     ) -> Result<(Exchange, Value), ApiError> {
         let p = prefix(room_type);
-        let key = if room_type == RoomType::Public {
-            "channel"
-        } else {
-            "group"
-        };
         let request = Request::get(
             format!("/api/v1/{p}.info?roomId={}", path_escape(room_id)),
             purpose,
         )
         .auth(actor.auth());
-        let (sent, mut body) = self
-            .expect_ok(&format!("reading room {room_id}"), request)
-            .await?;
-        let room = body.get_mut(key).map_or(Value::Null, Value::take);
-        Ok((sent.exchange(), room))
+        let what = format!("reading room {room_id}");
+        let (sent, mut body) = self.expect_ok(&what, request).await?;
+        let _: Identified = room_of(room_type, &what, &sent, &body)?;
+        let key = if room_type == RoomType::Public {
+            "/channel"
+        } else {
+            "/group"
+        };
+        Ok((sent.exchange(), take(&mut body, key)))
     }
 }

@@ -1,12 +1,15 @@
 //! The session endpoints: `GET /api/info` (the server's version), `POST login` (a
-//! [`Session`]) and the two-factor password fallback code.
+//! [`Session`]), `GET me` (the account's username and roles) and the two-factor password
+//! fallback code.
 //!
 //! It never keeps a session; the caller holds it.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Api, ApiError, refused};
+use super::answer::decode;
+use super::{Api, ApiError};
 use crate::target::record::Sent;
 use crate::target::request::{Auth, Purpose, Request};
 use crate::target::secret::Secret;
@@ -30,6 +33,52 @@ impl Session {
     }
 }
 
+/// The answer of `GET /api/info`.
+#[derive(Deserialize)]
+struct InfoAnswer<'a> {
+    /// The server's version (servers may hide it).
+    #[serde(default, borrow)]
+    version: Option<&'a str>,
+}
+
+/// The answer of `POST login`.
+#[derive(Deserialize)]
+struct LoginAnswer<'a> {
+    /// The session.
+    #[serde(borrow)]
+    data: LoginData<'a>,
+}
+
+/// `data` of a login answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginData<'a> {
+    /// `X-User-Id` of the session.
+    user_id: &'a str,
+    /// `X-Auth-Token` of the session.
+    auth_token: &'a str,
+}
+
+/// The account of a session, as `GET me` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Me {
+    /// `username` (empty when the answer has none).
+    pub username: String,
+    /// `roles`, global roles only (empty when the answer has none).
+    pub roles: Vec<String>,
+}
+
+/// The answer of `GET me` (the user document itself, with the envelope's `success`).
+#[derive(Deserialize)]
+struct MeAnswer<'a> {
+    /// `username`.
+    #[serde(default, borrow)]
+    username: Option<&'a str>,
+    /// `roles`.
+    #[serde(default, borrow)]
+    roles: Vec<&'a str>,
+}
+
 impl Api {
     /// `GET /api/info`: the server's version, if it says.
     pub async fn server_version(&self, auth: Option<&Session>) -> Result<Option<String>, ApiError> {
@@ -37,13 +86,22 @@ impl Api {
         if let Some(s) = auth {
             request = request.auth(s.auth());
         }
-        let (_, body) = self
-            .expect_ok("reading the server version (GET /api/info)", request)
-            .await?;
-        Ok(body
-            .get("version")
-            .and_then(Value::as_str)
-            .map(str::to_owned))
+        let what = "reading the server version (GET /api/info)";
+        let (sent, body) = self.expect_ok(what, request).await?;
+        let info: InfoAnswer = decode(what, &sent, &body)?;
+        Ok(info.version.map(str::to_owned))
+    }
+
+    /// `GET me` as `session`: its username and roles.
+    pub async fn me(&self, session: &Session, purpose: Purpose) -> Result<Me, ApiError> {
+        let request = Request::get("/api/v1/me", purpose).auth(session.auth());
+        let what = "reading the account (GET me)";
+        let (sent, body) = self.expect_ok(what, request).await?;
+        let me: MeAnswer = decode(what, &sent, &body)?;
+        Ok(Me {
+            username: me.username.unwrap_or_default().to_owned(),
+            roles: me.roles.into_iter().map(str::to_owned).collect(),
+        })
     }
 
     /// `POST login` with a username and password; the token is registered for redaction.
@@ -74,29 +132,18 @@ impl Api {
         );
         let what = format!("logging in as `{user}`");
         let (sent, body) = self.expect_ok(&what, request).await?;
-        let data = body.get("data");
-        let user_id = data.and_then(|d| d.get("userId")).and_then(Value::as_str);
-        let token = data
-            .and_then(|d| d.get("authToken"))
-            .and_then(Value::as_str);
-        match (user_id, token) {
-            (Some(id), Some(token)) => {
-                let token = Secret::new(token);
-                self.client.redactor().register(&token);
-                Ok((
-                    Session {
-                        user_id: id.to_owned(),
-                        token,
-                    },
-                    sent,
-                ))
-            }
-            _ => Err(refused(
-                &what,
-                &sent,
-                "no data.userId/data.authToken in the answer".into(),
-            )),
+        // Registered before the answer is read: the record of an answer that does not fit
+        // (say, without `userId`) must not show the token either.
+        if let Some(token) = body.pointer("/data/authToken").and_then(Value::as_str) {
+            self.client.redactor().register(&Secret::new(token));
         }
+        let answer: LoginAnswer = decode(&what, &sent, &body)?;
+        let session = Session {
+            user_id: answer.data.user_id.to_owned(),
+            token: Secret::new(answer.data.auth_token),
+        };
+        self.client.redactor().register(&session.token);
+        Ok((session, sent))
     }
 }
 

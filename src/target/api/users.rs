@@ -4,13 +4,49 @@
 //!
 //! It creates and reads users as asked; which users a run needs is decided elsewhere.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::answer::{Identified, decode, take_array};
 use super::session::Session;
-use super::{Api, ApiError, path_escape, refused, take_array};
+use super::{Api, ApiError, path_escape};
 use crate::target::record::Sent;
 use crate::target::request::{Purpose, Request};
 use crate::target::secret::Secret;
+
+/// The answer of `users.create` and `users.info`.
+#[derive(Deserialize)]
+struct UserAnswer<'a> {
+    /// The user.
+    #[serde(borrow)]
+    user: Identified<'a>,
+}
+
+/// The answer of `users.info?includeUserRooms=true`.
+#[derive(Deserialize)]
+struct UserRoomsAnswer<'a> {
+    /// The user.
+    #[serde(borrow)]
+    user: UserRooms<'a>,
+}
+
+/// A user document with its subscriptions.
+#[derive(Deserialize)]
+struct UserRooms<'a> {
+    /// `rooms`: absent on a server that ignores `includeUserRooms`. The documents are moved
+    /// out of the answer afterwards, whole.
+    #[serde(default, borrow)]
+    rooms: Option<Vec<Subscription<'a>>>,
+}
+
+/// A subscription document, as far as the runner relies on it (checked, not kept: the
+/// document is moved out whole).
+#[derive(Deserialize)]
+struct Subscription<'a> {
+    /// `rid`: the room.
+    #[serde(rename = "rid")]
+    _room_id: &'a str,
+}
 
 impl Api {
     /// `POST users.create` as `admin`, with the two-factor password fallback headers
@@ -47,10 +83,8 @@ impl Api {
         }
         let what = format!("creating user `{username}`");
         let (sent, body) = self.expect_ok(&what, request).await?;
-        body.pointer("/user/_id")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| refused(&what, &sent, "no user._id in the answer".into()))
+        let answer: UserAnswer = decode(&what, &sent, &body)?;
+        Ok(answer.user.id.to_owned())
     }
 
     /// `POST users.delete` (with `confirmRelinquish`, so owned rooms do not block it).
@@ -96,11 +130,12 @@ impl Api {
             Purpose::Cleanup,
         )
         .auth(admin.auth());
-        match self.expect_ok("looking up a user", request).await {
-            Ok((_, body)) => Ok(body
-                .pointer("/user/_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)),
+        let what = "looking up a user";
+        match self.expect_ok(what, request).await {
+            Ok((sent, body)) => {
+                let answer: UserAnswer = decode(what, &sent, &body)?;
+                Ok(Some(answer.user.id.to_owned()))
+            }
             Err(ApiError::Refused {
                 status: 400 | 404, ..
             }) => Ok(None),
@@ -125,9 +160,12 @@ impl Api {
             Purpose::Verify,
         )
         .auth(admin.auth());
-        let (sent, mut body) = self
-            .expect_ok(&format!("reading the rooms of user {user_id}"), request)
-            .await?;
+        let what = format!("reading the rooms of user {user_id}");
+        let (sent, mut body) = self.expect_ok(&what, request).await?;
+        let answer: UserRoomsAnswer = decode(&what, &sent, &body)?;
+        if answer.user.rooms.is_none() {
+            return Ok((sent, None));
+        }
         Ok((sent, take_array(&mut body, "/user/rooms")))
     }
 }
