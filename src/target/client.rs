@@ -1,6 +1,8 @@
-//! The one HTTP client of a target server: auth headers, timeouts, bounded retries (the
-//! policy is the sibling `retry` module) for transport failures and 429/503, body-size limits, request
-//! counting, and a [`Sent`] of every request from which the redacted [`Exchange`] is built.
+//! The one HTTP client of a target server: auth headers and the configured extra headers,
+//! timeouts, bounded retries (the policy is the sibling `retry` module) for transport
+//! failures and 429/503, body-size limits, request counting, and a [`Sent`] of every request
+//! from which the redacted [`Exchange`] is built. The network it goes through (certificates,
+//! proxy) is set up once by [`super::connect`].
 //!
 //! It knows HTTP and the Rocket.Chat auth headers, nothing of cases or expectations.
 
@@ -8,10 +10,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 
 use super::config::ClientConfig;
+use super::connect::{ClientError, error_chain, http_client};
 use super::record::{Recording, Sent, raw_exchange};
 use super::request::{Purpose, Request, Response, body_text};
 use super::retry::Retry;
@@ -29,6 +32,11 @@ pub enum TransportError {
     /// The connection failed or was dropped.
     #[error("connection failed: {0}")]
     Connection(String),
+    /// The TLS handshake failed: the target's certificate is not trusted (an internal CA not
+    /// given, a name it was not issued for, expired) or the two sides share no protocol.
+    /// Sending again would fail the same way, so it is never retried.
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
     /// The response started (status {status}) but its body broke off. The server may have
     /// acted on the request, so it is never retried.
     #[error("the response (status {status}) broke off while its body was read: {message}")]
@@ -55,6 +63,10 @@ pub struct Client {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
     redactor: Redactor,
+    /// The configured headers of every request, as they go on the wire.
+    extra_headers: Arc<[(HeaderName, HeaderValue)]>,
+    /// Their names as configured, for the records.
+    extra_names: Arc<[String]>,
     counters: Arc<[AtomicU64; 5]>,
     /// Rate-limit waits: how many, and milliseconds waited.
     waits: Arc<[AtomicU64; 2]>,
@@ -63,27 +75,19 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `config`; secrets are scrubbed from records with `redactor`.
-    pub fn new(config: ClientConfig, redactor: Redactor) -> Result<Client, TransportError> {
-        let mut builder = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("rc-conform/", env!("CARGO_PKG_VERSION")));
-        if is_loopback(&config.base_url) {
-            builder = builder.no_proxy();
-        }
-        if config.base_url.starts_with("http://") {
-            // Plain HTTP never verifies a certificate: skip loading the system's roots (a few
-            // milliseconds of PEM parsing per run).
-            builder = builder.tls_certs_only(Vec::new());
-        }
-        let http = builder
-            .build()
-            .map_err(|e| TransportError::Invalid(e.to_string()))?;
+    /// A client for `config`; secrets are scrubbed from records with `redactor` (the values
+    /// of the configured headers are registered with it). Fails when the configuration
+    /// cannot work: a CA file unreadable or without a certificate, a malformed header or
+    /// proxy.
+    pub fn new(config: ClientConfig, redactor: Redactor) -> Result<Client, ClientError> {
+        let (http, extra_headers) = http_client(&config, &redactor)?;
+        let extra_names = config.headers.iter().map(|(n, _)| n.clone()).collect();
         Ok(Client {
             http,
             config: Arc::new(config),
             redactor,
+            extra_headers: extra_headers.into(),
+            extra_names,
             counters: Arc::new(Default::default()),
             waits: Arc::new(Default::default()),
             recording: None,
@@ -172,7 +176,8 @@ impl Client {
         };
         if let Some(recording) = &self.recording {
             let stage = self.stage.load(Ordering::Relaxed);
-            let raw = raw_exchange(stage, request, body.as_ref(), &outcome);
+            let extra = &self.config.headers;
+            let raw = raw_exchange(stage, request, extra, body.as_ref(), &outcome);
             if let Ok(mut all) = recording.lock() {
                 all.push(raw);
             }
@@ -184,6 +189,7 @@ impl Client {
             user_id: request.auth.user_id.clone(),
             with_token: request.auth.token.is_some(),
             header_names: request.headers.iter().map(|(n, _)| n.clone()).collect(),
+            extra_names: self.extra_names.clone(),
             body,
             outcome,
             attempts: attempt,
@@ -208,6 +214,9 @@ impl Client {
         }
         for (name, value) in &request.headers {
             builder = builder.header(name, value.expose());
+        }
+        for (name, value) in self.extra_headers.iter() {
+            builder = builder.header(name.clone(), value.clone());
         }
         if let Some((content_type, text)) = body {
             builder = builder.body(text.clone());
@@ -235,32 +244,40 @@ impl Client {
     }
 }
 
-fn is_loopback(url: &str) -> bool {
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    host == "localhost" || host.starts_with("127.") || url.contains("://[::1]")
-}
-
 fn classify(error: &reqwest::Error, timeout: Duration) -> TransportError {
     if error.is_timeout() {
         TransportError::Timeout(timeout)
     } else if error.is_builder() {
         TransportError::Invalid(error.to_string())
+    } else if is_tls(error) {
+        TransportError::Tls(error_chain(error))
     } else {
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        TransportError::Connection(message)
+        TransportError::Connection(error_chain(error))
     }
+}
+
+/// Whether a TLS error (rustls's) is among the causes of `error`. An I/O error hides the
+/// error it wraps from `source()`, so those are looked into as well.
+fn is_tls(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if holds_tls(e, 0) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Whether `error` is a rustls error, or wraps one in I/O errors (rustls's error reaches
+/// reqwest inside two of them).
+fn holds_tls(error: &(dyn std::error::Error + 'static), depth: usize) -> bool {
+    error.is::<rustls::Error>()
+        || depth < 8
+            && error
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .is_some_and(|inner| holds_tls(inner, depth + 1))
 }
 
 fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
@@ -294,23 +311,11 @@ async fn read_limited(
             Ok(None) => return Ok(body),
             Err(e) => {
                 let message = match classify(&e, timeout) {
-                    TransportError::Connection(m) => m,
+                    TransportError::Connection(m) | TransportError::Tls(m) => m,
                     other => other.to_string(),
                 };
                 return Err(TransportError::BodyBrokenOff { status, message });
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_targets_are_recognised() {
-        assert!(is_loopback("http://127.0.0.1:3000"));
-        assert!(is_loopback("http://localhost:3000/x"));
-        assert!(!is_loopback("https://chat.example.org"));
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::client::TransportError;
 use super::request::{Request, Response};
-use super::secret::{REDACTED, Redactor};
+use super::secret::{REDACTED, Redactor, Secret};
 use crate::evidence::{Exchange, RateLimitWait};
 
 /// The largest response body a record keeps.
@@ -52,10 +52,12 @@ pub struct RawExchange {
 /// Where a [`super::Client`] records [`RawExchange`]s.
 pub type Recording = Arc<std::sync::Mutex<Vec<RawExchange>>>;
 
-/// The raw record of `request` sent with `body` in `stage`, and what came of it.
+/// The raw record of `request` sent with the client's `extra_headers` and `body` in `stage`,
+/// and what came of it.
 pub(super) fn raw_exchange(
     stage: u32,
     request: &Request,
+    extra_headers: &[(String, Secret)],
     body: Option<&(Option<String>, String)>,
     outcome: &Result<Response, TransportError>,
 ) -> RawExchange {
@@ -70,6 +72,7 @@ pub(super) fn raw_exchange(
         request
             .headers
             .iter()
+            .chain(extra_headers)
             .map(|(n, v)| (n.clone(), v.expose().to_owned())),
     );
     RawExchange {
@@ -95,6 +98,8 @@ pub struct Sent {
     pub(super) user_id: Option<String>,
     pub(super) with_token: bool,
     pub(super) header_names: Vec<String>,
+    /// The names of the client's configured headers.
+    pub(super) extra_names: Arc<[String]>,
     pub(super) body: Option<(Option<String>, String)>,
     /// The answer, or why none usable came.
     pub outcome: Result<Response, TransportError>,
@@ -149,7 +154,7 @@ impl Sent {
         if self.with_token {
             request_headers.push(("X-Auth-Token".to_owned(), REDACTED.to_owned()));
         }
-        for name in &self.header_names {
+        for name in self.header_names.iter().chain(self.extra_names.iter()) {
             request_headers.push((name.clone(), REDACTED.to_owned()));
         }
         if let Some((Some(ct), _)) = &self.body {
