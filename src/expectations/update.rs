@@ -59,8 +59,8 @@ pub fn update(existing: Option<&ExpectationsFile>, report: &RunReport, today: Da
     out.kept = out.entries.len();
     for record in &report.cases {
         // A non-strict case fails only a strict run: only then is it worth an entry.
-        let listed =
-            failed_as(record).filter(|v| *v != ExpectedVerdict::NonStrict || report.run.strict);
+        let listed = failed_as(record)
+            .filter(|v| *v != ExpectedVerdict::NonStrict || report.run.strict);
         if let Some(verdict) = listed
             && covered.insert(&record.id)
         {
