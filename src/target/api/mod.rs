@@ -24,7 +24,7 @@ pub mod users;
 
 pub use listing::{LIST_PAGE, ListedRoom};
 pub use rooms::RoomRole;
-pub use session::{Session, two_factor_code};
+pub use session::{Me, Session, two_factor_code};
 
 /// Why an API call failed.
 #[derive(Debug, Clone, thiserror::Error)]
