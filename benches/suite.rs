@@ -227,6 +227,7 @@ async fn suite_run(
                 password: Secret::new(config.admin_password.clone()),
             },
             embedded: false,
+            network: Default::default(),
         },
         filter: None,
         partition: None,

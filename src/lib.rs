@@ -10,6 +10,7 @@ pub mod case;
 pub mod check;
 pub mod cli;
 pub mod clock;
+pub mod evidence;
 pub mod excerpt;
 pub mod exit;
 pub mod expectations;

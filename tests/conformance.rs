@@ -75,6 +75,7 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
                 password: Secret::new(config.admin_password.clone()),
             },
             embedded: true,
+            network: Default::default(),
         },
         (None, Some(url)) => Target {
             url,
@@ -82,6 +83,7 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
                 Failed::from("RC_CONFORM_TARGET needs RC_CONFORM_ADMIN_USER/PASSWORD or TOKEN/ID")
             })?,
             embedded: false,
+            network: Default::default(),
         },
         (None, None) => return Err("no target".into()),
     };

@@ -38,6 +38,7 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
                 password: Secret::new(config.admin_password.clone()),
             },
             embedded: true,
+            network: Default::default(),
         },
         filter: None,
         partition: None,

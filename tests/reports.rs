@@ -1134,6 +1134,7 @@ fn small_report() -> RunReport {
             strict: false,
             line: Some("7.x".into()),
             interrupted: false,
+            insecure: false,
         },
         totals,
         conformance: Conformance {

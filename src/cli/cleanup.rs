@@ -24,6 +24,9 @@ pub struct CleanupArgs {
     /// Admin credentials.
     #[command(flatten)]
     pub admin: AdminArgs,
+    /// The network to the target.
+    #[command(flatten)]
+    pub network: super::network::NetworkArgs,
     /// Deletions made at once.
     #[arg(long, default_value_t = 8, value_parser = jobs)]
     pub jobs: usize,
@@ -45,8 +48,9 @@ pub(super) fn cleanup(args: &CleanupArgs) -> Result<Exit, CliError> {
         .ok_or(super::ArgsError::CleanupWithoutCredentials)?;
     let runtime = tokio::runtime::Runtime::new().map_err(CliError::Runtime)?;
     runtime.block_on(async {
-        let client = Client::new(ClientConfig::new(target.clone()), Redactor::default())
-            .map_err(crate::run::RunError::from)?;
+        let config = ClientConfig::new(target.clone()).with_network(&args.network.network());
+        let client =
+            Client::new(config, Redactor::default()).map_err(crate::run::RunError::from)?;
         let api = Api::new(client);
         let admin = match &credentials {
             AdminCredentials::Password { user, password } => api

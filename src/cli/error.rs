@@ -96,6 +96,7 @@ impl CliError {
     /// The documented exit code of this error.
     pub fn exit(&self) -> Exit {
         match self {
+            CliError::Run(RunError::Client(_)) => Exit::BadInput,
             CliError::Run(_) | CliError::Login { .. } => Exit::TargetUnusable,
             CliError::Reference(_) => Exit::TargetUnusable,
             _ => Exit::BadInput,

@@ -41,6 +41,9 @@ pub struct RunArgs {
     /// Admin credentials.
     #[command(flatten)]
     pub admin: AdminArgs,
+    /// The network to the target.
+    #[command(flatten)]
+    pub network: super::network::NetworkArgs,
     /// The case directory.
     #[arg(long, default_value = "cases", env = "RC_CONFORM_CASES")]
     pub cases: Utf8PathBuf,
@@ -141,6 +144,8 @@ pub enum Destination {
         url: String,
         /// Admin credentials.
         admin: AdminCredentials,
+        /// What the network to it needs.
+        network: crate::target::Network,
     },
     /// The embedded reference server, to be started with this configuration.
     Embedded(ServerConfig),
@@ -155,6 +160,7 @@ impl RunArgs {
             (Some(url), Some(admin)) => Ok(Destination::Target {
                 url: url.clone(),
                 admin,
+                network: self.network.network(),
             }),
             (Some(_), None) => Err(ArgsError::TargetWithoutCredentials),
             (None, _) => Ok(Destination::Embedded(ServerConfig {

@@ -64,11 +64,16 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
 /// The target of the run: the one given, or the embedded server started now.
 async fn start(destination: Destination) -> Result<(Target, Option<RunningServer>), CliError> {
     match destination {
-        Destination::Target { url, admin } => Ok((
+        Destination::Target {
+            url,
+            admin,
+            network,
+        } => Ok((
             Target {
                 url,
                 admin,
                 embedded: false,
+                network,
             },
             None,
         )),
@@ -83,6 +88,7 @@ async fn start(destination: Destination) -> Result<(Target, Option<RunningServer
                     password: Secret::new(config.admin_password),
                 },
                 embedded: true,
+                network: crate::target::Network::default(),
             };
             Ok((target, Some(server)))
         }

@@ -83,6 +83,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
             strict: false,
             line: Some("8.x".into()),
             interrupted: false,
+            insecure: false,
         },
         totals,
         conformance: Conformance::default(),

@@ -57,6 +57,7 @@ fn properties(report: &RunReport) -> Vec<Property> {
         ),
         Property::new("judged_version", run.judged_version.as_str()),
         Property::new("strict", if run.strict { "true" } else { "false" }),
+        Property::new("insecure", if run.insecure { "true" } else { "false" }),
         Property::new(
             "interrupted",
             if run.interrupted { "true" } else { "false" },

@@ -192,6 +192,7 @@ fn merge_meta(first: &Part, metas: &[&RunMeta]) -> RunMeta {
         strict: first.report.run.strict,
         line: agreed(metas, |m| m.line.clone()),
         interrupted: metas.iter().any(|m| m.interrupted),
+        insecure: metas.iter().any(|m| m.insecure),
     }
 }
 

@@ -127,6 +127,9 @@ pub struct RunMeta {
     pub line: Option<String>,
     /// Whether the run was interrupted before every case ran.
     pub interrupted: bool,
+    /// Whether the target's certificate was accepted without verification (`--insecure`).
+    #[serde(default)]
+    pub insecure: bool,
 }
 
 /// One case's result.

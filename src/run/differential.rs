@@ -67,6 +67,7 @@ pub async fn attach(
                 password: Secret::new(config.admin_password.clone()),
             },
             embedded: true,
+            network: crate::target::Network::default(),
         },
         filter: Some(Filter::exactly(ids.iter().map(String::as_str))),
         partition: None,

@@ -131,6 +131,7 @@ fn report(
             strict: options.strict,
             line: line.clone(),
             interrupted: run.interrupt.is_set(),
+            insecure: options.target.network.insecure,
         },
         totals: Totals::of(cases.iter().map(|c| c.verdict)),
         conformance: Conformance::of(&cases, line),

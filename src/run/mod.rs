@@ -1,10 +1,10 @@
 //! The runner: one run of a suite against one target, from preflight to a finished report.
 //!
 //! Each stage owns one typed value and hands it on: the loaded [`Suite`] becomes a
-//! [`plan::Plan`] in [`prepare`] (with everything the stages share: the target's API, the
-//! ledger, the run lock, the user pool, the verdict stage); [`stages`] turn each planned case
+//! [`plan::Plan`] in `prepare` (with everything the stages share: the target's API, the
+//! ledger, the run lock, the user pool, the verdict stage); `stages` turn each planned case
 //! into its final [`CaseRecord`] (provisioning, bulk reads, calls group by grant group,
-//! judging in [`verdict`]); [`finish`] puts permissions back, cleans up and assembles the
+//! judging in [`verdict`]); `finish` puts permissions back, cleans up and assembles the
 //! [`RunReport`], verdicts and totals final. Renderers and the exit gate only read it.
 //!
 //! The runner talks to the target over HTTP only; starting the embedded reference server is
@@ -61,6 +61,8 @@ pub struct Target {
     /// Whether it is the embedded reference server (this run's alone: no run lock, no settle
     /// wait, no differential evidence).
     pub embedded: bool,
+    /// What the network to it needs (certificates, headers, proxy).
+    pub network: crate::target::Network,
 }
 
 /// How to run.
@@ -96,9 +98,9 @@ pub struct RunOptions {
 /// Why a run could not start (nothing was created on the target).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The HTTP client could not be built for the target.
+    /// The HTTP client could not be built for the target (a CA file, a header, a proxy).
     #[error("the HTTP client for the target could not be built: {0}")]
-    Client(#[from] crate::target::TransportError),
+    Client(#[from] crate::target::ClientError),
     /// Preflight found the target unusable.
     #[error(transparent)]
     Preflight(#[from] preflight::PreflightError),

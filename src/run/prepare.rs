@@ -103,6 +103,7 @@ pub(super) async fn prepare<'a>(
         today,
     });
     let (ledger, mut notes) = open_ledger(options, run_id, &url)?;
+    notes.extend(network_notes(&options.target.network));
     let provisioner = Provisioner {
         api: api.clone(),
         admin: preflight.admin.clone(),
@@ -141,13 +142,37 @@ pub(super) async fn prepare<'a>(
     Ok(prepared)
 }
 
+/// What the report says of the network: an unverified certificate, a gateway's headers (by
+/// name), internal CA certificates.
+fn network_notes(network: &crate::target::Network) -> Vec<String> {
+    let mut notes = Vec::new();
+    if network.insecure {
+        notes.push("network: --insecure: the target's certificate and host name were not verified; the connection could have been intercepted".to_owned());
+    }
+    if !network.ca_certs.is_empty() {
+        let files: Vec<&str> = network.ca_certs.iter().map(|p| p.as_str()).collect();
+        notes.push(format!(
+            "network: certificates trusted besides the platform's roots: {}",
+            files.join(", ")
+        ));
+    }
+    if !network.headers.is_empty() {
+        let names: Vec<&str> = network.headers.iter().map(|(n, _)| n.as_str()).collect();
+        notes.push(format!(
+            "network: headers sent on every request (values redacted): {}",
+            names.join(", ")
+        ));
+    }
+    notes
+}
+
 /// The target's API: one client with the run's timeout and redactor.
 fn connect(
     url: &str,
     options: &RunOptions,
     recording: Option<crate::target::Recording>,
 ) -> Result<Api, RunError> {
-    let mut config = ClientConfig::new(url.to_owned());
+    let mut config = ClientConfig::new(url.to_owned()).with_network(&options.target.network);
     config.timeout = options.timeout;
     let mut client = Client::new(config, Redactor::default())?;
     if let Some(recording) = recording {

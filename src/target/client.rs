@@ -1,47 +1,27 @@
-//! The one HTTP client of a target server: auth headers, timeouts, bounded retries for
-//! transport failures and 429/503, body-size limits, request counting and a redacted record
-//! ([`Exchange`]) of every request.
+//! The one HTTP client of a target server: auth headers and the configured extra headers,
+//! timeouts, bounded retries (the policy is the sibling `retry` module) for transport
+//! failures and 429/503, body-size limits, request counting, and a [`Sent`] of every request
+//! from which the redacted [`Exchange`] is built. The network it goes through (certificates,
+//! proxy) is set up once by [`super::connect`].
 //!
 //! It knows HTTP and the Rocket.Chat auth headers, nothing of cases or expectations.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
-use serde_json::Value;
 
-use super::secret::{REDACTED, Redactor, Secret};
-
-/// How the client talks to the target.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// Server root, e.g. `https://chat.example.org` (no trailing slash).
-    pub base_url: String,
-    /// Timeout of one attempt.
-    pub timeout: Duration,
-    /// Largest response body read; a larger one is a transport failure with evidence.
-    pub max_body: usize,
-    /// Attempts per request for connection failures, 429 and 503 (1 = no retry).
-    pub attempts: u32,
-    /// Longest wait before a retry (Retry-After beyond it is capped).
-    pub max_retry_wait: Duration,
-}
-
-impl ClientConfig {
-    /// Defaults for `base_url`: 30 s timeout, 4 MiB bodies, 4 attempts, waits up to 65 s.
-    pub fn new(base_url: impl Into<String>) -> ClientConfig {
-        ClientConfig {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            timeout: Duration::from_secs(30),
-            max_body: 4 * 1024 * 1024,
-            attempts: 4,
-            max_retry_wait: Duration::from_secs(65),
-        }
-    }
-}
+use super::config::ClientConfig;
+use super::connect::{ClientError, error_chain, http_client};
+use super::record::{Recording, Sent, raw_exchange};
+use super::request::{Purpose, Request, Response, body_text};
+use super::retry::Retry;
+use super::secret::Redactor;
+use crate::evidence::Exchange;
+/// Also at [`crate::evidence::RateLimitWait`]; kept here for existing paths.
+pub use crate::evidence::RateLimitWait;
 
 /// Why a request got no usable response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
@@ -52,6 +32,11 @@ pub enum TransportError {
     /// The connection failed or was dropped.
     #[error("connection failed: {0}")]
     Connection(String),
+    /// The TLS handshake failed: the target's certificate is not trusted (an internal CA not
+    /// given, a name it was not issued for, expired) or the two sides share no protocol.
+    /// Sending again would fail the same way, so it is never retried.
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
     /// The response started (status {status}) but its body broke off. The server may have
     /// acted on the request, so it is never retried.
     #[error("the response (status {status}) broke off while its body was read: {message}")]
@@ -72,206 +57,16 @@ pub enum TransportError {
     Invalid(String),
 }
 
-/// What a request is for; requests are counted per purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Purpose {
-    /// Version, login and capability checks before a run.
-    Preflight,
-    /// Creating fixtures and applying grants.
-    Provision,
-    /// The calls under test.
-    Call,
-    /// Reading state to judge a call.
-    Verify,
-    /// Undoing fixtures and grants.
-    Cleanup,
-}
-
-impl Purpose {
-    /// Every purpose, in flow order.
-    pub const ALL: [Purpose; 5] = [
-        Purpose::Preflight,
-        Purpose::Provision,
-        Purpose::Call,
-        Purpose::Verify,
-        Purpose::Cleanup,
-    ];
-}
-
-/// The auth headers of a request.
-#[derive(Debug, Clone, Default)]
-pub struct Auth {
-    /// `X-User-Id`.
-    pub user_id: Option<String>,
-    /// `X-Auth-Token`.
-    pub token: Option<Secret>,
-}
-
-/// A request body.
-#[derive(Debug, Clone)]
-pub enum RequestBody {
-    /// No body.
-    None,
-    /// A JSON body.
-    Json(Value),
-    /// Text sent as is, with an optional content type.
-    Raw {
-        /// The text.
-        text: String,
-        /// The `Content-Type`.
-        content_type: Option<String>,
-    },
-}
-
-/// One request to the target.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// `GET` or `POST`.
-    pub method: reqwest::Method,
-    /// Path and query below the root, e.g. `/api/v1/channels.members?roomId=x`.
-    pub path: String,
-    /// Auth headers.
-    pub auth: Auth,
-    /// Body.
-    pub body: RequestBody,
-    /// Other headers; values are secrets when they carry credentials (2FA code).
-    pub headers: Vec<(String, Secret)>,
-    /// What it is for.
-    pub purpose: Purpose,
-}
-
-impl Request {
-    /// A `GET` of `path`.
-    pub fn get(path: impl Into<String>, purpose: Purpose) -> Request {
-        Request {
-            method: reqwest::Method::GET,
-            path: path.into(),
-            auth: Auth::default(),
-            body: RequestBody::None,
-            headers: Vec::new(),
-            purpose,
-        }
-    }
-
-    /// A `POST` of a JSON body to `path`.
-    pub fn post(path: impl Into<String>, body: Value, purpose: Purpose) -> Request {
-        Request {
-            method: reqwest::Method::POST,
-            path: path.into(),
-            auth: Auth::default(),
-            body: RequestBody::Json(body),
-            headers: Vec::new(),
-            purpose,
-        }
-    }
-
-    /// The same request with auth headers.
-    pub fn auth(mut self, auth: Auth) -> Request {
-        self.auth = auth;
-        self
-    }
-}
-
-/// A response with its body read.
-#[derive(Debug, Clone)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// The body as text (lossy UTF-8).
-    pub text: String,
-    /// The body as JSON, when it is JSON.
-    pub json: Option<Value>,
-    /// Response headers, lower-case names.
-    pub headers: Vec<(String, String)>,
-}
-
-/// The redacted record of one request and its answer, as reports show it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct Exchange {
-    /// Method.
-    pub method: String,
-    /// Full URL (the base has no credentials).
-    pub url: String,
-    /// Request headers, secrets redacted.
-    pub request_headers: Vec<(String, String)>,
-    /// Request body, secrets redacted.
-    pub request_body: Option<String>,
-    /// Response status, when one came.
-    pub status: Option<u16>,
-    /// Response headers.
-    pub response_headers: Vec<(String, String)>,
-    /// Response body (secrets redacted, cut at 64 KiB).
-    pub response_body: Option<String>,
-    /// The transport failure, when no usable response came.
-    pub error: Option<String>,
-    /// Attempts made (more than one means a transport retry).
-    pub attempts: u32,
-    /// Why earlier attempts were retried for transport reasons (connection failures, a
-    /// timed-out read, 503): a case that passes after one is `flaky`.
-    pub retries: Vec<String>,
-    /// Earlier attempts answered 429 and sent again after the wait the server asked for (not
-    /// flakiness: the target's rate limiter at work).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rate_limit_waits: Vec<RateLimitWait>,
-    /// Wall time of all attempts, in milliseconds.
-    pub duration_ms: u64,
-    /// What this record is when it is not the whole exchange: an excerpt of a read shared by
-    /// every case of the run, its body cut down to the entries of one case.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// A wait for the target's rate limiter before a request was sent again.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct RateLimitWait {
-    /// The attempt that was answered 429.
-    pub attempt: u32,
-    /// How long the runner waited, as `Retry-After` or `X-RateLimit-Reset` said (capped).
-    pub waited_ms: u64,
-}
-
-const RECORDED_BODY_LIMIT: usize = 64 * 1024;
-
-tokio::task_local! {
-    /// The lane of concurrent work a task belongs to (a case's plan number, or one of the
-    /// run's parallel reads); requests made inside carry it.
-    pub static LANE: usize;
-}
-
-/// One request as sent and its answer, unredacted, kept in memory for benchmarks that replay
-/// a run's traffic. It holds live tokens: never write it anywhere.
-#[derive(Debug, Clone)]
-pub struct RawExchange {
-    /// The stage of the run: requests of one stage were made after every request of the
-    /// stages before it.
-    pub stage: u32,
-    /// The lane within the stage: requests of one lane were made one after another, lanes ran
-    /// concurrently (none: run-level requests, made one after another).
-    pub lane: Option<usize>,
-    /// Method.
-    pub method: reqwest::Method,
-    /// Path and query.
-    pub path: String,
-    /// Every header sent, including credentials.
-    pub headers: Vec<(String, String)>,
-    /// The body sent.
-    pub body: Option<(Option<String>, String)>,
-    /// The answer's status, if one came.
-    pub status: Option<u16>,
-    /// The answer's body, if one came (text: parsing is left to whoever replays it).
-    pub response: Option<String>,
-}
-
-/// Where a [`Client`] records [`RawExchange`]s.
-pub type Recording = Arc<std::sync::Mutex<Vec<RawExchange>>>;
-
 /// The client. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
     redactor: Redactor,
+    /// The configured headers of every request, as they go on the wire.
+    extra_headers: Arc<[(HeaderName, HeaderValue)]>,
+    /// Their names as configured, for the records.
+    extra_names: Arc<[String]>,
     counters: Arc<[AtomicU64; 5]>,
     /// Rate-limit waits: how many, and milliseconds waited.
     waits: Arc<[AtomicU64; 2]>,
@@ -280,27 +75,19 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `config`; secrets are scrubbed from records with `redactor`.
-    pub fn new(config: ClientConfig, redactor: Redactor) -> Result<Client, TransportError> {
-        let mut builder = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("rc-conform/", env!("CARGO_PKG_VERSION")));
-        if is_loopback(&config.base_url) {
-            builder = builder.no_proxy();
-        }
-        if config.base_url.starts_with("http://") {
-            // Plain HTTP never verifies a certificate: skip loading the system's roots (a few
-            // milliseconds of PEM parsing per run).
-            builder = builder.tls_certs_only(Vec::new());
-        }
-        let http = builder
-            .build()
-            .map_err(|e| TransportError::Invalid(e.to_string()))?;
+    /// A client for `config`; secrets are scrubbed from records with `redactor` (the values
+    /// of the configured headers are registered with it). Fails when the configuration
+    /// cannot work: a CA file unreadable or without a certificate, a malformed header or
+    /// proxy.
+    pub fn new(config: ClientConfig, redactor: Redactor) -> Result<Client, ClientError> {
+        let (http, extra_headers) = http_client(&config, &redactor)?;
+        let extra_names = config.headers.iter().map(|(n, _)| n.clone()).collect();
         Ok(Client {
             http,
             config: Arc::new(config),
             redactor,
+            extra_headers: extra_headers.into(),
+            extra_names,
             counters: Arc::new(Default::default()),
             waits: Arc::new(Default::default()),
             recording: None,
@@ -315,7 +102,7 @@ impl Client {
         self
     }
 
-    /// Marks the start of the next stage of the run (see [`RawExchange::stage`]).
+    /// Marks the start of the next stage of the run (see [`super::RawExchange::stage`]).
     pub fn next_stage(&self) {
         self.stage.fetch_add(1, Ordering::Relaxed);
     }
@@ -388,7 +175,12 @@ impl Client {
             tokio::time::sleep(wait).await;
         };
         if let Some(recording) = &self.recording {
-            self.record_raw(recording, request, body.as_ref(), &outcome);
+            let stage = self.stage.load(Ordering::Relaxed);
+            let extra = &self.config.headers;
+            let raw = raw_exchange(stage, request, extra, body.as_ref(), &outcome);
+            if let Ok(mut all) = recording.lock() {
+                all.push(raw);
+            }
         }
         Sent {
             redactor: self.redactor.clone(),
@@ -397,6 +189,7 @@ impl Client {
             user_id: request.auth.user_id.clone(),
             with_token: request.auth.token.is_some(),
             header_names: request.headers.iter().map(|(n, _)| n.clone()).collect(),
+            extra_names: self.extra_names.clone(),
             body,
             outcome,
             attempts: attempt,
@@ -422,6 +215,9 @@ impl Client {
         for (name, value) in &request.headers {
             builder = builder.header(name, value.expose());
         }
+        for (name, value) in self.extra_headers.iter() {
+            builder = builder.header(name.clone(), value.clone());
+        }
         if let Some((content_type, text)) = body {
             builder = builder.body(text.clone());
             if let Some(ct) = content_type {
@@ -446,155 +242,6 @@ impl Client {
             headers,
         })
     }
-
-    fn record_raw(
-        &self,
-        recording: &Recording,
-        request: &Request,
-        body: Option<&(Option<String>, String)>,
-        outcome: &Result<Response, TransportError>,
-    ) {
-        let mut headers = Vec::new();
-        if let Some(id) = &request.auth.user_id {
-            headers.push(("X-User-Id".to_owned(), id.clone()));
-        }
-        if let Some(token) = &request.auth.token {
-            headers.push(("X-Auth-Token".to_owned(), token.expose().to_owned()));
-        }
-        headers.extend(
-            request
-                .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), v.expose().to_owned())),
-        );
-        let raw = RawExchange {
-            stage: self.stage.load(Ordering::Relaxed),
-            lane: LANE.try_with(|n| *n).ok(),
-            method: request.method.clone(),
-            path: request.path.clone(),
-            headers,
-            body: body.cloned(),
-            status: outcome.as_ref().ok().map(|r| r.status),
-            response: outcome.as_ref().ok().map(|r| r.text.clone()),
-        };
-        if let Ok(mut all) = recording.lock() {
-            all.push(raw);
-        }
-    }
-}
-
-/// One request as sent and what came of it, unredacted and in memory only (its request body
-/// may hold a password: `Debug` shows the method, URL and status alone). [`Sent::exchange`]
-/// gives the redacted record that reports show.
-#[derive(Clone)]
-pub struct Sent {
-    redactor: Redactor,
-    method: reqwest::Method,
-    url: String,
-    user_id: Option<String>,
-    with_token: bool,
-    header_names: Vec<String>,
-    body: Option<(Option<String>, String)>,
-    /// The answer, or why none usable came.
-    pub outcome: Result<Response, TransportError>,
-    attempts: u32,
-    retries: Vec<String>,
-    rate_limit_waits: Vec<RateLimitWait>,
-    elapsed: Duration,
-}
-
-impl fmt::Debug for Sent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sent")
-            .field("method", &self.method)
-            .field("url", &self.redactor.scrub(&self.url))
-            .field("status", &self.status())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Sent {
-    /// The answer's status, when one came.
-    pub fn status(&self) -> Option<u16> {
-        self.outcome.as_ref().ok().map(|r| r.status)
-    }
-
-    /// The answer, when one came.
-    pub fn response(&self) -> Option<&Response> {
-        self.outcome.as_ref().ok()
-    }
-
-    /// The redacted record of the request and its whole answer.
-    pub fn exchange(&self) -> Exchange {
-        let body = self.response().map(|r| {
-            self.redactor
-                .scrub(crate::excerpt::prefix(&r.text, RECORDED_BODY_LIMIT))
-        });
-        self.record(body, None)
-    }
-
-    /// The redacted record with the answer's body replaced by `body` (an excerpt of it) and a
-    /// `note` saying what was cut.
-    pub fn excerpt(&self, body: &str, note: String) -> Exchange {
-        self.record(Some(self.redactor.scrub(body)), Some(note))
-    }
-
-    fn record(&self, response_body: Option<String>, note: Option<String>) -> Exchange {
-        let scrub = |s: &str| self.redactor.scrub(s);
-        let mut request_headers = Vec::new();
-        if let Some(id) = &self.user_id {
-            request_headers.push(("X-User-Id".to_owned(), scrub(id)));
-        }
-        if self.with_token {
-            request_headers.push(("X-Auth-Token".to_owned(), REDACTED.to_owned()));
-        }
-        for name in &self.header_names {
-            request_headers.push((name.clone(), REDACTED.to_owned()));
-        }
-        if let Some((Some(ct), _)) = &self.body {
-            request_headers.push(("Content-Type".to_owned(), ct.clone()));
-        }
-        let (status, response_headers, error) = match &self.outcome {
-            Ok(r) => (Some(r.status), r.headers.clone(), None),
-            Err(e) => (None, Vec::new(), Some(e.to_string())),
-        };
-        Exchange {
-            method: self.method.to_string(),
-            url: scrub(&self.url),
-            request_headers,
-            request_body: self.body.as_ref().map(|(_, text)| scrub(text)),
-            status,
-            response_headers,
-            response_body,
-            error,
-            attempts: self.attempts,
-            retries: self.retries.clone(),
-            rate_limit_waits: self.rate_limit_waits.clone(),
-            duration_ms: u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX),
-            note,
-        }
-    }
-}
-
-/// A request body as sent: its content type and text (JSON serialised once, for every
-/// attempt and the record).
-fn body_text(body: &RequestBody) -> Option<(Option<String>, String)> {
-    match body {
-        RequestBody::None => None,
-        RequestBody::Json(v) => Some((Some("application/json".to_owned()), v.to_string())),
-        RequestBody::Raw { text, content_type } => Some((content_type.clone(), text.clone())),
-    }
-}
-
-fn is_loopback(url: &str) -> bool {
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    host == "localhost" || host.starts_with("127.") || url.contains("://[::1]")
 }
 
 fn classify(error: &reqwest::Error, timeout: Duration) -> TransportError {
@@ -602,16 +249,35 @@ fn classify(error: &reqwest::Error, timeout: Duration) -> TransportError {
         TransportError::Timeout(timeout)
     } else if error.is_builder() {
         TransportError::Invalid(error.to_string())
+    } else if is_tls(error) {
+        TransportError::Tls(error_chain(error))
     } else {
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        TransportError::Connection(message)
+        TransportError::Connection(error_chain(error))
     }
+}
+
+/// Whether a TLS error (rustls's) is among the causes of `error`. An I/O error hides the
+/// error it wraps from `source()`, so those are looked into as well.
+fn is_tls(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if holds_tls(e, 0) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Whether `error` is a rustls error, or wraps one in I/O errors (rustls's error reaches
+/// reqwest inside two of them).
+fn holds_tls(error: &(dyn std::error::Error + 'static), depth: usize) -> bool {
+    error.is::<rustls::Error>()
+        || depth < 8
+            && error
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .is_some_and(|inner| holds_tls(inner, depth + 1))
 }
 
 fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
@@ -645,112 +311,11 @@ async fn read_limited(
             Ok(None) => return Ok(body),
             Err(e) => {
                 let message = match classify(&e, timeout) {
-                    TransportError::Connection(m) => m,
+                    TransportError::Connection(m) | TransportError::Tls(m) => m,
                     other => other.to_string(),
                 };
                 return Err(TransportError::BodyBrokenOff { status, message });
             }
         }
-    }
-}
-
-/// Why an attempt is made again, and after how long.
-struct Retry {
-    /// The transport reason, or none for a wait the rate limiter asked for.
-    why: Option<String>,
-    wait: Duration,
-}
-
-impl Retry {
-    /// Whether `outcome` of attempt `attempt` is worth another: connection failures, 503
-    /// and 429 for any request (nothing was done, or the server says to come back); a timeout
-    /// only for a `GET`, which changes nothing when sent again.
-    fn of(
-        outcome: &Result<Response, TransportError>,
-        method: &reqwest::Method,
-        attempt: u32,
-    ) -> Option<Retry> {
-        let transport = |why: String, wait| {
-            Some(Retry {
-                why: Some(why),
-                wait,
-            })
-        };
-        match outcome {
-            Err(TransportError::Connection(e)) => {
-                transport(format!("connection failed: {e}"), backoff(attempt))
-            }
-            Err(TransportError::Timeout(t)) if method == reqwest::Method::GET => {
-                transport(format!("no response within {t:?}"), backoff(attempt))
-            }
-            Ok(r) if r.status == 503 => transport(
-                "status 503".to_owned(),
-                retry_after(&r.headers).unwrap_or_else(|| backoff(attempt)),
-            ),
-            Ok(r) if r.status == 429 => Some(Retry {
-                why: None,
-                wait: retry_after(&r.headers).unwrap_or_else(|| backoff(attempt)),
-            }),
-            _ => None,
-        }
-    }
-}
-
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(200 * 2u64.pow(attempt.min(6)))
-}
-
-/// The wait a 429/503 asks for: `Retry-After` (seconds or HTTP date), else
-/// `X-RateLimit-Reset` (epoch milliseconds).
-fn retry_after(headers: &[(String, String)]) -> Option<Duration> {
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-    };
-    if let Some(v) = get("retry-after") {
-        if let Ok(secs) = v.parse::<u64>() {
-            return Some(Duration::from_secs(secs));
-        }
-        if let Ok(at) = httpdate::parse_http_date(v) {
-            return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
-        }
-    }
-    let reset = get("x-ratelimit-reset")?.parse::<u64>().ok()?;
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_millis();
-    let wait = u128::from(reset).saturating_sub(now);
-    Some(Duration::from_millis(u64::try_from(wait).unwrap_or(u64::MAX)) + Duration::from_millis(50))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_then_ratelimit_reset() {
-        let h = vec![("Retry-After".to_owned(), "3".to_owned())];
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0);
-        let h = vec![("x-ratelimit-reset".to_owned(), (now + 2000).to_string())];
-        let wait = retry_after(&h).unwrap_or_default();
-        assert!(
-            wait > Duration::from_millis(1500) && wait <= Duration::from_millis(2100),
-            "{wait:?}"
-        );
-        assert_eq!(retry_after(&[]), None);
-    }
-
-    #[test]
-    fn loopback_targets_are_recognised() {
-        assert!(is_loopback("http://127.0.0.1:3000"));
-        assert!(is_loopback("http://localhost:3000/x"));
-        assert!(!is_loopback("https://chat.example.org"));
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! A [`World`] is the case's setup seen abstractly (users, rooms, members, room roles,
 //! permission role lists). Each call runs through the endpoint's `decision_order`
-//! ([`steps`]); the first failing step decides, otherwise the first premise that holds. Owns
+//! (`steps`); the first failing step decides, otherwise the first premise that holds. Owns
 //! no I/O.
 
 mod steps;

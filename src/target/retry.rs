@@ -1,0 +1,105 @@
+//! The retry policy of the client: which outcomes are worth another attempt (connection
+//! failures, 503, 429, a timed-out `GET`) and how long to wait first (backoff, or what
+//! `Retry-After` / `X-RateLimit-Reset` ask for).
+//!
+//! It decides; it never sends, sleeps or records (the client does).
+
+use std::time::{Duration, SystemTime};
+
+use super::client::TransportError;
+use super::request::Response;
+
+/// Why an attempt is made again, and after how long.
+pub(super) struct Retry {
+    /// The transport reason, or none for a wait the rate limiter asked for.
+    pub(super) why: Option<String>,
+    /// How long to wait before the next attempt.
+    pub(super) wait: Duration,
+}
+
+impl Retry {
+    /// Whether `outcome` of attempt `attempt` is worth another: connection failures, 503
+    /// and 429 for any request (nothing was done, or the server says to come back); a timeout
+    /// only for a `GET`, which changes nothing when sent again.
+    pub(super) fn of(
+        outcome: &Result<Response, TransportError>,
+        method: &reqwest::Method,
+        attempt: u32,
+    ) -> Option<Retry> {
+        let transport = |why: String, wait| {
+            Some(Retry {
+                why: Some(why),
+                wait,
+            })
+        };
+        match outcome {
+            Err(TransportError::Connection(e)) => {
+                transport(format!("connection failed: {e}"), backoff(attempt))
+            }
+            Err(TransportError::Timeout(t)) if method == reqwest::Method::GET => {
+                transport(format!("no response within {t:?}"), backoff(attempt))
+            }
+            Ok(r) if r.status == 503 => transport(
+                "status 503".to_owned(),
+                retry_after(&r.headers).unwrap_or_else(|| backoff(attempt)),
+            ),
+            Ok(r) if r.status == 429 => Some(Retry {
+                why: None,
+                wait: retry_after(&r.headers).unwrap_or_else(|| backoff(attempt)),
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(200 * 2u64.pow(attempt.min(6)))
+}
+
+/// The wait a 429/503 asks for: `Retry-After` (seconds or HTTP date), else
+/// `X-RateLimit-Reset` (epoch milliseconds).
+fn retry_after(headers: &[(String, String)]) -> Option<Duration> {
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    };
+    if let Some(v) = get("retry-after") {
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(at) = httpdate::parse_http_date(v) {
+            return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
+        }
+    }
+    let reset = get("x-ratelimit-reset")?.parse::<u64>().ok()?;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    let wait = u128::from(reset).saturating_sub(now);
+    Some(Duration::from_millis(u64::try_from(wait).unwrap_or(u64::MAX)) + Duration::from_millis(50))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_then_ratelimit_reset() {
+        let h = vec![("Retry-After".to_owned(), "3".to_owned())];
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let h = vec![("x-ratelimit-reset".to_owned(), (now + 2000).to_string())];
+        let wait = retry_after(&h).unwrap_or_default();
+        assert!(
+            wait > Duration::from_millis(1500) && wait <= Duration::from_millis(2100),
+            "{wait:?}"
+        );
+        assert_eq!(retry_after(&[]), None);
+    }
+}
