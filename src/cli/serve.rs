@@ -91,13 +91,11 @@ impl ServeArgs {
 
 /// The text `--list-deviations` prints.
 pub fn deviation_list() -> String {
-    let width = Deviation::ALL
-        .iter()
+    let width = Deviation::every()
         .map(|d| d.name().len())
         .max()
         .unwrap_or(0);
-    Deviation::ALL
-        .iter()
+    Deviation::every()
         .map(|d| format!("{:width$}  {}\n", d.name(), d.description()))
         .collect()
 }

@@ -96,6 +96,14 @@ impl ApiError {
         thrown
     }
 
+    /// A plain JavaScript `Error` escaping a route: 400 `{success: false, error: message}`, no
+    /// errorType.
+    pub(crate) fn thrown_error(message: &str) -> ApiError {
+        let mut thrown = ApiError::failure(message);
+        thrown.thrown = Some("Error");
+        thrown
+    }
+
     /// `API.v1.failure(message)`: 400 `{success: false, error: message}`, no errorType.
     pub(crate) fn failure(message: impl Into<String>) -> ApiError {
         ApiError::with_body(

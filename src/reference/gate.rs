@@ -18,8 +18,15 @@ use super::clock::Moment;
 use super::envelope::{self, ApiError, Envelope};
 use super::{App, Deviation, Rules};
 
-/// Routes that do not require credentials.
-const PUBLIC_ROUTES: &[&str] = &["/api/info", "/api/v1/login"];
+/// Routes that do not require credentials (the Livechat widget's routes authenticate the
+/// visitor by its token instead).
+const PUBLIC_ROUTES: &[&str] = &[
+    "/api/info",
+    "/api/v1/login",
+    "/api/v1/livechat/visitor",
+    "/api/v1/livechat/room",
+    "/api/v1/livechat/room.close",
+];
 /// Only versioned API routes are rate-limited (`/api/info` is not).
 const LIMITED_PREFIX: &str = "/api/v1/";
 

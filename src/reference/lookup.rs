@@ -65,14 +65,15 @@ pub(crate) fn room_by_id_key_first<'a>(store: &'a Store, params: &Params) -> Opt
     }
 }
 
-/// `findChannelByIdOrName`: a public channel, refused when archived unless told otherwise.
+/// `findChannelByIdOrName`: a public channel or a livechat room (`t` is `c` or `l`), refused
+/// when archived unless told otherwise.
 pub(crate) fn find_channel(
     store: &Store,
     params: &Params,
     check_archived: bool,
 ) -> Result<Room, ApiError> {
     let room = room_by_id_key_first(store, params)
-        .filter(|room| room.kind == RoomKind::Channel)
+        .filter(|room| matches!(room.kind, RoomKind::Channel | RoomKind::Livechat))
         .ok_or_else(channel_not_found)?;
     if check_archived && room.archived {
         return Err(channel_archived(room));
@@ -112,9 +113,16 @@ pub(crate) fn find_group(
     Ok(room)
 }
 
-/// `canAccessRoom`: public channels for holders of `view-c-room`; otherwise members holding
-/// `view-joined-room` or `view-<t>-room`.
+/// `canAccessRoom`: never for a user banned from the room (the ban validators of the 2026 ban
+/// feature; a banned subscription is no membership); public channels for holders of
+/// `view-c-room`; otherwise members holding `view-joined-room` or `view-<t>-room`.
 pub(crate) fn can_access(store: &Store, room: &Room, user_id: &str) -> bool {
+    if store
+        .subscription(&room.id, user_id)
+        .is_some_and(|sub| sub.banned)
+    {
+        return false;
+    }
     if room.kind == RoomKind::Channel && store.has_permission(user_id, "view-c-room", None) {
         return true;
     }

@@ -1,6 +1,7 @@
 //! An in-memory server that speaks the subset of the Rocket.Chat REST API rc-conform needs:
-//! login, user and room provisioning, permissions and roles, and the full decision procedure
-//! of `channels.invite` / `groups.invite` as the semantics notes describe it.
+//! login, user and room provisioning, permissions and roles, the full decision procedure of
+//! `channels.invite` / `groups.invite` as the semantics notes describe it, and the surface
+//! around it: kicks and leaves, room messages, bans, teams, discussions and livechat rooms.
 //!
 //! This module owns the public surface (configuration, router, start/stop) and the shared
 //! application state. It is reached only over HTTP: nothing else in the crate may call into the
@@ -16,10 +17,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 mod administration;
+mod bans;
 use crate::clock;
 mod delay;
 mod deviation;
 mod direct;
+mod discussions;
 mod envelope;
 mod express;
 mod family;
@@ -29,12 +32,16 @@ mod incidental;
 mod invite;
 mod invitees;
 mod lag;
+mod livechat;
 mod lookup;
+mod membership;
+mod messages;
 mod model;
 mod ownership;
 mod paging;
 mod permissions;
 mod ratelimit;
+mod records;
 mod request;
 mod room_roles;
 mod room_settings;
@@ -43,6 +50,7 @@ mod routes;
 mod schema;
 mod seed;
 mod store;
+mod teams;
 mod two_factor;
 mod users;
 mod version;
@@ -157,6 +165,8 @@ pub(crate) struct Rules {
     pub(crate) envelope: Envelope,
     /// Whether channels.invite / groups.invite validate closed typed bodies (9.0+).
     pub(crate) closed_invite_bodies: bool,
+    /// Whether the release has room bans (`rooms.banUser`, `error-user-is-banned`; 8.3.0+).
+    pub(crate) room_bans: bool,
     /// Like `TEST_MODE`: thrown errors carry a `stack`.
     pub(crate) test_mode: bool,
     /// Whether `users.create` demands the 2FA password fallback.
@@ -188,6 +198,7 @@ impl Rules {
             line,
             envelope,
             closed_invite_bodies: line.closes_invite_bodies(),
+            room_bans: version.bans_rooms(),
             test_mode: config.test_mode,
             two_factor: !config.test_mode,
             rate_limit: config.rate_limit && !config.test_mode,

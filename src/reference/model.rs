@@ -103,8 +103,7 @@ impl User {
     }
 }
 
-/// The three room types the reference server can create. (Livechat `l` rooms, which
-/// channels.invite would also accept at lookup, cannot exist here.)
+/// The room types the reference server can create.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RoomKind {
     /// `c`: public channel.
@@ -113,6 +112,8 @@ pub(crate) enum RoomKind {
     Group,
     /// `d`: direct messages.
     Direct,
+    /// `l`: an omnichannel (livechat) conversation with a visitor.
+    Livechat,
 }
 
 impl RoomKind {
@@ -121,8 +122,31 @@ impl RoomKind {
             RoomKind::Channel => "c",
             RoomKind::Group => "p",
             RoomKind::Direct => "d",
+            RoomKind::Livechat => "l",
         }
     }
+}
+
+/// What ties a room to a team, a parent room or a visitor (absent on plain rooms).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RoomLinks {
+    /// `teamId`: the team the room belongs to.
+    pub(crate) team_id: Option<String>,
+    /// `teamMain`: the room is its team's main room.
+    pub(crate) team_main: bool,
+    /// `prid`: the parent of a discussion.
+    pub(crate) prid: Option<String>,
+    /// Livechat only: `open` and the visitor `v` (`_id`, `username`, `token`).
+    pub(crate) livechat: Option<LivechatState>,
+}
+
+/// The omnichannel part of an `l` room.
+#[derive(Debug, Clone)]
+pub(crate) struct LivechatState {
+    pub(crate) open: bool,
+    pub(crate) visitor_id: String,
+    pub(crate) visitor_username: String,
+    pub(crate) visitor_token: String,
 }
 
 /// A room of any kind.
@@ -143,6 +167,8 @@ pub(crate) struct Room {
     pub(crate) last_message_at: Option<Moment>,
     /// Participants of a direct room, as (user id, username).
     pub(crate) participants: Vec<(String, String)>,
+    /// Team, discussion and livechat links.
+    pub(crate) links: RoomLinks,
 }
 
 impl Room {
@@ -164,6 +190,7 @@ impl Room {
             archived: false,
             last_message_at: None,
             participants: Vec::new(),
+            links: RoomLinks::default(),
         }
     }
 
@@ -213,6 +240,7 @@ impl Room {
         if self.archived {
             doc.insert("archived".into(), json!(true));
         }
+        self.links.write(&mut doc);
         Value::Object(doc)
     }
 
@@ -222,12 +250,38 @@ impl Room {
     }
 }
 
-/// A user's membership of a room; room-scoped roles live here.
+impl RoomLinks {
+    /// Adds `teamId`, `teamMain`, `prid`, and a livechat room's `open` and `v`.
+    fn write(&self, doc: &mut Map<String, Value>) {
+        if let Some(team_id) = &self.team_id {
+            doc.insert("teamId".into(), json!(team_id));
+        }
+        if self.team_main {
+            doc.insert("teamMain".into(), json!(true));
+        }
+        if let Some(prid) = &self.prid {
+            doc.insert("prid".into(), json!(prid));
+        }
+        if let Some(chat) = &self.livechat {
+            doc.insert("open".into(), json!(chat.open));
+            doc.insert(
+                "v".into(),
+                json!({"_id": chat.visitor_id, "username": chat.visitor_username,
+                       "token": chat.visitor_token}),
+            );
+        }
+    }
+}
+
+/// A user's membership of a room; room-scoped roles live here. A banned user keeps the
+/// subscription with `status: "BANNED"` (`banByRoomIdAndUserId`) and counts as no member.
 #[derive(Debug, Clone)]
 pub(crate) struct Subscription {
     pub(crate) room_id: String,
     pub(crate) user_id: String,
     pub(crate) roles: Vec<String>,
+    /// `status: "BANNED"`.
+    pub(crate) banned: bool,
 }
 
 /// Where a role is held: on the user (global) or on a subscription (one room).

@@ -12,6 +12,7 @@ use super::family::Family;
 use super::gate::Caller;
 use super::lookup;
 use super::model::{Room, User};
+use super::records::{Author, Draft};
 use super::request::Call;
 use super::store::Store;
 
@@ -78,12 +79,22 @@ fn not_in_room(details: Value) -> ApiError {
     ApiError::meteor("error-user-not-in-room", "User is not in this room").with_details(details)
 }
 
-/// One `add*` / `remove*` call whose caller may set the role; `details` names the method.
+/// One `add*` / `remove*` call whose caller (`by`) may set the role; `details` names the
+/// method.
 struct Assignment<'a> {
     room: &'a Room,
     target: &'a User,
     role: RoomRole,
     details: Value,
+    by: Author,
+}
+
+impl Assignment<'_> {
+    /// `subscription-role-added` / `-removed`: `msg` the target's username, `role` the role.
+    fn system_message(&self, kind: &'static str) -> Draft {
+        Draft::system(kind, &self.target.username, self.by.clone())
+            .with("role", json!(self.role.id()))
+    }
 }
 
 impl Assignment<'_> {
@@ -101,8 +112,10 @@ impl Assignment<'_> {
             .with_details(self.details));
         }
         subscription.roles.push(self.role.id().to_owned());
-        // `subscription-role-added` system message.
-        store.record_system_message(&self.room.id);
+        store.record_message(
+            &self.room.id,
+            self.system_message("subscription-role-added"),
+        );
         Ok(())
     }
 
@@ -136,8 +149,10 @@ impl Assignment<'_> {
         if let Some(subscription) = store.subscription_mut(&self.room.id, &self.target.id) {
             subscription.roles.retain(|held| held != self.role.id());
         }
-        // `subscription-role-removed` system message.
-        store.record_system_message(&self.room.id);
+        store.record_message(
+            &self.room.id,
+            self.system_message("subscription-role-removed"),
+        );
         Ok(())
     }
 }
@@ -152,11 +167,15 @@ pub(crate) async fn change(family: Family, role: RoomRole, grant: bool, call: Ca
         let room = family.find_room(store, &params, &caller.id, true)?;
         let target = lookup::user_from_params(store, &params)?;
         ensure_may_set(store, &caller, &room, role, &details)?;
+        let by = store
+            .author(&caller.id)
+            .ok_or_else(|| ApiError::meteor("error-invalid-user", "Invalid user"))?;
         let assignment = Assignment {
             room: &room,
             target: &target,
             role,
             details,
+            by,
         };
         if grant {
             assignment.add(store)?;

@@ -11,10 +11,20 @@ use super::envelope::{ApiError, Reply, success};
 use super::family::{Family, ReadOnlyParam};
 use super::gate::Caller;
 use super::model::{Room, RoomKind};
+use super::records::Draft;
 use super::request::{Call, Params, truthy};
 use super::rooms::room_answer;
 use super::store::Store;
 use super::{App, schema};
+
+/// A settings change's system message by the caller (`msg` the caller's username: an
+/// emulation choice, not established).
+fn system_message(store: &mut Store, caller: &Caller, room: &Room, kind: &'static str) {
+    if let Some(author) = store.author(&caller.id) {
+        let draft = Draft::system(kind, &author.username.clone(), author);
+        store.record_message(&room.id, draft);
+    }
+}
 
 /// `archiveRoom`.
 fn archive_room(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), ApiError> {
@@ -32,7 +42,7 @@ fn archive_room(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), A
     if let Some(stored) = store.room_mut(&room.id) {
         stored.archived = true;
     }
-    store.record_system_message(&room.id);
+    system_message(store, caller, room, "room-archived");
     Ok(())
 }
 
@@ -45,7 +55,7 @@ fn unarchive_room(store: &mut Store, caller: &Caller, room: &Room) -> Result<(),
     if let Some(stored) = store.room_mut(&room.id) {
         stored.archived = false;
     }
-    store.record_system_message(&room.id);
+    system_message(store, caller, room, "room-unarchived");
     Ok(())
 }
 
@@ -72,7 +82,12 @@ fn save_read_only(
         if let Some(stored) = store.room_mut(&room.id) {
             stored.read_only = read_only;
         }
-        store.record_system_message(&room.id);
+        let kind = if read_only {
+            "room-set-read-only"
+        } else {
+            "room-removed-read-only"
+        };
+        system_message(store, caller, room, kind);
     }
     Ok(())
 }

@@ -98,7 +98,7 @@ fn members_param(params: &Params) -> Result<Vec<String>, ApiError> {
 }
 
 /// `getValidRoomName`: a non-blank name of letters, digits, `-`, `_` and `.`, not yet taken.
-fn valid_room_name(store: &Store, name: &str) -> Result<String, ApiError> {
+pub(crate) fn valid_room_name(store: &Store, name: &str) -> Result<String, ApiError> {
     let trimmed = name.trim().to_owned();
     if trimmed.is_empty() {
         return Err(ApiError::meteor("error-invalid-name", "Invalid name")
@@ -180,8 +180,12 @@ fn erase_room(store: &mut Store, caller: &Caller, room: &Room) -> Result<(), Api
     let permission = match room.kind {
         RoomKind::Group => "delete-p",
         RoomKind::Channel | RoomKind::Direct => "delete-c",
+        RoomKind::Livechat => "remove-closed-livechat-room",
     };
-    if !store.has_permission(&caller.id, permission, Some(&room.id)) {
+    // The livechat directive's `canBeDeleted`: only a closed conversation (an emulation
+    // choice, not established).
+    let open_chat = room.links.livechat.as_ref().is_some_and(|chat| chat.open);
+    if open_chat || !store.has_permission(&caller.id, permission, Some(&room.id)) {
         return Err(ApiError::meteor("error-not-allowed", "Not allowed")
             .with_details(json!({"method": "eraseRoom"})));
     }
@@ -202,7 +206,7 @@ pub(crate) async fn delete(family: Family, call: Call) -> Reply {
 /// The room of `info` / `members` as the caller may see it. `canAccessRoom` only ever refuses
 /// here for channels: the group lookup already answered "not found" for a group the caller
 /// cannot access.
-fn visible_room(
+pub(crate) fn visible_room(
     family: Family,
     app: &App,
     store: &Store,

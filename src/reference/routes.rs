@@ -15,9 +15,17 @@ use axum::routing::{MethodRouter, get, post};
 
 use super::family::Family;
 use super::{
-    App, administration, delay, direct, envelope, express, gate, invite, permissions, room_roles,
-    room_settings, rooms, users,
+    App, Rules, administration, bans, delay, direct, discussions, envelope, express, gate, invite,
+    livechat, membership, messages, permissions, room_roles, room_settings, rooms, teams, users,
 };
+
+/// Endpoints of the 2026 ban feature: not routed before [`super::version::Version::ROOM_BANS`].
+const BAN_ENDPOINTS: [&str; 2] = ["rooms.banUser", "rooms.unbanUser"];
+
+/// Whether the impersonated release serves `endpoint` at all (before `--without`).
+fn released(endpoint: &str, rules: &Rules) -> bool {
+    rules.room_bans || !BAN_ENDPOINTS.contains(&endpoint)
+}
 
 /// One route: the endpoint's name (the path after `/api/v1/`, or `info` for `/api/info`) and
 /// its handlers.
@@ -59,6 +67,15 @@ fn single_routes() -> Vec<Route> {
             "roles.removeUserFromRole",
             post(permissions::remove_user_from_role),
         ),
+        ("rooms.banUser", post(bans::ban_user)),
+        ("rooms.unbanUser", post(bans::unban_user)),
+        ("rooms.createDiscussion", post(discussions::create)),
+        ("teams.create", post(teams::create)),
+        ("teams.delete", post(teams::delete)),
+        ("teams.members", get(teams::members)),
+        ("livechat/visitor", post(livechat::register_visitor)),
+        ("livechat/room", get(livechat::room)),
+        ("livechat/room.close", post(livechat::close)),
     ];
     routes
         .into_iter()
@@ -88,6 +105,12 @@ fn family_routes(family: Family) -> Vec<Route> {
         (
             "invite",
             post(move |state, caller, payload| invite::invite(family, state, caller, payload)),
+        ),
+        ("kick", post(move |call| membership::kick(family, call))),
+        ("leave", post(move |call| membership::leave(family, call))),
+        (
+            "messages",
+            get(move |call| messages::messages(family, call)),
         ),
     ];
     for (operation, role, grant) in room_roles::OPERATIONS {
@@ -120,7 +143,7 @@ pub(crate) fn endpoints() -> Vec<String> {
 pub(crate) fn build(app: Arc<App>) -> Router {
     let mut router = Router::new();
     for (endpoint, handlers) in all_routes() {
-        if !app.rules.without.contains(&endpoint) {
+        if released(&endpoint, &app.rules) && !app.rules.without.contains(&endpoint) {
             router = router.route(&path_of(&endpoint), handlers);
         }
     }

@@ -2,7 +2,10 @@
 //! the `rocket.cat` bot, the `GENERAL` channel and the bootstrapped administrator.
 //!
 //! Owns the seed data only (defaults from `permissions.ts` / `initialData.ts` as documented in
-//! the semantics notes §3.1 and §8.2). It must not hold behaviour.
+//! the semantics notes §3.1 and §8.2; the role lists of `create-team`, `delete-team`,
+//! `view-all-teams`, `leave-c`, `leave-p`, `start-discussion*`, `view-l-room` and
+//! `remove-closed-livechat-room` are Rocket.Chat's defaults as recalled, not re-read this time).
+//! It must not hold behaviour.
 
 use super::ServerConfig;
 use super::ids;
@@ -49,21 +52,34 @@ const PERMISSIONS: &[(&str, &[&str])] = &[
         "create-p",
         &["admin", "user", "federated-external", "bot", "app"],
     ),
+    ("create-team", &["admin", "user"]),
     ("create-user", &["admin"]),
     ("delete-c", &["admin", "owner"]),
     ("delete-p", &["admin", "owner"]),
+    ("delete-team", &["admin", "owner"]),
     ("delete-user", &["admin"]),
     ("edit-other-user-active-status", &["admin"]),
     ("edit-privileged-setting", &["admin"]),
     ("edit-room", &["admin", "owner", "moderator"]),
     ("kick-user-from-any-c-room", &["admin"]),
     ("kick-user-from-any-p-room", &[]),
+    ("leave-c", &["admin", "user", "bot", "anonymous", "app"]),
+    ("leave-p", &["admin", "user", "bot", "anonymous", "app"]),
     ("manage-moderation-actions", &["admin"]),
+    (
+        "remove-closed-livechat-room",
+        &["livechat-manager", "admin"],
+    ),
     ("remove-user", &["admin", "owner", "moderator"]),
     ("set-leader", &["admin", "owner"]),
     ("set-moderator", &["admin", "owner"]),
     ("set-owner", &["admin", "owner"]),
     ("set-readonly", &["admin", "owner"]),
+    ("start-discussion", &["admin", "user", "guest", "app"]),
+    (
+        "start-discussion-other-user",
+        &["admin", "user", "owner", "app"],
+    ),
     ("unarchive-room", &["admin"]),
     (
         "view-broadcast-member-list",
@@ -82,7 +98,17 @@ const PERMISSIONS: &[(&str, &[&str])] = &[
     ),
     ("view-d-room", &["admin", "user", "bot", "app", "guest"]),
     ("view-full-other-user-info", &["admin"]),
+    ("view-all-teams", &["admin"]),
     ("view-joined-room", &["guest", "bot", "app", "anonymous"]),
+    (
+        "view-l-room",
+        &[
+            "livechat-manager",
+            "livechat-monitor",
+            "livechat-agent",
+            "admin",
+        ],
+    ),
     ("view-other-user-channels", &["admin"]),
     (
         "view-p-room",

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::envelope::{ApiError, Reply, success};
 use super::gate::{Caller, require_any_permission};
 use super::model::{Email, RoomKind, User};
+use super::records::Draft;
 use super::request::{Body, Call, Params, nonblank, text, truthy};
 use super::store::Store;
 use super::{App, Deviation, Rules, ids, lookup, ownership, schema, two_factor};
@@ -324,8 +325,9 @@ fn join_default_rooms(store: &mut Store, user_id: &str, silenced: bool) {
             continue;
         }
         store.join(&room_id, user_id, Vec::new());
-        if !silenced {
-            store.record_system_message(&room_id);
+        if !silenced && let Some(author) = store.author(user_id) {
+            let draft = Draft::system("uj", &author.username.clone(), author);
+            store.record_message(&room_id, draft);
         }
     }
 }

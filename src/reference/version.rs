@@ -120,6 +120,25 @@ impl Version {
         Some(version)
     }
 
+    /// The first release with the 2026 room-ban feature: `rooms.banUser` / `rooms.unbanUser`
+    /// and the invite's `error-user-is-banned`.
+    ///
+    /// The feature was merged on 2026-03-04 (PR #39321), after 8.2.0 was released
+    /// (2026-03-02) and before 8.3.0 (2026-04-07; release dates from endoflife.date's
+    /// `products/rocket-chat.md` @00a63812). The invite refusal came with PR #39840
+    /// (2026-03-24), a `regression:` fix of the then unreleased feature. That 8.3.0 carries
+    /// both is an inference from those dates, not checked against a release.
+    pub(crate) const ROOM_BANS: Version = Version {
+        major: 8,
+        minor: 3,
+        patch: 0,
+    };
+
+    /// Whether this release has the room-ban feature ([`Version::ROOM_BANS`] and later).
+    pub(crate) fn bans_rooms(self) -> bool {
+        self >= Version::ROOM_BANS
+    }
+
     /// The line of this release; anything below 6.0.0 behaves like 6.x.
     pub(crate) fn line(self) -> Line {
         match self.major {
@@ -176,6 +195,15 @@ mod tests {
         for (id, version) in LINES {
             assert_eq!(line_of(version), Some(*id));
         }
+    }
+
+    #[test]
+    fn room_bans_start_with_8_3() {
+        let bans = |text: &str| Version::parse(text).is_some_and(Version::bans_rooms);
+        assert!(!bans("8.2.9"));
+        assert!(bans("8.3.0"));
+        assert!(bans("9.0.0"));
+        assert!(!bans("7.10.0"));
     }
 
     #[test]

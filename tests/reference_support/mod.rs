@@ -522,6 +522,7 @@ pub(crate) fn sorted(names: &[&str]) -> Vec<String> {
 
 pub(crate) mod answers;
 pub(crate) mod scenarios;
+pub(crate) mod surface;
 
 pub(crate) use answers::*;
 /// The default configuration emulating Rocket.Chat `version`.

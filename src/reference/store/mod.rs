@@ -1,11 +1,16 @@
 //! The in-memory database: collections of users, login tokens, rooms, subscriptions, roles and
-//! permissions, with the plain queries and writes the route modules compose.
+//! permissions, with the plain queries and writes the route modules compose; messages, teams
+//! and visitors are kept by the [`documents`] part.
 //!
 //! Owns storage and the authorization primitive `has_permission` (global roles plus, when a room
-//! is given, the roles on the caller's subscription). It must not encode endpoint rules,
-//! error texts or deviations; those belong to the modules that call it.
+//! is given, the roles on the caller's subscription). A banned subscription is stored but is no
+//! membership: `is_member` and the member listings skip it, `subscription` still finds it. It
+//! must not encode endpoint rules, error texts or deviations; those belong to the modules that
+//! call it.
 
-use std::collections::HashMap;
+mod documents;
+
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -14,6 +19,7 @@ use super::clock::Moment;
 use super::ids;
 use super::lag::Lagging;
 use super::model::{Permission, Role, RoleScope, Room, RoomKind, Subscription, User};
+use super::records::{Message, Team, Visitor};
 
 /// All server state. Kept behind one mutex; every method is synchronous.
 #[derive(Debug, Default)]
@@ -33,6 +39,14 @@ pub(crate) struct Store {
     lagging_permissions: Lagging<String>,
     /// Roles of (user, room scope) that checks still see after `roles.*UserToRole`.
     lagging_roles: Lagging<(String, Option<String>)>,
+    /// Message `_id` → message, in insertion (and so `ts`) order.
+    messages: IndexMap<String, Message>,
+    /// Team `_id` → team.
+    teams: IndexMap<String, Team>,
+    /// Visitor token → visitor.
+    visitors: IndexMap<String, Visitor>,
+    /// (room, user) pairs whose subscription a kick or leave deleted.
+    departed: HashSet<(String, String)>,
 }
 
 impl Store {
@@ -180,20 +194,11 @@ impl Store {
         self.rooms.insert(room.id.clone(), room);
     }
 
-    /// Deletes the room and every subscription to it (`eraseRoom`).
+    /// Deletes the room, every subscription to it and its messages (`eraseRoom`).
     pub(crate) fn remove_room(&mut self, id: &str) {
         self.rooms.shift_remove(id);
         self.subscriptions.retain(|_, sub| sub.room_id != id);
-    }
-
-    /// Saves a system message in the room: `msgs` + 1, `lm` and `_updatedAt` move.
-    pub(crate) fn record_system_message(&mut self, room_id: &str) {
-        let now = self.now();
-        if let Some(room) = self.rooms.get_mut(room_id) {
-            room.msgs += 1;
-            room.last_message_at = Some(now);
-            room.updated_at = now;
-        }
+        self.messages.retain(|_, message| message.room_id != id);
     }
 
     /// Changes `usersCount` by `delta` (never below zero) and touches `_updatedAt`.
@@ -207,7 +212,8 @@ impl Store {
 
     // ----- subscriptions -----
 
-    /// The (first) subscription of `user_id` to `room_id`.
+    /// The (first) subscription of `user_id` to `room_id`, banned or not
+    /// (`Subscriptions.findOneByRoomIdAndUserId`).
     pub(crate) fn subscription(&self, room_id: &str, user_id: &str) -> Option<&Subscription> {
         self.subscriptions
             .values()
@@ -224,8 +230,11 @@ impl Store {
             .find(|sub| sub.room_id == room_id && sub.user_id == user_id)
     }
 
+    /// Whether the user holds a subscription to the room that is not banned.
     pub(crate) fn is_member(&self, room_id: &str, user_id: &str) -> bool {
-        self.subscription(room_id, user_id).is_some()
+        self.subscriptions
+            .values()
+            .any(|sub| sub.room_id == room_id && sub.user_id == user_id && !sub.banned)
     }
 
     /// Inserts a subscription; `usersCount` is the caller's business.
@@ -234,8 +243,29 @@ impl Store {
             room_id: room_id.to_owned(),
             user_id: user_id.to_owned(),
             roles,
+            banned: false,
         };
         self.subscriptions.insert(ids::document_id(), subscription);
+    }
+
+    /// Deletes every subscription of the user to the room; returns how many went
+    /// (`Subscriptions.removeByRoomIdAndUserId`). `usersCount` is the caller's business.
+    pub(crate) fn unsubscribe(&mut self, room_id: &str, user_id: &str) -> usize {
+        let before = self.subscriptions.len();
+        self.subscriptions
+            .retain(|_, sub| !(sub.room_id == room_id && sub.user_id == user_id));
+        before - self.subscriptions.len()
+    }
+
+    /// Marks the user's subscriptions to the room `status: "BANNED"` and drops their room
+    /// roles (`banByRoomIdAndUserId`, `removeUserFromRolesAsync`).
+    pub(crate) fn ban(&mut self, room_id: &str, user_id: &str) {
+        for sub in self.subscriptions.values_mut() {
+            if sub.room_id == room_id && sub.user_id == user_id {
+                sub.banned = true;
+                sub.roles.clear();
+            }
+        }
     }
 
     /// Subscribes and counts the new member.
@@ -244,13 +274,14 @@ impl Store {
         self.adjust_users_count(room_id, 1);
     }
 
+    /// The room's subscriptions that are memberships (banned ones skipped).
     pub(crate) fn subscriptions_of_room<'a>(
         &'a self,
         room_id: &'a str,
     ) -> impl Iterator<Item = &'a Subscription> + 'a {
         self.subscriptions
             .values()
-            .filter(move |sub| sub.room_id == room_id)
+            .filter(move |sub| sub.room_id == room_id && !sub.banned)
     }
 
     pub(crate) fn subscriptions_of_user<'a>(
@@ -259,7 +290,7 @@ impl Store {
     ) -> impl Iterator<Item = &'a Subscription> + 'a {
         self.subscriptions
             .values()
-            .filter(move |sub| sub.user_id == user_id)
+            .filter(move |sub| sub.user_id == user_id && !sub.banned)
     }
 
     // ----- roles and permissions -----
