@@ -9,6 +9,7 @@ pub mod admin;
 mod check;
 pub mod cleanup;
 mod error;
+pub mod ndjson;
 pub mod network;
 mod reports;
 pub mod run;

@@ -102,6 +102,10 @@ pub struct RunArgs {
     /// Seconds to wait for another run on the same target to finish (the run lock).
     #[arg(long, default_value_t = 600)]
     pub lock_timeout: u64,
+    /// What stdout carries: `human` lines, or `ndjson`, one JSON event per line (the summary
+    /// then goes to stderr; see specs/events.schema.json).
+    #[arg(long, value_enum, default_value_t, env = "RC_CONFORM_MESSAGE_FORMAT")]
+    pub message_format: super::ndjson::MessageFormat,
     /// Print only the summary (no progress, no case lines).
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,

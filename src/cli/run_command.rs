@@ -8,9 +8,10 @@ use std::sync::Arc;
 use camino::Utf8Path;
 
 use super::error::CliError;
+use super::ndjson::{LiveView, MessageFormat, summary_line};
 use super::run::{Destination, RunArgs};
 use super::signals::{self, Resume};
-use super::terminal::{self, Terminal, Verbosity};
+use super::terminal::{self, Verbosity};
 use crate::case::Suite;
 use crate::exit::Exit;
 use crate::expectations::{self, ExpectationsFile};
@@ -42,23 +43,24 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         };
         let interrupt = Interrupt::default();
         tokio::spawn(signals::watch(interrupt.clone(), resume));
-        let terminal = Terminal::new(Verbosity {
+        let shown = Verbosity {
             quiet: args.quiet,
             verbose: args.verbose,
             strict: args.strict,
-        });
+        };
+        let view = LiveView::new(args.message_format, shown);
         let ran = crate::run::run(&suite, &specs, &options, &run_id, &interrupt, &|e| {
-            terminal.event(e)
+            view.event(e)
         })
         .await;
-        terminal.finish();
+        view.finish();
         if let Some(server) = server {
             server.shutdown().await;
         }
         Ok::<_, CliError>((ran?, options.report_dir))
     });
     let (outcome, report_dir) = outcome?;
-    finish(&outcome, &report_dir, args.verbose)
+    finish(&outcome, &report_dir, args.verbose, args.message_format)
 }
 
 /// The target of the run: the one given, or the embedded server started now.
@@ -104,7 +106,12 @@ fn load_expectations(path: &Utf8Path, suite: &Suite) -> Result<ExpectationsFile,
 
 /// Writes every report, prints the summary and what cleanup could not do, and exits as the
 /// report's gate says.
-fn finish(outcome: &RunOutcome, report_dir: &Utf8Path, verbose: bool) -> Result<Exit, CliError> {
+fn finish(
+    outcome: &RunOutcome,
+    report_dir: &Utf8Path,
+    verbose: bool,
+    format: MessageFormat,
+) -> Result<Exit, CliError> {
     for warning in &outcome.warnings {
         anstream::eprintln!("warning: {warning}");
     }
@@ -112,23 +119,30 @@ fn finish(outcome: &RunOutcome, report_dir: &Utf8Path, verbose: bool) -> Result<
     let written = crate::report::render::write_all(report_dir, report)?;
     if verbose {
         for note in &report.run.preflight {
-            anstream::println!("preflight: {note}");
+            summary_line(format, format_args!("preflight: {note}"));
         }
     }
-    anstream::println!(
-        "\nrc-conform {}: {} against {} (Rocket.Chat {})",
-        report.run.run_id,
-        terminal::summary(report),
-        report.run.target,
-        report
-            .run
-            .server_version
-            .as_deref()
-            .unwrap_or("version unknown")
+    summary_line(
+        format,
+        format_args!(
+            "\nrc-conform {}: {} against {} (Rocket.Chat {})",
+            report.run.run_id,
+            terminal::summary(report),
+            report.run.target,
+            report
+                .run
+                .server_version
+                .as_deref()
+                .unwrap_or("version unknown")
+        ),
     );
-    let written: Vec<&str> = written.iter().map(|p| p.as_str()).collect();
-    anstream::println!("report: {}", written.join(", "));
-    Ok(announce_gate(report))
+    let names: Vec<&str> = written.iter().map(|p| p.as_str()).collect();
+    summary_line(format, format_args!("report: {}", names.join(", ")));
+    let exit = announce_gate(report);
+    if format == MessageFormat::Ndjson {
+        super::ndjson::EventStream::default().finished(report, exit, &written);
+    }
+    Ok(exit)
 }
 
 /// The report's gate, with what the user must know about cleanup and an empty selection.
