@@ -1,12 +1,10 @@
 //! Black-box tests of `POST /api/v1/channels.invite` on the reference server, against
 //! `rocketchat-server-semantics.md` §1.1 (decision procedure), §1.4 (table of answers),
 //! §2 (side effects) and §5.6 (malformed JSON). Behaviour shared with groups.invite lives in
-//! `reference_support::scenarios`; this file adds what is specific to channels.
+//! `crate::reference_support::scenarios`; this file adds what is specific to channels.
 
-mod reference_support;
-
-use reference_support::scenarios::{self, World, expect_invited};
-use reference_support::{
+use crate::reference_support::scenarios::{self, World, expect_invited};
+use crate::reference_support::{
     Harness, RoomKind, assert_error_body, assert_not_allowed, assert_room_not_found, sorted,
 };
 use serde_json::json;
@@ -112,7 +110,7 @@ async fn malformed_json_body_is_treated_as_empty_and_gives_room_not_found() {
         )
         .header("Content-Type", "application/json")
         .body("{\"roomName\": \"town\", \"username\": ");
-    let reply = reference_support::read(req).await;
+    let reply = crate::reference_support::read(req).await;
     assert_room_not_found(KIND, &reply);
 }
 
@@ -285,7 +283,7 @@ async fn inviting_a_freshly_created_user_into_general_is_a_no_op() {
     // §8.2 / E36: users.create joins default channels unless told not to.
     let h = Harness::start().await;
     let user = h.create_user_with("fresh", json!({})).await;
-    let general = reference_support::Room {
+    let general = crate::reference_support::Room {
         id: "GENERAL".to_owned(),
         name: "general".to_owned(),
         kind: KIND,

@@ -4,17 +4,15 @@
 //! `rate_limit_headers`, and the deviations `incidental-answers` and `not-allowed-error-type`.
 //! Each test asserts what a client sees over a real socket.
 
-mod reference_support;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use rc_conform::reference::{Deviation, ReferenceError, ServerConfig, start};
-use reference_support::scenarios::expect_invited;
-use reference_support::{
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{
     Harness, Reply, RoomKind, Session, assert_not_allowed, assert_room_not_found,
     config_with_deviations, config_with_version, read,
 };
+use rc_conform::reference::{Deviation, ReferenceError, ServerConfig, start};
 use serde_json::{Value, json};
 
 const KINDS: [RoomKind; 2] = [RoomKind::Channel, RoomKind::Group];

@@ -2,11 +2,11 @@
 //! suite's coming cases have something to catch), and each listed and bootable although the
 //! mutation run does not iterate them yet (`Deviation::AWAITING_CASES`).
 
-mod reference_support;
-
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{
+    Harness, RoomKind, Session, assert_not_allowed, config_with_deviations,
+};
 use rc_conform::reference::Deviation;
-use reference_support::scenarios::expect_invited;
-use reference_support::{Harness, RoomKind, Session, assert_not_allowed, config_with_deviations};
 use serde_json::json;
 
 /// A server started with the deviation called `name`.

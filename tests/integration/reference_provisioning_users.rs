@@ -2,12 +2,10 @@
 //! (`rocketchat-server-semantics.md` §4): users.create (with the 2FA password fallback of §5.4),
 //! users.info, users.delete, users.setActiveStatus.
 
-mod reference_support;
-
-use rc_conform::reference::ServerConfig;
-use reference_support::{
+use crate::reference_support::{
     Harness, RoomKind, assert_login_failed, assert_login_required, login, sha256_hex,
 };
+use rc_conform::reference::ServerConfig;
 use serde_json::{Value, json};
 
 // ---- users.create --------------------------------------------------------------------------------
@@ -139,7 +137,7 @@ async fn users_create_with_a_wrong_two_factor_code_is_refused() {
         .header("X-2FA-Method", "password")
         .header("X-2FA-Code", sha256_hex("not-the-password"))
         .json(&new_user_body("alice"));
-    let reply = reference_support::read(req).await;
+    let reply = crate::reference_support::read(req).await;
     reply.expect_status(400, "wrong 2FA code");
     assert_eq!(reply.body["success"], json!(false));
     let info = h
@@ -193,7 +191,7 @@ async fn users_create_by_a_plain_user_is_refused() {
         .header("X-2FA-Method", "password")
         .header("X-2FA-Code", sha256_hex(&alice_user.password))
         .json(&new_user_body("bob"));
-    let reply = reference_support::read(req).await;
+    let reply = crate::reference_support::read(req).await;
     // §4 says only "needs create-user"; the status is not pinned (403 route gate or 400 method error).
     assert!(
         reply.status == 403 || reply.status == 400,
@@ -369,7 +367,7 @@ async fn a_successful_two_factor_check_is_remembered_for_the_login() {
 // ---- users.info?includeUserRooms ------------------------------------------------------------------
 
 /// The rooms a `users.info` answer lists, by id (`None`: no `user.rooms`).
-fn listed_rooms(reply: &reference_support::Reply) -> Option<Vec<String>> {
+fn listed_rooms(reply: &crate::reference_support::Reply) -> Option<Vec<String>> {
     reply.body["user"]["rooms"].as_array().map(|rooms| {
         rooms
             .iter()

@@ -5,15 +5,13 @@
 //! environment's proxies are tested in a child process, this same test binary running
 //! [`environment_child`] with the variables set, while the proxy and the server run here.
 
-mod target_support;
-
 use std::process::Command;
 
+use crate::target_support::{ConnectProxy, HttpsServer, PROXIED_HOST, Pki};
 use rc_conform::target::{
     Client, ClientConfig, ClientError, ProxyChoice, Purpose, Redactor, Request, Secret,
     TransportError,
 };
-use target_support::{ConnectProxy, HttpsServer, PROXIED_HOST, Pki};
 
 /// The variables that choose proxies (curl's and reqwest's names), cleared for a child.
 const PROXY_VARIABLES: [&str; 9] = [
@@ -120,7 +118,12 @@ async fn environment_proxies_serve_other_hosts_but_never_loopback() {
     let port = server.addr.port();
     let child = |host: &str, vars: &[(&str, String)], expect: &str| {
         let mut command = Command::new(std::env::current_exe().expect("this test binary"));
-        command.args(["environment_child", "--exact", "--ignored", "--nocapture"]);
+        command.args([
+            "target_proxy::environment_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ]);
         for name in PROXY_VARIABLES {
             command.env_remove(name);
         }

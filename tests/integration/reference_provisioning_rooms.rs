@@ -2,10 +2,8 @@
 //! (`rocketchat-server-semantics.md` §4, §3.2, §8.13): channels/groups create, delete, archive,
 //! setReadOnly, info, members, the room-role endpoints, and im.create.
 
-mod reference_support;
-
-use reference_support::scenarios::expect_invited;
-use reference_support::{
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{
     Harness, Room, RoomKind, assert_error_type, assert_not_allowed, assert_room_not_found, sorted,
 };
 use serde_json::json;

@@ -2,11 +2,11 @@
 //! back from its name and boots a server, and a few change exactly the rule they name. The full
 //! case suite is driven against each deviation elsewhere; this file stays small.
 
-mod reference_support;
-
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{
+    Harness, RoomKind, assert_not_allowed, config_with_deviations, sorted,
+};
 use rc_conform::reference::Deviation;
-use reference_support::scenarios::expect_invited;
-use reference_support::{Harness, RoomKind, assert_not_allowed, config_with_deviations, sorted};
 use serde_json::json;
 
 /// The deviation called `name`, or `None` (the test is then skipped with a note).

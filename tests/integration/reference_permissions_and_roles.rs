@@ -2,13 +2,11 @@
 //! reference server (`rocketchat-server-semantics.md` §3.1 defaults, §3.2 room roles, §4 rows,
 //! §5.3 Enterprise-only answer, §8.11–8.12).
 
-mod reference_support;
-
 use std::collections::BTreeSet;
 
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{Harness, Reply, RoomKind, assert_error_type, assert_not_allowed};
 use rc_conform::reference::ServerConfig;
-use reference_support::scenarios::expect_invited;
-use reference_support::{Harness, Reply, RoomKind, assert_error_type, assert_not_allowed};
 use serde_json::{Value, json};
 
 /// The role list of `permission` in a listAll/update answer, as a set.

@@ -1,10 +1,8 @@
 //! Black-box tests of the rooms the invites meet beyond plain channels and groups: bans (the
 //! 2026 feature, from 8.3.0 on), team main rooms, discussions and livechat rooms.
 
-mod reference_support;
-
-use reference_support::scenarios::expect_invited;
-use reference_support::{
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{
     Harness, RoomKind, assert_not_allowed, assert_room_not_found, config_with_version, sorted,
 };
 use serde_json::json;

@@ -4,13 +4,11 @@
 //! Exit 5 (interrupted) is covered by `tests/runner.rs`,
 //! `sigint_midway_undoes_the_ledger_and_exits_with_the_interrupted_code`.
 
-mod fault_proxy;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use fault_proxy::{Fault, FaultProxy};
+use crate::fault_proxy::{Fault, FaultProxy};
 use rc_conform::reference::{RunningServer, ServerConfig, start};
 use serde_json::Value;
 

@@ -2,13 +2,11 @@
 //! §6, §1 prelude step 2) and of its HTTP hygiene: unknown routes, oversized bodies, and
 //! concurrent invites into one room (§8.5 consistency).
 
-mod reference_support;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{Harness, Reply, RoomKind, Session, read};
 use rc_conform::reference::ServerConfig;
-use reference_support::scenarios::expect_invited;
-use reference_support::{Harness, Reply, RoomKind, Session, read};
 use serde_json::json;
 
 fn rate_limited() -> ServerConfig {
@@ -306,7 +304,7 @@ async fn form_encoded_invite_is_read_as_a_flat_string_map() {
     );
     assert_eq!(
         h.member_names(&h.admin, &room).await,
-        reference_support::sorted(&[&h.admin_username, "alice"])
+        crate::reference_support::sorted(&[&h.admin_username, "alice"])
     );
 }
 
@@ -328,8 +326,8 @@ async fn text_bodies_become_character_maps_or_empty_objects() {
             }
             let reply = read(req).await;
             match kind {
-                RoomKind::Channel => reference_support::assert_room_not_found(kind, &reply),
-                RoomKind::Group => reference_support::assert_error_body(
+                RoomKind::Channel => crate::reference_support::assert_room_not_found(kind, &reply),
+                RoomKind::Group => crate::reference_support::assert_error_body(
                     &reply,
                     400,
                     "The parameter \"roomId\" or \"roomName\" is required [error-room-param-not-provided]",

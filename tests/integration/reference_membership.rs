@@ -3,10 +3,8 @@
 //! `channels.messages` / `groups.messages`, concurrent invites, the room object of the 200
 //! answer, and federated-looking usernames.
 
-mod reference_support;
-
-use reference_support::scenarios::expect_invited;
-use reference_support::{
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{
     Harness, Reply, Room, RoomKind, Session, assert_no_valid_users, assert_not_allowed,
     config_with_version, sorted,
 };

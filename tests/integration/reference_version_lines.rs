@@ -3,13 +3,11 @@
 //! front of every route (before authentication); 8.x is the default; 9.x keeps the typed
 //! routes. Each test asserts what a client sees over a real socket.
 
-mod reference_support;
-
-use rc_conform::reference::{LINES, line_of};
-use reference_support::{
+use crate::reference_support::{
     Api, Harness, LOGIN_REQUIRED, Reply, RoomKind, Session, assert_login_required,
     assert_room_not_found, config_with_version, read,
 };
+use rc_conform::reference::{LINES, line_of};
 use serde_json::json;
 
 const KINDS: [RoomKind; 2] = [RoomKind::Channel, RoomKind::Group];

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use rc_conform::reference::{RunningServer, ServerConfig, start};
 use serde_json::Value;
 
-mod server_snapshot;
-
-use server_snapshot::{ADMIN, PASSWORD, snapshot};
+use crate::server_snapshot::{ADMIN, PASSWORD, snapshot};
 
 async fn server(test_mode: bool) -> RunningServer {
     let config = ServerConfig {

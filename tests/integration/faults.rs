@@ -10,21 +10,18 @@
 //! permission grants are compared before and after, read from the server directly, not
 //! through the proxy.
 
-mod fault_proxy;
-mod server_snapshot;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::fault_proxy::{Fault, FaultProxy, Logged, Seen};
 use axum::http::Method;
-use fault_proxy::{Fault, FaultProxy, Logged, Seen};
 use rc_conform::reference::{ServerConfig, start};
 use serde_json::{Value, json};
 
-use server_snapshot::{ADMIN, PASSWORD, Snapshot, snapshot};
+use crate::server_snapshot::{ADMIN, PASSWORD, Snapshot, snapshot};
 
 const CHANNELS_INVITE: &str = "/api/v1/channels.invite";
 const GROUPS_INVITE: &str = "/api/v1/groups.invite";

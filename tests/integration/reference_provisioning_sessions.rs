@@ -2,9 +2,7 @@
 //! (`rocketchat-server-semantics.md` §4): `/api/info`, login (password, email, resume token),
 //! logout, me, and the seed data of §8.2.
 
-mod reference_support;
-
-use reference_support::{
+use crate::reference_support::{
     Harness, RoomKind, assert_login_failed, assert_login_required, config_with_version, sorted,
 };
 use serde_json::json;

@@ -1,12 +1,10 @@
 //! Black-box tests of `POST /api/v1/groups.invite` on the reference server, against
 //! `rocketchat-server-semantics.md` §1.2 (decision procedure), §1.4 (table of answers),
 //! §2 (side effects) and §5.6 (malformed JSON). Behaviour shared with channels.invite lives in
-//! `reference_support::scenarios`; this file adds what is specific to private groups.
+//! `crate::reference_support::scenarios`; this file adds what is specific to private groups.
 
-mod reference_support;
-
-use reference_support::scenarios::{self, World, expect_invited};
-use reference_support::{
+use crate::reference_support::scenarios::{self, World, expect_invited};
+use crate::reference_support::{
     Harness, Reply, RoomKind, assert_error_body, assert_not_allowed, assert_room_not_found, sorted,
 };
 use serde_json::json;
@@ -133,7 +131,7 @@ async fn malformed_json_body_is_treated_as_empty_and_gives_room_param_not_provid
         )
         .header("Content-Type", "application/json")
         .body("{\"roomName\": \"town\", \"username\": ");
-    let reply = reference_support::read(req).await;
+    let reply = crate::reference_support::read(req).await;
     assert_room_param_not_provided(&reply);
 }
 

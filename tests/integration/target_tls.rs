@@ -3,14 +3,12 @@
 //! the CA's PEM file (`ca_certs`), accepted blindly with `insecure`; CA files that cannot be
 //! used are errors that name the file; extra headers reach the server and never a record.
 
-mod target_support;
-
+use crate::target_support::{HttpsServer, Pki, write};
 use rc_conform::target::api::{Api, ApiError};
 use rc_conform::target::{
     Client, ClientConfig, ClientError, Purpose, Redactor, Request, Secret, TransportError,
     parse_header,
 };
-use target_support::{HttpsServer, Pki, write};
 
 fn config(url: String) -> ClientConfig {
     ClientConfig::new(url)

@@ -2,14 +2,12 @@
 //! (`rocketchat-server-semantics.md` §1 prelude step 1, §5.1 401 bodies, §1.1 G5 typed
 //! channels.invite, §5.5 validation errors, §8.1 TEST_MODE).
 
-mod reference_support;
-
-use rc_conform::reference::ServerConfig;
-use reference_support::scenarios::expect_invited;
-use reference_support::{
+use crate::reference_support::scenarios::expect_invited;
+use crate::reference_support::{
     Api, Harness, LOGIN_REQUIRED, RoomKind, Session, assert_login_required, assert_room_not_found,
     config_with_version, read, sorted,
 };
+use rc_conform::reference::ServerConfig;
 use serde_json::json;
 
 const KINDS: [RoomKind; 2] = [RoomKind::Channel, RoomKind::Group];
@@ -21,7 +19,7 @@ async fn invite_with_headers(
     user_id: Option<&str>,
     token: Option<&str>,
     body: &str,
-) -> reference_support::Reply {
+) -> crate::reference_support::Reply {
     let mut req = api
         .request(reqwest::Method::POST, &kind.route("invite"), None)
         .header("Content-Type", "application/json")
