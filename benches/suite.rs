@@ -240,6 +240,8 @@ async fn suite_run(
         lock_timeout: Duration::from_secs(60),
         strict: false,
         expectations: None,
+        clients: rc_conform::run::ClientSelection::Never,
+        gate_clients: false,
     };
     let timer = Timer::start();
     let outcome = run_recorded(

@@ -9,6 +9,7 @@ pub mod api;
 pub mod case;
 pub mod check;
 pub mod cli;
+pub mod clients;
 pub mod clock;
 pub mod evidence;
 pub mod excerpt;

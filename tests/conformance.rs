@@ -100,6 +100,8 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
         lock_timeout: Duration::from_secs(600),
         strict,
         expectations: None,
+        clients: rc_conform::run::ClientSelection::Never,
+        gate_clients: false,
     };
     let run_id = rc_conform::run::new_run_id();
     let outcome = runtime

@@ -1,8 +1,9 @@
 //! `rc-conform check`: the offline spec checker.
 //!
 //! It loads the specs and every case file, holds each case's expectations against the premise
-//! model's prediction, measures coverage of the model, and validates the documentation's own
-//! examples against the schemas derived from it. It never contacts a server.
+//! model's prediction, measures coverage of the model, validates the documentation's own
+//! examples against the schemas derived from it, and loads the client compatibility profiles
+//! (invalid ones stop it, as an invalid premise model does). It never contacts a server.
 
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
@@ -84,6 +85,8 @@ pub struct CheckReport {
     pub divergent_cases: Vec<(String, String)>,
     /// The version lines of the model, each with what is not established for it.
     pub lines: Vec<LineReport>,
+    /// The client compatibility profiles (loaded and valid against their schema).
+    pub clients: Vec<crate::clients::Profile>,
 }
 
 impl CheckReport {
@@ -162,6 +165,7 @@ pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
             .filter_map(|c| c.divergence.as_ref().map(|d| (c.id.to_string(), d.clone())))
             .collect(),
         lines: render::line_reports(&specs.model),
+        clients: specs.clients.profiles.clone(),
     })
 }
 

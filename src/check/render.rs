@@ -94,8 +94,35 @@ pub fn render_report(report: &CheckReport, show_cells: bool) -> String {
     out.push_str(&render_agreement(report));
     out.push_str(&render_docs(report));
     out.push_str(&render_lines(&report.lines));
+    out.push_str(&render_clients(&report.clients));
     let verdict = if report.passed() { "PASSED" } else { "FAILED" };
     let _ = writeln!(out, "check {verdict}");
+    out
+}
+
+/// The client compatibility profiles, each with the requests it sends.
+fn render_clients(profiles: &[crate::clients::Profile]) -> String {
+    let mut out = String::from("## Client compatibility profiles\n\n");
+    if profiles.is_empty() {
+        out.push_str("None (no specs/clients.yaml).\n\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{} profiles loaded, valid against specs/clients.schema.json; every run evaluates them against its target.\n",
+        profiles.len()
+    );
+    for p in profiles {
+        let requests: Vec<String> = p.uses.iter().map(|u| u.request_text()).collect();
+        let _ = writeln!(
+            out,
+            "- **{}** (`{}`): {}",
+            p.name,
+            p.id,
+            requests.join("; ")
+        );
+    }
+    out.push('\n');
     out
 }
 

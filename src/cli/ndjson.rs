@@ -1,6 +1,6 @@
 //! The machine-readable event stream of `rc-conform run --message-format ndjson`: one JSON
 //! object per line on stdout as the run goes (`run-started`, `case-started`, `case-finished`,
-//! `cleanup-finished`, `run-finished`), each with its `event` name and an RFC 3339 `time`.
+//! `client-finished`, `cleanup-finished`, `run-finished`), each with its `event` name and an RFC 3339 `time`.
 //! `specs/events.schema.json` describes every event; the names and fields are stable, as
 //! cargo's `--message-format json` messages are. In this mode nothing else goes to stdout:
 //! the human summary moves to stderr, where warnings and errors already are.
@@ -13,7 +13,9 @@ use serde::Serialize;
 
 use super::terminal::{Terminal, Verbosity};
 use crate::exit::Exit;
-use crate::report::model::{CaseRecord, CleanupRecord, Conformance, Effect, RunReport};
+use crate::report::model::{
+    CaseRecord, CleanupRecord, ClientStatus, Conformance, Effect, RunReport,
+};
 use crate::run::Event;
 use crate::spec::levels::Level;
 use crate::verdict::{Totals, Verdict};
@@ -52,6 +54,14 @@ enum Line<'a> {
         duration_ms: u64,
         reason: Option<&'a str>,
         mismatches: Vec<MismatchLine<'a>>,
+    },
+    ClientFinished {
+        time: String,
+        id: &'a str,
+        name: &'a str,
+        source: &'a str,
+        status: ClientStatus,
+        details: &'a str,
     },
     CleanupFinished {
         time: String,
@@ -109,6 +119,14 @@ impl EventStream {
             },
             Event::CaseStarted { id } => Line::CaseStarted { time, id },
             Event::CaseFinished(record) => case_finished(time, record),
+            Event::ClientFinished(client) => Line::ClientFinished {
+                time,
+                id: &client.id,
+                name: &client.name,
+                source: &client.source,
+                status: client.status,
+                details: &client.details,
+            },
             Event::CleanupFinished(cleanup) => cleanup_finished(time, cleanup),
         };
         self.write(&line);

@@ -8,7 +8,7 @@ use camino::Utf8PathBuf;
 use super::admin::{AdminArgs, CredentialsError};
 use crate::reference::{Deviation, ServerConfig};
 use crate::run::plan::{Filter, Partition, SelectionError};
-use crate::run::{AdminCredentials, RunOptions, Target};
+use crate::run::{AdminCredentials, ClientSelection, RunOptions, Target};
 
 /// Why the flags do not make a run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,6 +99,17 @@ pub struct RunArgs {
     /// Rocket.Chat line the target reports) fail the run with exit 1.
     #[arg(long, env = "RC_CONFORM_STRICT")]
     pub strict: bool,
+    /// Evaluate the client compatibility profiles (specs/clients.yaml) in a --filter run or
+    /// in a part other than hash:1/N too (by default a full run, or its first part, does).
+    #[arg(long, conflicts_with = "no_clients")]
+    pub clients: bool,
+    /// Do not evaluate the client compatibility profiles.
+    #[arg(long)]
+    pub no_clients: bool,
+    /// A broken client fails the run (exit 1). By default the clients are reported and do not
+    /// change the exit code.
+    #[arg(long, env = "RC_CONFORM_GATE_CLIENTS")]
+    pub gate_clients: bool,
     /// Seconds to wait for another run on the same target to finish (the run lock).
     #[arg(long, default_value_t = 600)]
     pub lock_timeout: u64,
@@ -215,6 +226,12 @@ impl RunArgs {
             lock_timeout: Duration::from_secs(self.lock_timeout),
             strict: self.strict,
             expectations: None,
+            clients: match (self.clients, self.no_clients) {
+                (true, _) => ClientSelection::Always,
+                (false, true) => ClientSelection::Never,
+                (false, false) => ClientSelection::Auto,
+            },
+            gate_clients: self.gate_clients,
         })
     }
 }

@@ -136,6 +136,9 @@ fn finish(
                 .unwrap_or("version unknown")
         ),
     );
+    if let Some(clients) = terminal::clients_summary(report) {
+        summary_line(format, format_args!("{clients}"));
+    }
     let names: Vec<&str> = written.iter().map(|p| p.as_str()).collect();
     summary_line(format, format_args!("report: {}", names.join(", ")));
     let exit = announce_gate(report);

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::report::model::{CaseRecord, Effect, RunReport};
+use crate::report::model::{CaseRecord, ClientRecord, ClientStatus, Effect, RunReport};
 use crate::report::render::effect_label;
 use crate::run::Event;
 use crate::verdict::Verdict;
@@ -43,6 +43,7 @@ impl Terminal {
         match event {
             Event::Started { selected, .. } => self.start(selected),
             Event::CaseFinished(record) => self.case(record),
+            Event::ClientFinished(client) => self.client(client),
             Event::CaseStarted { .. } | Event::CleanupFinished(_) => {}
         }
     }
@@ -82,6 +83,15 @@ impl Terminal {
         }
     }
 
+    fn client(&self, client: &ClientRecord) {
+        let bar = self.bar.lock().ok().and_then(|b| b.clone());
+        match bar {
+            Some(bar) => bar.suspend(|| print_client(client)),
+            None if !self.shown.quiet => print_client(client),
+            None => {}
+        }
+    }
+
     /// Clears the progress bar.
     pub(super) fn finish(&self) {
         if let Some(bar) = self.bar.lock().ok().and_then(|mut b| b.take()) {
@@ -114,6 +124,43 @@ fn print_case(r: &CaseRecord, shown: Verbosity) {
             }
         }
     }
+}
+
+fn print_client(c: &ClientRecord) {
+    let color = match c.status {
+        ClientStatus::Ok => anstyle::AnsiColor::Green,
+        ClientStatus::Broken => anstyle::AnsiColor::Red,
+        ClientStatus::NotRun => anstyle::AnsiColor::Yellow,
+    };
+    let style = anstyle::Style::new().fg_color(Some(color.into())).bold();
+    let status = format!("client {}", c.status.name()).to_uppercase();
+    anstream::println!("{style}{status:>15}{style:#} {}", c.name);
+    if c.status != ClientStatus::Ok {
+        anstream::println!("                {}", c.details);
+    }
+}
+
+/// The clients line of the summary (`clients: 4 ok, 1 broken (Rocket.Chat Go SDK)`), when
+/// the run has client profiles.
+pub(super) fn clients_summary(report: &RunReport) -> Option<String> {
+    if report.clients.is_empty() {
+        return None;
+    }
+    let (ok, broken, not_run) = crate::report::clients::counts(report);
+    let names: Vec<&str> = report.broken_clients().map(|c| c.name.as_str()).collect();
+    let named = if names.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", names.join(", "))
+    };
+    let gate = if report.run.gate_clients {
+        "they fail the run (--gate-clients)"
+    } else {
+        "reported, not gated (--gate-clients gates them)"
+    };
+    Some(format!(
+        "clients: {ok} ok, {broken} broken{named}, {not_run} not run; {gate}"
+    ))
 }
 
 /// The one-line totals of a report, with its conformance figures.

@@ -84,6 +84,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
             line: Some("8.x".into()),
             interrupted: false,
             insecure: false,
+            gate_clients: false,
         },
         totals,
         conformance: Conformance::default(),
@@ -93,6 +94,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
         requests: Vec::new(),
         rate_limit: Default::default(),
         premise_order: Vec::new(),
+        clients: Vec::new(),
     }
 }
 

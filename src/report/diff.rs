@@ -4,12 +4,14 @@
 //! A case *passed* when its verdict is `pass`, `flaky` or `unexpected-pass` (its expectations
 //! held) and *failed* when it is `fail`, `error` or `expected-fail`. A regression is a case
 //! that passed and now fails or errors; `expected-fail` is not a regression, since an
-//! expectations file accepted it. A fix is a case that failed and now passes. Pure: reading
-//! the files and printing are the caller's.
+//! expectations file accepted it. A fix is a case that failed and now passes. A client that
+//! was `ok` and is `broken` in the new report (a release that breaks it) counts as a
+//! regression too. Pure: reading the files and printing are the caller's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::clients::ClientChange;
 use super::model::{RunReport, Verdict};
 use crate::api::CaseId;
 
@@ -38,6 +40,10 @@ pub struct Diff {
     pub added: Vec<(CaseId, Verdict)>,
     /// Cases only the old report has, with their verdict.
     pub removed: Vec<(CaseId, Verdict)>,
+    /// Clients ok in the old report and broken in the new one (a release that breaks them).
+    pub clients_broken: Vec<ClientChange>,
+    /// Clients broken in the old report and ok in the new one.
+    pub clients_fixed: Vec<ClientChange>,
 }
 
 fn passed(v: Verdict) -> bool {
@@ -87,13 +93,14 @@ pub fn diff(old: &RunReport, new: &RunReport) -> Diff {
         .filter(|c| !after.contains_key(c.id.as_str()))
         .map(|c| (c.id.clone(), c.verdict))
         .collect();
+    (out.clients_broken, out.clients_fixed) = super::clients::changes(old, new);
     out
 }
 
 impl Diff {
-    /// Whether a case regressed (the diff's exit code is 1 then).
+    /// Whether a case regressed or a client broke (the diff's exit code is 1 then).
     pub fn has_regressions(&self) -> bool {
-        !self.regressions.is_empty()
+        !self.regressions.is_empty() || !self.clients_broken.is_empty()
     }
 
     /// Whether the two reports agree on every case.
@@ -103,6 +110,8 @@ impl Diff {
             && self.other.is_empty()
             && self.added.is_empty()
             && self.removed.is_empty()
+            && self.clients_broken.is_empty()
+            && self.clients_fixed.is_empty()
     }
 
     /// The diff as Markdown-like plain text; `old_name` and `new_name` label the reports.
@@ -141,11 +150,29 @@ impl Diff {
                 }
             }
         };
+        let clients = |out: &mut String, title: &str, list: &[ClientChange]| {
+            if !list.is_empty() {
+                let _ = writeln!(out, "\n## {title} ({})\n", list.len());
+                for c in list {
+                    let _ = writeln!(out, "- {} ({}): {}", c.name, c.id, c.details);
+                }
+            }
+        };
+        clients(
+            &mut out,
+            "Clients the new report breaks",
+            &self.clients_broken,
+        );
         changes(&mut out, "Regressions", &self.regressions);
         changes(&mut out, "Fixes", &self.fixes);
         cases(&mut out, "New cases", &self.added);
         cases(&mut out, "Removed cases", &self.removed);
         changes(&mut out, "Other verdict changes", &self.other);
+        clients(
+            &mut out,
+            "Clients the new report fixes",
+            &self.clients_fixed,
+        );
         let _ = writeln!(
             out,
             "\n{} regression(s), {} fix(es), {} new, {} removed, {} other change(s)",
@@ -155,6 +182,14 @@ impl Diff {
             self.removed.len(),
             self.other.len()
         );
+        if !self.clients_broken.is_empty() || !self.clients_fixed.is_empty() {
+            let _ = writeln!(
+                out,
+                "{} client(s) broken, {} client(s) fixed",
+                self.clients_broken.len(),
+                self.clients_fixed.len()
+            );
+        }
         out
     }
 }

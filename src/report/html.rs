@@ -1,7 +1,8 @@
 //! `report.html`: the run as one self-contained page, from `templates/report.html.j2` with
 //! the inline `templates/report.css` and `templates/report.js`.
 //!
-//! It owns the page: summary header with totals, the colored compatibility matrix, the case
+//! It owns the page: summary header with totals, the colored compatibility matrix, the client
+//! compatibility section (each client ok, broken with its evidence, or not run), the case
 //! list (filterable by verdict, endpoint and matrix cell, searchable by id and title) with each
 //! case's expected vs actual, mismatches, schema violations with pointers, curl and full
 //! transcript, then divergences, preflight notes, cleanup and requests. Every value is
@@ -13,6 +14,7 @@ use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
+use super::clients::ClientView;
 use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
 use super::render::{
     Ending, Matrix, MismatchView, RenderError, ViolationView, call_exchange, compared_text,
@@ -69,6 +71,8 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         cleanup => Value::from(Serde(&report.cleanup)),
         requests => Value::from(Serde(&report.requests)),
         requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
+        clients => Value::from(Serde(&ClientView::of(report, true, BODY_LIMIT, true))),
+        clients_gated => report.run.gate_clients,
         index_json => Value::from_safe_string(script_json(&index(report))),
         css => Value::from_safe_string(include_str!("templates/report.css").to_owned()),
         js => Value::from_safe_string(include_str!("templates/report.js").to_owned()),

@@ -7,8 +7,9 @@
 //! unexpected pass → `<failure>`, error → `<error>`, skipped → `<skipped>`, expected fail →
 //! passed with a note, flaky → passed with a `<flakyError>` per transport retry, non-strict →
 //! passed with the differences in `<system-out>` and a `non-strict` property (a `<failure>`
-//! when the run is strict). The transcript goes into `<system-out>`. This module only maps
-//! the [`RunReport`]; it decides no verdict.
+//! when the run is strict). The transcript goes into `<system-out>`. A last testsuite
+//! `clients` has a testcase per client compatibility profile (a failure for a broken client,
+//! skipped for one not run). This module only maps the [`RunReport`]; it decides no verdict.
 
 use std::time::Duration;
 
@@ -39,6 +40,9 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         suite.set_time(time);
         total += time;
         junit.add_test_suite(suite);
+    }
+    if let Some(clients) = super::clients::junit_suite(report, BODY_LIMIT) {
+        junit.add_test_suite(clients);
     }
     junit.set_time(total);
     Ok(junit.to_string()?)

@@ -2,8 +2,9 @@
 //! `$GITHUB_STEP_SUMMARY`, from `templates/summary.md.j2`.
 //!
 //! It owns the summary's shape: verdict heading, totals, run metadata, the compatibility
-//! matrix, each gate-failing case with its evidence (mismatches, schema violations, the curl
-//! to reproduce, the transcript folded in `<details>`), expected failures, skips,
+//! matrix, the client compatibility table (each broken client with the requests and answers
+//! that break it), each gate-failing case with its evidence (mismatches, schema violations,
+//! the curl to reproduce, the transcript folded in `<details>`), expected failures, skips,
 //! divergences, preflight, cleanup and request counts. A passing run stays short. The text
 //! stays under a PR comment's limit: when the evidence would not fit, transcripts go first,
 //! then the detailed failures shrink to a list (report.html and junit.xml keep everything).
@@ -13,6 +14,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Environment, context};
 use serde::Serialize;
 
+use super::clients::ClientView;
 use super::model::{CaseRecord, RunReport, Verdict};
 use super::render::{
     Ending, Matrix, MismatchView, RenderError, ViolationView, compared_text, heading_text,
@@ -183,6 +185,8 @@ fn render_with(
         cleanup => Value::from(Serde(&report.cleanup)),
         requests => Value::from(Serde(&report.requests)),
         requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
+        clients => Value::from(Serde(&ClientView::of(report, transcripts, BODY_LIMIT, false))),
+        clients_gated => report.run.gate_clients,
     };
     env.get_template(TEMPLATE)
         .and_then(|t| t.render(ctx))

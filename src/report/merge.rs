@@ -104,6 +104,7 @@ pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
             requests: merge_requests(parts),
             rate_limit,
             premise_order: first.report.premise_order.clone(),
+            clients: super::clients::merge(parts),
         },
         warnings,
     })
@@ -193,6 +194,7 @@ fn merge_meta(first: &Part, metas: &[&RunMeta]) -> RunMeta {
         line: agreed(metas, |m| m.line.clone()),
         interrupted: metas.iter().any(|m| m.interrupted),
         insecure: metas.iter().any(|m| m.insecure),
+        gate_clients: metas.iter().any(|m| m.gate_clients),
     }
 }
 

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::{CaseId, Endpoint, PremiseName, RoomType};
+pub use crate::clients::{ClientRecord, ClientStatus, UseRecord};
 use crate::spec::levels::{CheckKind, Level};
 use crate::target::Exchange;
 pub use crate::verdict::{Totals, Verdict};
@@ -35,19 +36,41 @@ pub struct RunReport {
     pub rate_limit: RateLimitRecord,
     /// Premises and failure kinds in the order of the premise model the run used.
     pub premise_order: Vec<String>,
+    /// Each client compatibility profile (specs/clients.yaml) and how the target served it.
+    /// Reports written before the profiles existed have none.
+    #[serde(default)]
+    pub clients: Vec<ClientRecord>,
 }
 
 impl RunReport {
-    /// The exit code this report stands for (see [`crate::verdict::gate`]).
+    /// The exit code this report stands for (see [`crate::verdict::gate`]); with
+    /// `--gate-clients`, a broken client fails a run that would otherwise pass.
     pub fn gate(&self) -> crate::exit::Exit {
-        crate::verdict::gate(
+        let exit = crate::verdict::gate(
             &self.totals,
             crate::verdict::RunState {
                 interrupted: self.run.interrupted,
                 left_behind: !self.cleanup.leftovers.is_empty() || !self.cleanup.errors.is_empty(),
                 strict: self.run.strict,
             },
-        )
+        );
+        if exit == crate::exit::Exit::Ok && self.clients_fail_gate() {
+            crate::exit::Exit::Failures
+        } else {
+            exit
+        }
+    }
+
+    /// Whether broken clients fail this run's gate (`--gate-clients` and one is broken).
+    pub fn clients_fail_gate(&self) -> bool {
+        self.run.gate_clients && self.broken_clients().next().is_some()
+    }
+
+    /// The clients the target breaks.
+    pub fn broken_clients(&self) -> impl Iterator<Item = &ClientRecord> {
+        self.clients
+            .iter()
+            .filter(|c| c.status == crate::clients::ClientStatus::Broken)
     }
 }
 
@@ -130,6 +153,9 @@ pub struct RunMeta {
     /// Whether the target's certificate was accepted without verification (`--insecure`).
     #[serde(default)]
     pub insecure: bool,
+    /// Whether a broken client fails the gate (`--gate-clients`).
+    #[serde(default)]
+    pub gate_clients: bool,
 }
 
 /// One case's result.

@@ -127,6 +127,10 @@ pub(crate) fn heading_text(report: &RunReport) -> String {
         ),
         Ending::Passed => format!("every case passed ({ran} ran, {skipped} skipped)"),
         Ending::Failed if failing > 0 => format!("{failing} of {ran} cases failed"),
+        Ending::Failed if report.gate() == crate::exit::Exit::Failures => {
+            let broken = report.broken_clients().count();
+            format!("the target breaks {broken} client(s) (--gate-clients)")
+        }
         Ending::Failed => {
             let (left, errors) = (report.cleanup.leftovers.len(), report.cleanup.errors.len());
             format!("cleanup did not finish ({left} left behind, {errors} undo errors)")

@@ -80,6 +80,8 @@ pub async fn attach(
         lock_timeout: options.lock_timeout,
         strict: false,
         expectations: None,
+        clients: super::ClientSelection::Never,
+        gate_clients: false,
     };
     let run_id = super::new_run_id();
     let ran = Box::pin(super::run(

@@ -1,9 +1,9 @@
 //! What a run tells its observers as it goes: the run started (target, version, line, how
-//! many cases will run), a case started, a case finished (its final record), cleanup
-//! finished. The terminal view and the machine-readable event stream are observers; the run
-//! never waits on them beyond the call.
+//! many cases will run), a case started, a case finished (its final record), a client
+//! profile evaluated, cleanup finished. The terminal view and the machine-readable event
+//! stream are observers; the run never waits on them beyond the call.
 
-use crate::report::model::{CaseRecord, CleanupRecord};
+use crate::report::model::{CaseRecord, CleanupRecord, ClientRecord};
 
 /// One thing that happened during a run.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,8 @@ pub enum Event<'a> {
     },
     /// A case has its final record (verdict decided).
     CaseFinished(&'a CaseRecord),
+    /// A client compatibility profile has its result (after the cases, before cleanup).
+    ClientFinished(&'a ClientRecord),
     /// Cleanup finished.
     CleanupFinished(&'a CleanupRecord),
 }

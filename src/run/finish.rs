@@ -9,7 +9,8 @@ use super::judging::Judging;
 use super::prepare::Prepared;
 use super::{RunError, RunOutcome, cleanup, differential, record};
 use crate::report::model::{
-    CaseRecord, CleanupRecord, Conformance, RateLimitRecord, RequestCount, RunMeta, RunReport,
+    CaseRecord, CleanupRecord, ClientRecord, Conformance, RateLimitRecord, RequestCount, RunMeta,
+    RunReport,
 };
 use crate::verdict::Totals;
 
@@ -20,6 +21,7 @@ pub(super) async fn finish(
     executed: Result<(), RunError>,
     records: Vec<Option<CaseRecord>>,
     judging: Judging,
+    clients: Vec<ClientRecord>,
     observer: Observer<'_>,
 ) -> Result<RunOutcome, RunError> {
     let mut records = records;
@@ -47,6 +49,9 @@ pub(super) async fn finish(
         async move { cleanup::undo(&api, &admin, &ledger, &sessions, jobs).await }
     });
     judging.finish(&run.verdicts, &mut records, observer).await;
+    for client in &clients {
+        observer(Event::ClientFinished(client));
+    }
     let interrupted = run.interrupt.is_set();
     let mut cases: Vec<CaseRecord> = run
         .plan
@@ -82,7 +87,7 @@ pub(super) async fn finish(
         .as_ref()
         .map(|f| f.ignored(Some(&run.version), run.today))
         .unwrap_or_default();
-    let report = report(&run, cases, cleanup, differential_note);
+    let report = report(&run, cases, clients, cleanup, differential_note);
     result?;
     Ok(RunOutcome {
         report,
@@ -95,6 +100,7 @@ pub(super) async fn finish(
 fn report(
     run: &Prepared<'_>,
     cases: Vec<CaseRecord>,
+    clients: Vec<ClientRecord>,
     cleanup: CleanupRecord,
     differential_note: Option<String>,
 ) -> RunReport {
@@ -132,6 +138,7 @@ fn report(
             line: line.clone(),
             interrupted: run.interrupt.is_set(),
             insecure: options.target.network.insecure,
+            gate_clients: options.gate_clients,
         },
         totals: Totals::of(cases.iter().map(|c| c.verdict)),
         conformance: Conformance::of(&cases, line),
@@ -141,5 +148,6 @@ fn report(
         requests,
         rate_limit: RateLimitRecord { waits, waited_ms },
         premise_order: run.specs.model.premise_names(),
+        clients,
     }
 }

@@ -4,7 +4,8 @@
 //! [`plan::Plan`] in `prepare` (with everything the stages share: the target's API, the
 //! ledger, the run lock, the user pool, the verdict stage); `stages` turn each planned case
 //! into its final [`CaseRecord`] (provisioning, bulk reads, calls group by grant group,
-//! judging in [`verdict`]); `finish` puts permissions back, cleans up and assembles the
+//! judging in [`verdict`]); the `clients` stage then evaluates the client compatibility
+//! profiles against the target; `finish` puts permissions back, cleans up and assembles the
 //! [`RunReport`], verdicts and totals final. Renderers and the exit gate only read it.
 //!
 //! The runner talks to the target over HTTP only; starting the embedded reference server is
@@ -14,6 +15,7 @@
 pub mod call;
 mod checkout;
 pub mod cleanup;
+mod clients;
 pub mod differential;
 pub mod events;
 mod finish;
@@ -93,6 +95,23 @@ pub struct RunOptions {
     pub strict: bool,
     /// The target's known deviations.
     pub expectations: Option<Arc<ExpectationsFile>>,
+    /// Whether the client compatibility profiles are evaluated.
+    pub clients: ClientSelection,
+    /// A broken client fails the gate (`--gate-clients`).
+    pub gate_clients: bool,
+}
+
+/// Whether a run evaluates the client compatibility profiles (`specs/clients.yaml`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClientSelection {
+    /// Unless `--filter` narrows the run; a partitioned run evaluates them in its first part
+    /// (`hash:1/N`) only.
+    #[default]
+    Auto,
+    /// Always (`--clients`), in a filtered run and in every part too.
+    Always,
+    /// Never (`--no-clients`).
+    Never,
 }
 
 /// Why a run could not start (nothing was created on the target).
@@ -203,5 +222,6 @@ pub async fn run_recorded(
     let mut records: Vec<Option<CaseRecord>> = vec![None; prepared.plan.cases.len()];
     let mut judging = judging::Judging::default();
     let executed = stages::execute(&prepared, observer, &mut records, &mut judging).await;
-    finish::finish(prepared, executed, records, judging, observer).await
+    let clients = clients::evaluate(&prepared, &executed).await;
+    finish::finish(prepared, executed, records, judging, clients, observer).await
 }

@@ -1,5 +1,6 @@
-//! The specs a run and `check` share, loaded once: the premise model and the schema
-//! registry, and the names a case file may use. Loading only; nothing here judges.
+//! The specs a run and `check` share, loaded once: the premise model, the schema registry
+//! and the client compatibility profiles, and the names a case file may use. Loading only;
+//! nothing here judges.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use camino::Utf8Path;
 use super::premise::{PremiseModel, PremiseModelError};
 use super::schemas::{SchemaError, SchemaRegistry};
 use crate::case::{KnownNames, LoadErrors, Suite, load_suite};
+use crate::clients::{ClientProfiles, ClientsError};
 
 /// Why the specs could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +20,9 @@ pub enum SpecsError {
     /// The schemas could not be loaded.
     #[error(transparent)]
     Schemas(#[from] SchemaError),
+    /// The client profiles are unreadable or invalid.
+    #[error(transparent)]
+    Clients(#[from] ClientsError),
 }
 
 /// The specs `check` and the runner share, loaded once.
@@ -27,14 +32,25 @@ pub struct Specs {
     pub model: Arc<PremiseModel>,
     /// The schema registry, shared with concurrent cases.
     pub schemas: Arc<SchemaRegistry>,
+    /// The client compatibility profiles (none when `clients.yaml` is absent).
+    pub clients: Arc<ClientProfiles>,
 }
 
 impl Specs {
-    /// Loads `premises.yaml` and `schemas/` from the specs directory.
+    /// Loads `premises.yaml`, `schemas/` and `clients.yaml` (checked against
+    /// `clients.schema.json`) from the specs directory.
     pub fn load(specs: &Utf8Path) -> Result<Specs, SpecsError> {
         let model = Arc::new(PremiseModel::load(&specs.join("premises.yaml"))?);
         let schemas = Arc::new(SchemaRegistry::load(&specs.join("schemas"))?);
-        Ok(Specs { model, schemas })
+        let clients = Arc::new(ClientProfiles::load(
+            &specs.join("clients.yaml"),
+            &specs.join("clients.schema.json"),
+        )?);
+        Ok(Specs {
+            model,
+            schemas,
+            clients,
+        })
     }
 
     /// The names a case file may use.

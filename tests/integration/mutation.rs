@@ -51,6 +51,8 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
         lock_timeout: Duration::from_secs(60),
         strict: false,
         expectations: None,
+        clients: rc_conform::run::ClientSelection::Never,
+        gate_clients: false,
     };
     let run_id = rc_conform::run::new_run_id();
     let report = rc_conform::run::run(

@@ -1135,6 +1135,7 @@ fn small_report() -> RunReport {
             line: Some("7.x".into()),
             interrupted: false,
             insecure: false,
+            gate_clients: false,
         },
         totals,
         conformance: Conformance {
@@ -1176,5 +1177,6 @@ fn small_report() -> RunReport {
             "room-archived".into(),
             "no-invitee-resolved".into(),
         ],
+        clients: Vec::new(),
     }
 }

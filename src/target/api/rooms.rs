@@ -1,12 +1,12 @@
 //! The room endpoints: `channels.create` / `groups.create` / `im.create`, delete, archive,
-//! room roles, and the room-by-room reads (`*.members`, `*.info`).
+//! room roles, and the room-by-room reads (`*.members`, `*.info`, `*.messages`).
 //!
 //! It acts on the rooms it is given; it never chooses which rooms a case needs.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::answer::{Identified, decode, take};
+use super::answer::{Identified, decode, take, take_array};
 use super::session::Session;
 use super::{Api, ApiError, path_escape, prefix, refused};
 use crate::api::RoomType;
@@ -231,6 +231,33 @@ impl Api {
         let answer: MembersAnswer = decode(&what, &sent, &body)?;
         let ids = answer.members.iter().map(|m| m.id.to_owned()).collect();
         Ok((sent.exchange(), ids))
+    }
+
+    /// `GET channels.messages` / `groups.messages` as `actor`: the room's newest `count`
+    /// messages (the server's default order, newest first).
+    pub async fn messages(
+        &self,
+        actor: &Session,
+        room_type: RoomType,
+        room_id: &str,
+        count: usize,
+    ) -> Result<(Exchange, Vec<Value>), ApiError> {
+        let p = prefix(room_type);
+        let request = Request::get(
+            format!(
+                "/api/v1/{p}.messages?roomId={}&count={count}",
+                path_escape(room_id)
+            ),
+            Purpose::Verify,
+        )
+        .auth(actor.auth());
+        let what = format!("reading the messages of room {room_id} ({p}.messages)");
+        let (sent, mut body) = self.expect_ok(&what, request).await?;
+        let messages = take_array(&mut body, "/messages").ok_or_else(|| {
+            let message = "the answer does not fit: no `messages` array".to_owned();
+            refused(&what, &sent, message)
+        })?;
+        Ok((sent.exchange(), messages))
     }
 
     /// `GET channels.info` / `groups.info` as `actor`: the room object.
