@@ -9,6 +9,7 @@ mod target_support;
 
 mod case_loader;
 mod check_cli;
+mod clients;
 mod distribution;
 mod events;
 mod faults;
