@@ -9,8 +9,9 @@
 //! client's requests (counted as calls) and reads what the needs ask for afterwards. The
 //! profiles run `--jobs` at a time, each client's uses one after another.
 //!
-//! Whether it runs at all: not with `--no-clients`, not in a `--filter` run or in a part other
-//! than `hash:1/N` unless `--clients` asks, never after an interrupt or a run that stopped.
+//! Whether it runs at all: not in a `--filter` run or in a part other than `hash:1/N` unless
+//! `--clients` asks, never after an interrupt or a run that stopped (each client is then
+//! `not-run` with the reason); with `--no-clients` the run has no client records at all.
 
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ pub(super) async fn evaluate(
     executed: &Result<(), RunError>,
 ) -> Vec<ClientRecord> {
     let profiles = &run.specs.clients.profiles;
-    if profiles.is_empty() {
+    if profiles.is_empty() || run.options.clients == ClientSelection::Never {
         return Vec::new();
     }
     match why_not(run, executed) {
@@ -53,8 +54,7 @@ fn why_not(run: &Prepared<'_>, executed: &Result<(), RunError>) -> Option<String
     let options = run.options;
     let partition = options.partition.filter(|p| p.index != 1);
     let chosen = match options.clients {
-        ClientSelection::Never => Some("not evaluated: --no-clients".to_owned()),
-        ClientSelection::Always => None,
+        ClientSelection::Always | ClientSelection::Never => None,
         ClientSelection::Auto if options.filter.is_some() => Some(
             "not evaluated: a --filter run evaluates no client profile (--clients asks for them)"
                 .to_owned(),

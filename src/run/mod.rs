@@ -110,7 +110,7 @@ pub enum ClientSelection {
     Auto,
     /// Always (`--clients`), in a filtered run and in every part too.
     Always,
-    /// Never (`--no-clients`).
+    /// Never (`--no-clients`): the report has no client records.
     Never,
 }
 

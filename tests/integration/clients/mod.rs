@@ -236,3 +236,34 @@ fn report_json_with_clients_validates_against_its_schema() {
         assert_eq!(errors, Vec::<String>::new(), "{}", run.dir);
     }
 }
+
+#[test]
+fn a_server_that_writes_no_added_user_message_breaks_the_js_sdk() {
+    let args = [
+        "--filter",
+        CASE,
+        "--clients",
+        "--deviate",
+        "no-added-user-message",
+    ];
+    let run = embedded("no-au", &args);
+    let js = client(&run.report, "js-sdk");
+    assert_eq!(js["status"], "broken", "{js}");
+    let details = js["details"].as_str().expect("details");
+    assert!(
+        details.contains("added message: needs a message of type `au` with msg `rcc-"),
+        "{details}"
+    );
+    let urls: Vec<&str> = js["uses"][0]["exchanges"]
+        .as_array()
+        .expect("exchanges")
+        .iter()
+        .filter_map(|e| e["url"].as_str())
+        .collect();
+    assert!(
+        urls.iter()
+            .any(|u| u.contains("/api/v1/channels.messages?")),
+        "{urls:?}"
+    );
+    assert_eq!(client(&run.report, "ruqola")["status"], "ok");
+}
