@@ -87,22 +87,7 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
         },
         (None, None) => return Err("no target".into()),
     };
-    let options = RunOptions {
-        target,
-        filter: Some(Filter::exact(id)),
-        partition: None,
-        jobs: 1,
-        report_dir,
-        timeout: Duration::from_secs(30),
-        grant_settle: None,
-        bypass_rate_limit: false,
-        keep_rate_limit: false,
-        lock_timeout: Duration::from_secs(600),
-        strict,
-        expectations: None,
-        clients: rc_conform::run::ClientSelection::Never,
-        gate_clients: false,
-    };
+    let options = options(target, id, report_dir, strict);
     let run_id = rc_conform::run::new_run_id();
     let outcome = runtime
         .block_on(rc_conform::run::run(
@@ -130,6 +115,31 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
         .iter()
         .find(|c| c.id == id)
         .ok_or_else(|| Failed::from("the case was not planned"))?;
+    verdict_of(record, strict)
+}
+
+/// The options of one trial: its case only, one job, strict on the embedded server.
+fn options(target: Target, id: &str, report_dir: Utf8PathBuf, strict: bool) -> RunOptions {
+    RunOptions {
+        target,
+        filter: Some(Filter::exact(id)),
+        partition: None,
+        jobs: 1,
+        report_dir,
+        timeout: Duration::from_secs(30),
+        grant_settle: None,
+        bypass_rate_limit: false,
+        keep_rate_limit: false,
+        lock_timeout: Duration::from_secs(600),
+        strict,
+        expectations: None,
+        clients: rc_conform::run::ClientSelection::Never,
+        gate_clients: false,
+    }
+}
+
+/// A trial's outcome from its case's record.
+fn verdict_of(record: &rc_conform::report::model::CaseRecord, strict: bool) -> Result<(), Failed> {
     match record.verdict {
         Verdict::Pass | Verdict::Flaky => Ok(()),
         Verdict::NonStrict if !strict => Ok(()),
