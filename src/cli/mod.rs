@@ -32,23 +32,27 @@ use crate::exit::Exit;
 const USES: &str = "\
 Three uses (the suite is built in: every command works from any directory):
 
-  An implementer checking their server
-    rc-conform run                              the suite against the embedded reference server
-    export RC_CONFORM_ADMIN_USER=admin RC_CONFORM_ADMIN_PASSWORD=...
-    rc-conform run --target https://chat.example.org
-    rc-conform cases export my-suite            the built-in cases and specs, to edit or extend
-    rc-conform run --cases my-suite/cases --target https://chat.example.org
-    then read reports/<run-id>/summary.md (what failed, the evidence, a curl to reproduce)
+An implementer checking their server
+  rc-conform run                     # the suite against the built-in reference server
+  export RC_CONFORM_ADMIN_USER=admin RC_CONFORM_ADMIN_PASSWORD=...
+  rc-conform run --target https://chat.example.org
+  rc-conform cases export my-suite   # the built-in cases and specs, to edit or extend
+  rc-conform check --cases my-suite/cases --specs my-suite/specs
+  rc-conform run --cases my-suite/cases --specs my-suite/specs --target https://chat.example.org
+  Then read reports/<run-id>/summary.md or report.html: each failure with the evidence, the
+  reference server's answer and a curl command to reproduce it.
 
-  A CI gate
-    rc-conform run --target \"$RC_URL\" --report-dir reports/ci
-    exit 0 when the contract held; reports/ci/junit.xml for the CI's test view, summary.md
-    for $GITHUB_STEP_SUMMARY; --expectations FILE lists the target's known deviations
+A CI gate
+  rc-conform run --target \"$STAGING_URL\" --report-dir reports
+  The exit code is the gate; reports/junit.xml feeds the CI's test view, summary.md the job
+  summary; --expectations FILE lists the target's known deviations. The repository is also a
+  GitHub Action (action.yml) and a container image (Dockerfile).
 
-  A release audit
-    rc-conform run --target \"$RC_URL\" --strict --report-dir reports/7.13.6
-    rc-conform diff reports/7.12.0/report.json reports/7.13.6/report.json
-    report.html (one self-contained file) and summary.md are the record
+A release audit
+  rc-conform run --target https://rc-next.example.org --strict --report-dir reports/7.13.6
+  rc-conform diff reports/7.12.0/report.json reports/7.13.6/report.json
+  report.html (one self-contained file) and summary.md are the record; diff exits 1 on a
+  regression.
 
 Exit codes: 0 held, 1 conformance failures, 2 bad input, 3 target unusable, 4 cleanup left
 objects behind, 5 interrupted, 6 no case selected. The README has the reference.";

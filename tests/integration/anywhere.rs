@@ -239,3 +239,81 @@ fn reports_go_to_the_temporary_directory_where_the_working_directory_takes_none(
     let run = only_report_dir(&home);
     assert!(run.join("report.json").is_file() && run.join("ledger.jsonl").is_file());
 }
+
+/// The commands of `rc-conform --help`'s three uses: each line that starts with `rc-conform`,
+/// without its `# comment`, by use.
+fn help_uses(help: &str) -> Vec<(String, Vec<String>)> {
+    let mut uses: Vec<(String, Vec<String>)> = Vec::new();
+    let start = help
+        .find("Three uses")
+        .expect("--help shows the three uses");
+    for line in help[start..].lines().skip(1) {
+        if line.starts_with("Exit codes") {
+            break;
+        }
+        if !line.is_empty() && !line.starts_with(' ') {
+            uses.push((line.trim().to_owned(), Vec::new()));
+        } else if let (Some(command), Some((_, commands))) =
+            (line.trim().strip_prefix("rc-conform "), uses.last_mut())
+        {
+            let command = command.split("  #").next().unwrap_or(command).trim_end();
+            commands.push(format!("rc-conform {command}"));
+        }
+    }
+    uses
+}
+
+#[test]
+fn help_shows_the_three_uses_of_the_readme_first_screen() {
+    let out = output(binary_in(Path::new("/")).arg("--help"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let uses = help_uses(&String::from_utf8_lossy(&out.stdout));
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let first_screen = &readme[..readme.find("\n## Install").expect("an Install section")];
+    let headings: Vec<&str> = first_screen
+        .lines()
+        .filter_map(|l| l.strip_prefix("### "))
+        .collect();
+    let names: Vec<&str> = uses.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names, headings,
+        "the uses of --help and the README's first screen"
+    );
+    for (name, commands) in &uses {
+        assert!(!commands.is_empty(), "{name}: no command");
+        for command in commands {
+            assert!(
+                first_screen
+                    .lines()
+                    .any(|l| l.split("  #").next().map(str::trim_end) == Some(command)),
+                "`{command}` ({name}) is not in the README's first screen"
+            );
+            // Each flag is one the subcommand has.
+            let words: Vec<&str> = command.split_whitespace().collect();
+            let sub: Vec<&str> = words[1..]
+                .iter()
+                .take_while(|w| !w.starts_with('-'))
+                .copied()
+                .collect();
+            let sub = &sub[..sub
+                .len()
+                .min(if sub.first() == Some(&"cases") { 2 } else { 1 })];
+            let help = output(binary_in(Path::new("/")).args(sub).arg("--help"));
+            let help = String::from_utf8_lossy(&help.stdout).into_owned();
+            for flag in words.iter().filter(|w| w.starts_with("--")) {
+                let listed = help.match_indices(flag).any(|(at, _)| {
+                    help[at + flag.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| !c.is_alphanumeric() && c != '-')
+                });
+                assert!(
+                    listed,
+                    "`{flag}` is no flag of `rc-conform {}`",
+                    sub.join(" ")
+                );
+            }
+        }
+    }
+}
