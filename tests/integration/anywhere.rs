@@ -317,3 +317,60 @@ fn help_shows_the_three_uses_of_the_readme_first_screen() {
         }
     }
 }
+
+/// Every file of the repository cites public sources only: nothing names a folder beside the
+/// checkout (the notes the project was started from) or a search index, which its users do not
+/// have. The patterns are assembled here so that this file does not match itself.
+#[test]
+fn no_file_cites_a_sibling_folder() {
+    let patterns = [
+        ["shared", "/reference"].concat(),
+        ["../", "shared/"].concat(),
+        ["/work/", "shared"].concat(),
+        ["rocketchat-server-", "semantics"].concat(),
+        ["rocketchat-invite-", "behaviour"].concat(),
+        ["semantics ", "§"].concat(),
+        ["behaviour ", "§"].concat(),
+        ["search-index ", "file"].concat(),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let roots = [
+        "README.md",
+        "docs",
+        "specs",
+        "cases",
+        "src",
+        "tests",
+        "benches",
+        "action.yml",
+        "Dockerfile",
+        "deploy",
+        ".github",
+        ".ci",
+        "build.rs",
+        "Cargo.toml",
+    ];
+    let mut found = Vec::new();
+    for start in roots {
+        for entry in walkdir::WalkDir::new(root.join(start))
+            .into_iter()
+            .flatten()
+        {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue; // a directory or a binary file
+            };
+            for (n, line) in text.lines().enumerate() {
+                if patterns.iter().any(|p| line.contains(p.as_str())) {
+                    let path = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                    found.push(format!("{}:{}: {line}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "cite the public source (a RocketChat/Rocket.Chat path and commit, an issue or pull \
+         request number) instead:\n{}",
+        found.join("\n")
+    );
+}

@@ -929,7 +929,7 @@ fn case(id: &str, premise: &str, room: Option<&str>, verdict: Verdict) -> CaseRe
         premise: premise.into(),
         room_type: room.map(|r| r.parse().expect("a room type")),
         cell: format!("{endpoint} · {premise}"),
-        source: "channels.invite.txt premise 1; semantics §3.2".into(),
+        source: "channels.invite.txt premise 1; apps/meteor/server/services/authorization/service.ts @028925b2".into(),
         divergence: None,
         location: format!("cases/{endpoint}/some.yaml:4:5"),
         verdict,
