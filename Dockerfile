@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # rc-conform as a container image: a release build on the Rust image of the project's MSRV,
 # copied into a distroless runtime that runs as a non-root user. TLS is rustls (no OpenSSL);
-# the runtime image brings glibc and the CA certificates the platform verifier reads.
+# the runtime image brings glibc and the CA certificates the platform verifier reads. The suite
+# (cases/ and specs/) is compiled into the binary, so the image holds nothing else; mount your
+# own cases and pass --cases to run those instead.
 #
 #   docker build -t rc-conform .
 #   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/reports:/work/reports" \
@@ -13,7 +15,8 @@ ARG RUST_VERSION=1.89
 FROM docker.io/library/rust:${RUST_VERSION}-slim-bookworm AS build
 WORKDIR /src
 # The whole crate: Cargo.toml names its test and bench targets, so they must be present
-# even though only the binary is built. .dockerignore keeps target/ and reports/ out.
+# even though only the binary is built, and build.rs compiles cases/ and specs/ into it.
+# .dockerignore keeps target/ and reports/ out.
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
@@ -26,9 +29,6 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 FROM gcr.io/distroless/cc-debian12:debug-nonroot AS ci
 COPY --from=build /out/usr/local/bin/rc-conform /usr/local/bin/rc-conform
 COPY --from=build --chown=65532:65532 /out/work /work
-# cases/ and specs/ until the suite is embedded in the binary (see the runtime stage).
-COPY --chown=65532:65532 cases /work/cases
-COPY --chown=65532:65532 specs /work/specs
 WORKDIR /work
 USER 65532:65532
 ENTRYPOINT ["rc-conform"]
@@ -38,11 +38,6 @@ FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
 COPY --from=build /out/usr/local/bin/rc-conform /usr/local/bin/rc-conform
 # Reports go to /work/reports/<run-id>/ by default; mount a directory there to keep them.
 COPY --from=build --chown=65532:65532 /out/work /work
-# Today `run` reads the suite (cases/) and the specs (specs/) from its working directory, so
-# the image carries them in /work. This copy becomes unnecessary once the suite is embedded
-# in the binary; then these two lines go.
-COPY --chown=65532:65532 cases /work/cases
-COPY --chown=65532:65532 specs /work/specs
 WORKDIR /work
 USER 65532:65532
 ENTRYPOINT ["rc-conform"]

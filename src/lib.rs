@@ -3,9 +3,11 @@
 //!
 //! Data flows one way: [`case`] (YAML → typed cases) and [`spec`] (schemas and the premise
 //! model) feed [`check`] (offline) and the runner; [`mod@reference`] is an in-memory server that
-//! is reached only over HTTP. [`api`] holds the small vocabulary every stage shares.
+//! is reached only over HTTP. [`api`] holds the small vocabulary every stage shares, and
+//! [`built_in`] the suite (cases and specs) compiled into the binary.
 
 pub mod api;
+pub mod built_in;
 pub mod case;
 pub mod check;
 pub mod cli;

@@ -14,6 +14,7 @@ use super::diagnostic::Diagnostic;
 use super::model::{Case, Origin, Suite, Version, VersionRange};
 use super::raw::RawFile;
 use super::resolve::Resolver;
+use crate::built_in::Source;
 
 /// The names a case may use, taken from the specs: premises, schema ids and roles.
 #[derive(Debug, Clone, Default)]
@@ -33,45 +34,37 @@ pub struct LoadErrors(pub Vec<Diagnostic>);
 
 /// Loads every `*.yaml`/`*.yml` file below `dir`, in path order.
 pub fn load_suite(dir: &Utf8Path, known: &KnownNames) -> Result<Suite, LoadErrors> {
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
-    if !dir.is_dir() {
-        return Err(LoadErrors(vec![Diagnostic::new(
-            dir.to_owned(),
-            None,
-            0,
-            0,
-            "",
-            "the case directory does not exist or is not a directory",
-        )]));
+    load_suite_from(&Source::Dir(dir.to_owned()), known)
+}
+
+/// Loads every `*.yaml`/`*.yml` file below `source` (a directory or the built-in cases), in
+/// path order; diagnostics name each file by [`Source::path`].
+pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, LoadErrors> {
+    let problem = |file: Utf8PathBuf, message: String| {
+        LoadErrors(vec![Diagnostic::new(file, None, 0, 0, "", message)])
+    };
+    if let Source::Dir(dir) = source
+        && !dir.is_dir()
+    {
+        return Err(problem(
+            dir.clone(),
+            "the case directory does not exist or is not a directory".to_owned(),
+        ));
     }
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() => {
-                let Some(path) = Utf8Path::from_path(e.path()) else {
-                    continue;
-                };
-                if matches!(path.extension(), Some("yaml" | "yml")) {
-                    files.push(path.to_owned());
-                }
-            }
-            Ok(_) => {}
-            Err(e) => diagnostics.push(Diagnostic::new(
-                dir.to_owned(),
-                None,
-                0,
-                0,
-                "",
-                format!("cannot list the case directory: {e}"),
-            )),
-        }
-    }
+    let names = source.files(true, &[".yaml", ".yml"]).map_err(|e| {
+        problem(
+            source.root().to_owned(),
+            format!("cannot list the case directory: {e}"),
+        )
+    })?;
     let mut texts = Vec::new();
-    for file in &files {
-        match fs_err::read_to_string(file) {
-            Ok(text) => texts.push((file.clone(), text)),
+    let mut diagnostics = Vec::new();
+    for name in &names {
+        let file = source.path(name.as_str());
+        match source.read(name.as_str()) {
+            Ok(text) => texts.push((file, text.into_owned())),
             Err(e) => diagnostics.push(Diagnostic::new(
-                file.clone(),
+                file,
                 None,
                 0,
                 0,
@@ -85,7 +78,7 @@ pub fn load_suite(dir: &Utf8Path, known: &KnownNames) -> Result<Suite, LoadError
         Suite::default()
     });
     if diagnostics.is_empty() {
-        suite.files = files;
+        suite.source = Some(source.clone());
         Ok(suite)
     } else {
         Err(LoadErrors(diagnostics))
@@ -142,6 +135,7 @@ pub fn load_texts(
         Ok(Suite {
             files: texts.iter().map(|(f, _)| f.clone()).collect(),
             cases,
+            source: None,
         })
     } else {
         Err(LoadErrors(diagnostics))

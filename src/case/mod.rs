@@ -11,5 +11,5 @@ mod raw;
 mod resolve;
 
 pub use diagnostic::Diagnostic;
-pub use load::{KnownNames, LoadErrors, load_suite, load_texts, parse_yaml};
+pub use load::{KnownNames, LoadErrors, load_suite, load_suite_from, load_texts, parse_yaml};
 pub use model::*;

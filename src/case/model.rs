@@ -36,6 +36,8 @@ pub struct Suite {
     /// The cases, ids unique across the suite (shared: a run hands each to the tasks that
     /// provision and call it without copying it).
     pub cases: Vec<Arc<Case>>,
+    /// Where the files were read from (`None`: texts handed over in memory).
+    pub source: Option<crate::built_in::Source>,
 }
 
 /// One conformance case: a setup, one or more calls, and what each call must produce.

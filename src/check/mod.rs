@@ -8,9 +8,10 @@
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
 
+use crate::built_in::Source;
 use crate::case::LoadErrors;
 use crate::spec::coverage::Coverage;
-use crate::spec::docs::{DocFinding, DocsError, check_doc_examples};
+use crate::spec::docs::{DocFinding, DocsError, check_doc_examples_from};
 use crate::spec::premise::Divergence;
 use crate::spec::{Specs, SpecsError};
 
@@ -23,10 +24,29 @@ pub use render::{LineReport, render_report};
 /// Where `check` reads from.
 #[derive(Debug, Clone)]
 pub struct CheckPaths {
-    /// The specs directory (`premises.yaml`, `schemas/`, `docs/`, `doc-findings.yaml`).
-    pub specs: Utf8PathBuf,
-    /// The case directory.
-    pub cases: Utf8PathBuf,
+    /// The specs (`premises.yaml`, `schemas/`, `docs/`, `doc-findings.yaml`): a directory or
+    /// the built-in specs.
+    pub specs: Source,
+    /// The cases: a directory or the built-in cases.
+    pub cases: Source,
+}
+
+impl CheckPaths {
+    /// The suite built into the binary.
+    pub fn built_in() -> CheckPaths {
+        CheckPaths {
+            specs: Source::built_in_specs(),
+            cases: Source::built_in_cases(),
+        }
+    }
+
+    /// A specs directory and a case directory.
+    pub fn dirs(specs: &Utf8Path, cases: &Utf8Path) -> CheckPaths {
+        CheckPaths {
+            specs: Source::Dir(specs.to_owned()),
+            cases: Source::Dir(cases.to_owned()),
+        }
+    }
 }
 
 /// Why `check` could not run at all.
@@ -111,16 +131,15 @@ struct Acknowledgement {
 
 /// Runs every offline check.
 pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
-    let specs = Specs::load(&paths.specs)?;
-    let suite = specs.load_cases(&paths.cases)?;
+    let specs = Specs::load_from(&paths.specs)?;
+    let suite = specs.load_cases_from(&paths.cases)?;
     let mut coverage = Coverage::new(&specs.model);
     let mut disagreements = Vec::new();
     for case in &suite.cases {
         disagreements.extend(hold_against_model(&specs.model, case, &mut coverage));
     }
-    let docs = check_doc_examples(&paths.specs.join("docs"), &specs.schemas)?;
-    let ack_path = paths.specs.join("doc-findings.yaml");
-    let acks = load_acknowledgements(&ack_path)?;
+    let docs = check_doc_examples_from(&paths.specs.join("docs"), &specs.schemas)?;
+    let acks = load_acknowledgements(&paths.specs)?;
     let mut used = vec![false; acks.len()];
     let findings = docs
         .findings
@@ -169,12 +188,14 @@ pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
     })
 }
 
-fn load_acknowledgements(path: &Utf8Path) -> Result<Vec<Acknowledgement>, CheckError> {
-    if !path.exists() {
+fn load_acknowledgements(specs: &Source) -> Result<Vec<Acknowledgement>, CheckError> {
+    const FILE: &str = "doc-findings.yaml";
+    let path = specs.path(FILE);
+    if !specs.exists(FILE) {
         return Ok(Vec::new());
     }
-    let text = fs_err::read_to_string(path).map_err(|e| CheckError::Acknowledged {
-        path: path.to_owned(),
+    let text = specs.read(FILE).map_err(|e| CheckError::Acknowledged {
+        path: path.clone(),
         message: e.to_string(),
     })?;
     #[derive(Deserialize)]
@@ -182,10 +203,10 @@ fn load_acknowledgements(path: &Utf8Path) -> Result<Vec<Acknowledgement>, CheckE
     struct File {
         findings: Vec<Acknowledgement>,
     }
-    crate::case::parse_yaml::<File>(path, &std::sync::Arc::from(text))
+    crate::case::parse_yaml::<File>(&path, &std::sync::Arc::from(text.as_ref()))
         .map(|f| f.findings)
         .map_err(|d| CheckError::Acknowledged {
-            path: path.to_owned(),
+            path: path.clone(),
             message: format!("{}:{}: {}: {}", d.line, d.column, d.field, d.message),
         })
 }

@@ -4,18 +4,19 @@
 use camino::Utf8PathBuf;
 
 use super::error::CliError;
+use crate::built_in::{self, Source};
 use crate::check::{CheckPaths, render_report, run_check};
 use crate::exit::Exit;
 
 /// Flags of `rc-conform check`.
 #[derive(Debug, Clone, clap::Args)]
 pub(super) struct CheckArgs {
-    /// The specs directory.
-    #[arg(long, default_value = "specs", env = "RC_CONFORM_SPECS")]
-    pub(super) specs: Utf8PathBuf,
-    /// The case directory.
-    #[arg(long, default_value = "cases", env = "RC_CONFORM_CASES")]
-    pub(super) cases: Utf8PathBuf,
+    /// A specs directory to use instead of the built-in specs.
+    #[arg(long, value_name = "DIR", env = "RC_CONFORM_SPECS")]
+    pub(super) specs: Option<Utf8PathBuf>,
+    /// A case directory to use instead of the built-in cases.
+    #[arg(long, value_name = "DIR", env = "RC_CONFORM_CASES")]
+    pub(super) cases: Option<Utf8PathBuf>,
     /// Also list every required coverage cell with the cases that cover it.
     #[arg(long)]
     pub(super) cells: bool,
@@ -24,8 +25,8 @@ pub(super) struct CheckArgs {
 /// Runs `rc-conform check`.
 pub(super) fn check(args: &CheckArgs) -> Result<Exit, CliError> {
     let paths = CheckPaths {
-        specs: args.specs.clone(),
-        cases: args.cases.clone(),
+        specs: Source::dir_or_built_in(args.specs.as_deref(), built_in::SPECS),
+        cases: Source::dir_or_built_in(args.cases.as_deref(), built_in::CASES),
     };
     let report = run_check(&paths)?;
     anstream::print!("{}", render_report(&report, args.cells));

@@ -16,6 +16,7 @@ use crate::report::render::RenderError;
 use crate::run::RunError;
 use crate::run::ledger::LedgerError;
 use crate::spec::SpecsError;
+use crate::spec::premise::PremiseModelError;
 use crate::target::api::ApiError;
 
 /// Why a command stopped.
@@ -82,6 +83,9 @@ pub enum CliError {
     /// The target is unusable; nothing was created.
     #[error("the target is not usable, nothing was created: {0}")]
     Run(#[from] RunError),
+    /// `cases export` wrote nothing.
+    #[error(transparent)]
+    Export(#[from] crate::built_in::ExportError),
     /// The admin could not log in for cleanup.
     #[error("cannot log in to {target}: {source}")]
     Login {
@@ -119,7 +123,32 @@ impl CliError {
             anstream::eprintln!("{}\n", d.render(&renderer));
         }
         anstream::eprintln!("error: {self}");
+        if let Some(hint) = self.hint() {
+            anstream::eprintln!("hint: {hint}");
+        }
         self.exit()
+    }
+}
+
+impl CliError {
+    /// What to try when the error is about where the suite is read from.
+    fn hint(&self) -> Option<&'static str> {
+        match self {
+            CliError::Specs(SpecsError::Model(PremiseModelError::Read { .. }))
+            | CliError::Check(CheckError::Specs(SpecsError::Model(PremiseModelError::Read {
+                ..
+            }))) => Some(
+                "--specs (RC_CONFORM_SPECS) names a directory holding premises.yaml and schemas/; without it the specs built into rc-conform are used",
+            ),
+            CliError::Cases(LoadErrors(d)) | CliError::CheckCases(LoadErrors(d))
+                if d.iter().any(|d| d.message.contains("does not exist")) =>
+            {
+                Some(
+                    "--cases (RC_CONFORM_CASES) names a directory of case files; without it the cases built into rc-conform run (`rc-conform cases export DIR` writes them out)",
+                )
+            }
+            _ => None,
+        }
     }
 }
 

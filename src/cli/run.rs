@@ -44,12 +44,13 @@ pub struct RunArgs {
     /// The network to the target.
     #[command(flatten)]
     pub network: super::network::NetworkArgs,
-    /// The case directory.
-    #[arg(long, default_value = "cases", env = "RC_CONFORM_CASES")]
-    pub cases: Utf8PathBuf,
-    /// The specs directory.
-    #[arg(long, default_value = "specs", env = "RC_CONFORM_SPECS")]
-    pub specs: Utf8PathBuf,
+    /// A case directory to run instead of the built-in cases (your own cases; `rc-conform
+    /// cases export DIR` writes the built-in suite out to start from).
+    #[arg(long, value_name = "DIR", env = "RC_CONFORM_CASES")]
+    pub cases: Option<Utf8PathBuf>,
+    /// A specs directory to use instead of the built-in specs.
+    #[arg(long, value_name = "DIR", env = "RC_CONFORM_SPECS")]
+    pub specs: Option<Utf8PathBuf>,
     /// Only cases whose id matches: comma-separated substrings or globs.
     #[arg(long)]
     pub filter: Option<String>,

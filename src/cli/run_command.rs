@@ -5,13 +5,14 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use super::error::CliError;
 use super::ndjson::{LiveView, MessageFormat, summary_line};
 use super::run::{Destination, RunArgs};
 use super::signals::{self, Resume};
 use super::terminal::{self, Verbosity};
+use crate::built_in::{self, Source};
 use crate::case::Suite;
 use crate::exit::Exit;
 use crate::expectations::{self, ExpectationsFile};
@@ -25,8 +26,14 @@ use crate::target::Secret;
 pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
     let run_id = crate::run::new_run_id();
     let destination = args.destination()?;
-    let specs = Specs::load(&args.specs)?;
-    let suite = specs.load_cases(&args.cases)?;
+    let specs = Specs::load_from(&Source::dir_or_built_in(
+        args.specs.as_deref(),
+        built_in::SPECS,
+    ))?;
+    let suite = specs.load_cases_from(&Source::dir_or_built_in(
+        args.cases.as_deref(),
+        built_in::CASES,
+    ))?;
     let expectations = args
         .expectations
         .as_deref()
@@ -36,6 +43,9 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
     let outcome = runtime.block_on(async {
         let (target, server) = start(destination).await?;
         let mut options = args.options(target, &run_id)?;
+        if args.report_dir.is_none() {
+            options.report_dir = default_report_dir(&options.report_dir, &run_id);
+        }
         options.expectations = expectations.map(Arc::new);
         let resume = Resume {
             ledger: options.report_dir.join("ledger.jsonl"),
@@ -95,6 +105,25 @@ async fn start(destination: Destination) -> Result<(Target, Option<RunningServer
             Ok((target, Some(server)))
         }
     }
+}
+
+/// The default report directory, `reports/<run-id>` in the working directory, or, where that
+/// cannot be created (a read-only directory such as `/` for a user), the same below the
+/// system's temporary directory, with a warning that says where the reports go.
+fn default_report_dir(preferred: &Utf8Path, run_id: &str) -> Utf8PathBuf {
+    let parent = preferred.parent().unwrap_or(preferred);
+    if fs_err::create_dir_all(parent).is_ok() {
+        return preferred.to_owned();
+    }
+    let fallback = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+        .unwrap_or_else(|_| Utf8PathBuf::from("/tmp"))
+        .join("rc-conform")
+        .join("reports")
+        .join(run_id);
+    tracing::warn!(
+        "cannot create {preferred} in the working directory; the reports go to {fallback} (--report-dir chooses)"
+    );
+    fallback
 }
 
 /// Loads the expectations file and checks it names cases of `suite`.

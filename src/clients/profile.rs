@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use camino::Utf8Path;
+
+use crate::built_in::Source;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -256,20 +258,27 @@ impl Use {
 }
 
 impl ClientProfiles {
-    /// Loads `clients` (validated against `schema`); a missing `clients` file means no
-    /// profile.
-    pub fn load(clients: &Utf8Path, schema: &Utf8Path) -> Result<ClientProfiles, ClientsError> {
-        if !clients.exists() {
+    /// Loads `clients.yaml` of `specs` (validated against its `clients.schema.json`); a
+    /// missing `clients.yaml` means no profile.
+    pub fn load_from(specs: &Source) -> Result<ClientProfiles, ClientsError> {
+        const CLIENTS: &str = "clients.yaml";
+        const SCHEMA: &str = "clients.schema.json";
+        if !specs.exists(CLIENTS) {
             return Ok(ClientProfiles::default());
         }
-        let read = |path: &Utf8Path| {
-            fs_err::read_to_string(path).map_err(|source| ClientsError::Read {
-                path: path.to_string(),
+        let read = |name: &str| {
+            specs.read(name).map_err(|source| ClientsError::Read {
+                path: specs.path(name).to_string(),
                 source,
             })
         };
-        let (text, schema_text) = (read(clients)?, read(schema)?);
-        Self::parse(clients, &text, schema, &schema_text)
+        let (text, schema_text) = (read(CLIENTS)?, read(SCHEMA)?);
+        Self::parse(
+            &specs.path(CLIENTS),
+            &text,
+            &specs.path(SCHEMA),
+            &schema_text,
+        )
     }
 
     /// Parses the profiles of `text` (read from `path`) against the schema `schema_text`.

@@ -74,6 +74,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
             server_version: Some("8.5.0".into()),
             judged_version: "8.5.0".into(),
             tool_version: "0.1.0".into(),
+            suite: "built-in".into(),
             cases_commit: None,
             started_at: "2026-11-23T05:00:00.000Z".into(),
             finished_at: "2026-11-23T05:01:00.000Z".into(),

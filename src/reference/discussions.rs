@@ -8,7 +8,7 @@
 //! `discussion-created` (`msg` the `t_name`, `drid` the discussion); a `reply` becomes the
 //! discussion's first message. The discussion's `createRoom(type, Random.id(), user, members,
 //! …, {fname: name, prid})` and the parent's `saveSystemMessage('discussion-created', prid,
-//! name, user, {drid})` are established (the VideoConference service, search-index file 68828697975); the route's
+//! name, user, {drid})` are established (the VideoConference service, `apps/meteor/server/services/video-conference/service.ts` in RocketChat/Rocket.Chat); the route's
 //! parameter checks and error texts are recalled from `rooms.ts`, not re-read. A discussion is
 //! deleted like its type's rooms (channels.delete / groups.delete). It must not invite.
 

@@ -1,5 +1,6 @@
-//! POST channels.invite and POST groups.invite: the decision procedures of the semantics
-//! notes §1.1/§1.2 and the side effects of §2, step by step.
+//! POST channels.invite and POST groups.invite: the decision procedures of Rocket.Chat's legacy
+//! routes (`apps/meteor/server/api/v1/channels.ts` @04f79fdd, `apps/meteor/app/api/server/v1/groups.ts`
+//! @acf7dd00) and the side effects of `addUserToRoom`, step by step.
 //!
 //! Owns the order of checks (room → archive → invitees → empty list → permission → adds), the
 //! three permission premises of `addUsersToRoom`, the ban refusal, what adding a user writes
@@ -93,7 +94,7 @@ fn carry_out(store: &mut Store, rules: &Rules, plan: &Plan) -> Reply {
     respond(store, rules, plan.family, &plan.room.id)
 }
 
-/// §1.1 channels.invite.
+/// channels.invite (`channels.ts` @04f79fdd).
 fn invite_to_channel(
     store: &mut Store,
     rules: &Rules,
@@ -121,7 +122,7 @@ fn invite_to_channel(
     add_users_to_room(store, rules, &caller.id, Family::Channels, room, &invitees)
 }
 
-/// §1.2 groups.invite.
+/// groups.invite (`groups.ts` @acf7dd00).
 fn invite_to_group(
     store: &mut Store,
     rules: &Rules,

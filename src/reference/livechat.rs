@@ -8,7 +8,7 @@
 //! subscriptions (a real server may need an online agent or `Livechat_accept_chats_with_no_agents`
 //! to open it: an emulation choice). What the invite endpoints do with an `l` room is decided in
 //! `invite.rs` (`findChannelByIdOrName` accepts `l`; the livechat directive allows `INVITE`,
-//! server/lib/rooms/roomTypes/livechat.ts, search-index file 464471123, so only the joined-room premise can
+//! `apps/meteor/server/lib/rooms/roomTypes/livechat.ts`, so only the joined-room premise can
 //! authorise). The answer shapes (`{visitor}`, `{room, newRoom}`, `{rid, comment}`) are recalled
 //! from the Livechat API, not re-read. It must not touch other room types.
 

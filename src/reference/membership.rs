@@ -6,10 +6,10 @@
 //! (`ru` by the remover for a kick; `ul`, or `ult` in a team's main room, by the user for a
 //! leave), the team membership of a main room removed, and the note that the user departed
 //! (read only by the `kicked-user-not-reinvitable` deviation). Sources: the legacy routes of
-//! `apps/meteor/app/api/server/v1/channels.ts` (search-index file 715152070; both answer
+//! `apps/meteor/app/api/server/v1/channels.ts` (a 7.x version; both answer
 //! `{channel}` re-read) and `apps/meteor/server/api/v1/groups.ts` @575c1631 (both answer `{}`),
-//! `removeUserFromRoomMethod` (server/methods/removeUserFromRoom.ts, index file 730480547),
-//! `leaveRoomMethod` (index file 71330269223) and `removeUserFromRoom`
+//! `removeUserFromRoomMethod` (`apps/meteor/server/methods/removeUserFromRoom.ts`),
+//! `leaveRoomMethod` (`apps/meteor/app/lib/server/methods/leaveRoom.ts`) and `removeUserFromRoom`
 //! (app/lib/server/functions/removeUserFromRoom.ts @00123e4d). It must not add users.
 
 use serde_json::json;

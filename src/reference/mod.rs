@@ -1,6 +1,6 @@
 //! An in-memory server that speaks the subset of the Rocket.Chat REST API rc-conform needs:
 //! login, user and room provisioning, permissions and roles, the full decision procedure of
-//! `channels.invite` / `groups.invite` as the semantics notes describe it, and the surface
+//! `channels.invite` / `groups.invite` as Rocket.Chat's source has it, and the surface
 //! around it: kicks and leaves, room messages, bans, teams, discussions and livechat rooms.
 //!
 //! This module owns the public surface (configuration, router, start/stop) and the shared

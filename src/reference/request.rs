@@ -143,7 +143,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Query {
     }
 }
 
-/// The router's body parsing (§5.6): whatever arrives, handlers see an object.
+/// The router's body parsing (`packages/http-router/src/Router.ts` @3a8f6b51): whatever
+/// arrives, handlers see an object.
 fn parse_payload(content_type: &str, bytes: &[u8]) -> Payload {
     if declares_json(content_type) {
         return match serde_json::from_slice::<Value>(bytes) {

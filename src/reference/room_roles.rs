@@ -1,5 +1,6 @@
 //! Room-scoped roles over REST: `addOwner` / `addModerator` / `addLeader` and their `remove*`
-//! twins, for both route families (semantics §3.2).
+//! twins, for both route families (`apps/meteor/server/services/authorization/service.ts`
+//! @028925b2: room roles live on the subscription).
 //!
 //! Owns `addRoomOwner` and friends: the caller needs `set-owner` / `set-moderator` /
 //! `set-leader` in the room's scope, the target must already be a member, and the role is kept

@@ -2,7 +2,8 @@
 //! the `rocket.cat` bot, the `GENERAL` channel and the bootstrapped administrator.
 //!
 //! Owns the seed data only (defaults from `permissions.ts` / `initialData.ts` as documented in
-//! the semantics notes §3.1 and §8.2; the role lists of `create-team`, `delete-team`,
+//! `apps/meteor/app/authorization/server/constant/permissions.ts` @014c0860 and
+//! `apps/meteor/server/startup/initialData.ts` @0bfd1635; the role lists of `create-team`, `delete-team`,
 //! `view-all-teams`, `leave-c`, `leave-p`, `start-discussion*`, `view-l-room` and
 //! `remove-closed-livechat-room` are Rocket.Chat's defaults as recalled, not re-read this time).
 //! It must not hold behaviour.

@@ -1,7 +1,7 @@
 //! Teams: `POST teams.create`, `POST teams.delete` and `GET teams.members` (teams exist since
 //! Rocket.Chat 3.13, so every emulated line serves them).
 //!
-//! Owns `TeamService.create` (TeamService, search-index file 282930471: the name free as a team and as a
+//! Owns `TeamService.create` (TeamService, `apps/meteor/server/services/team/service.ts`: the name free as a team and as a
 //! room, the team, then its main room created by `Room.create` as a channel for `type: 0` or a
 //! group for `type: 1`, `teamMain: true` and `teamId` set, the creator its owner, the active
 //! `members` (ids or usernames) joined; `createRoom` records no system message for the new

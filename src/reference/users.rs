@@ -188,7 +188,8 @@ impl NewUser {
     }
 }
 
-/// The 2FA check of users.create; a success is remembered for this login and client (§5.4,
+/// The 2FA check of users.create; a success is remembered for this login and client
+/// (`apps/meteor/app/2fa/server/code/index.ts`,
 /// Accounts_TwoFactorAuthentication_RememberFor).
 fn ensure_two_factor(
     store: &mut Store,

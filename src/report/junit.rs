@@ -84,8 +84,10 @@ fn properties(report: &RunReport) -> Vec<Property> {
         Property::new("started_at", run.started_at.as_str()),
         Property::new("finished_at", run.finished_at.as_str()),
     ];
+    let suite = (!run.suite.is_empty()).then(|| run.suite.clone());
     let optional = [
         ("line", &run.line),
+        ("suite", &suite),
         ("cases_commit", &run.cases_commit),
         ("filter", &run.filter),
         ("partition", &run.partition),

@@ -84,6 +84,10 @@ pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
     {
         warnings.push("the parts were run from different commits of the case files".to_owned());
     }
+    if distinct(metas.iter().map(|m| m.suite.clone())).len() > 1 {
+        warnings
+            .push("the parts ran different suites (see `suite` in the merged report)".to_owned());
+    }
     let run = merge_meta(first, &metas);
     let totals = Totals::of(cases.iter().map(|c| c.verdict));
     let conformance = Conformance::of(&cases, run.line.clone());
@@ -176,6 +180,7 @@ fn merge_meta(first: &Part, metas: &[&RunMeta]) -> RunMeta {
         server_version: agreed(metas, |m| m.server_version.clone()),
         judged_version: first.report.run.judged_version.clone(),
         tool_version: first.report.run.tool_version.clone(),
+        suite: distinct(metas.iter().map(|m| m.suite.clone())).join("; "),
         cases_commit: agreed(metas, |m| m.cases_commit.clone()),
         started_at: metas
             .iter()

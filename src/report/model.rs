@@ -132,7 +132,11 @@ pub struct RunMeta {
     pub judged_version: String,
     /// rc-conform's version.
     pub tool_version: String,
-    /// Commit of the case files, when they are in a git checkout.
+    /// The suite that ran: `built-in (rc-conform VERSION, suite FINGERPRINT)`, or the case
+    /// directory given with `--cases` (and the specs, when they came from elsewhere).
+    #[serde(default)]
+    pub suite: String,
+    /// Commit of the case files, when they are a directory in a git checkout.
     pub cases_commit: Option<String>,
     /// Start, RFC 3339.
     pub started_at: String,

@@ -128,6 +128,7 @@ fn report(
             server_version: run.preflight.server_version.clone(),
             judged_version: run.version.to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            suite: crate::built_in::describe_suite(run.suite.source.as_ref(), &run.specs.source),
             cases_commit: record::git_commit(run.suite),
             started_at: crate::report::model::rfc3339(run.started),
             finished_at: crate::report::model::rfc3339(SystemTime::now()),

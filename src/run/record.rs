@@ -113,10 +113,13 @@ pub(super) fn expectation_json(e: &Expectation) -> Value {
     v
 }
 
-/// The commit of the case files, when they are in a git checkout: `HEAD` resolved by reading
-/// the repository's files (no `git` process, which costs a few milliseconds per run).
+/// The commit of the case files, when they are a directory in a git checkout: `HEAD` resolved
+/// by reading the repository's files (no `git` process, which costs a few milliseconds per
+/// run). The built-in suite has none (the report names it by version and fingerprint).
 pub(super) fn git_commit(suite: &Suite) -> Option<String> {
-    let dir = suite.files.first()?.parent()?;
+    let Some(crate::built_in::Source::Dir(dir)) = &suite.source else {
+        return None;
+    };
     super::checkout::head_commit(dir.as_std_path())
 }
 

@@ -8,7 +8,8 @@ use camino::Utf8Path;
 
 use super::premise::{PremiseModel, PremiseModelError};
 use super::schemas::{SchemaError, SchemaRegistry};
-use crate::case::{KnownNames, LoadErrors, Suite, load_suite};
+use crate::built_in::Source;
+use crate::case::{KnownNames, LoadErrors, Suite, load_suite, load_suite_from};
 use crate::clients::{ClientProfiles, ClientsError};
 
 /// Why the specs could not be loaded.
@@ -34,22 +35,39 @@ pub struct Specs {
     pub schemas: Arc<SchemaRegistry>,
     /// The client compatibility profiles (none when `clients.yaml` is absent).
     pub clients: Arc<ClientProfiles>,
+    /// Where the specs were read from.
+    pub source: Source,
 }
 
 impl Specs {
-    /// Loads `premises.yaml`, `schemas/` and `clients.yaml` (checked against
-    /// `clients.schema.json`) from the specs directory.
+    /// Loads the specs of the directory `specs` (see [`Specs::load_from`]).
     pub fn load(specs: &Utf8Path) -> Result<Specs, SpecsError> {
-        let model = Arc::new(PremiseModel::load(&specs.join("premises.yaml"))?);
-        let schemas = Arc::new(SchemaRegistry::load(&specs.join("schemas"))?);
-        let clients = Arc::new(ClientProfiles::load(
-            &specs.join("clients.yaml"),
-            &specs.join("clients.schema.json"),
-        )?);
+        Self::load_from(&Source::Dir(specs.to_owned()))
+    }
+
+    /// The specs built into the binary.
+    pub fn built_in() -> Result<Specs, SpecsError> {
+        Self::load_from(&Source::built_in_specs())
+    }
+
+    /// Loads `premises.yaml`, `schemas/` and `clients.yaml` (checked against
+    /// `clients.schema.json`) from a specs directory or the built-in specs.
+    pub fn load_from(specs: &Source) -> Result<Specs, SpecsError> {
+        let path = specs.path("premises.yaml");
+        let text = specs
+            .read("premises.yaml")
+            .map_err(|source| PremiseModelError::Read {
+                path: path.to_string(),
+                source,
+            })?;
+        let model = Arc::new(PremiseModel::parse(&path, &text)?);
+        let schemas = Arc::new(SchemaRegistry::load_from(&specs.join("schemas"))?);
+        let clients = Arc::new(ClientProfiles::load_from(specs)?);
         Ok(Specs {
             model,
             schemas,
             clients,
+            source: specs.clone(),
         })
     }
 
@@ -72,5 +90,10 @@ impl Specs {
     /// Loads the case directory with these specs' names.
     pub fn load_cases(&self, dir: &Utf8Path) -> Result<Suite, LoadErrors> {
         load_suite(dir, &self.known_names())
+    }
+
+    /// Loads the cases of a directory or the built-in cases with these specs' names.
+    pub fn load_cases_from(&self, cases: &Source) -> Result<Suite, LoadErrors> {
+        load_suite_from(cases, &self.known_names())
     }
 }

@@ -117,6 +117,42 @@ fn every_flag_and_variable_of_the_action_is_one_the_binary_knows() {
     }
 }
 
+/// The action caches the binary by a hash of what it is built from, which includes the suite
+/// build.rs compiles in; otherwise an edited case would run with a stale binary.
+#[test]
+fn the_action_cache_key_covers_the_built_in_suite() {
+    let action = yaml("action.yml");
+    let key_script = scripts(&action["runs"]["steps"])
+        .into_iter()
+        .find(|s| s.contains("key="))
+        .expect("a step computing the cache key");
+    let hashed: Vec<&str> = key_script
+        .lines()
+        .find(|l| l.contains("find "))
+        .expect("the find of the hashed files")
+        .split_whitespace()
+        .collect();
+    let build_script = read("build.rs");
+    for input in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "build.rs",
+        "src",
+        "cases",
+        "specs",
+    ] {
+        assert!(hashed.contains(&input), "the cache key leaves out {input}");
+    }
+    for root in ["\"cases\"", "\"specs\""] {
+        assert!(build_script.contains(root), "build.rs embeds {root}");
+    }
+    assert!(
+        !key_script.contains("RC_CONFORM_CASES")
+            && !read("action.yml").contains("RC_CONFORM_SPECS"),
+        "the action runs the built-in suite"
+    );
+}
+
 #[test]
 fn the_action_keeps_credentials_off_command_lines_and_inputs_out_of_scripts() {
     let action = yaml("action.yml");
@@ -348,7 +384,16 @@ fn the_image_runs_rc_conform_as_a_non_root_user() {
         }
     }
     assert!(runs_as_non_root(from, last));
-    // The suite travels in the image until it is built into the binary.
+    // The suite is compiled into the binary (build.rs): the build context must hold it, and
+    // no runtime stage needs a copy of it.
+    for (from, body) in &stages[1..] {
+        assert!(
+            !body
+                .iter()
+                .any(|l| l.starts_with("COPY") && (l.contains("cases") || l.contains("specs"))),
+            "{from} copies the suite, which the binary carries"
+        );
+    }
     let ignored = read(".dockerignore");
     for dir in ["cases", "specs", "src", "tests", "benches"] {
         assert!(

@@ -7,6 +7,7 @@ mod reference_support;
 mod server_snapshot;
 mod target_support;
 
+mod anywhere;
 mod case_loader;
 mod check_cli;
 mod clients;

@@ -1,6 +1,7 @@
 //! Black-box tests of authentication, TEST_MODE and version emulation on the reference server
-//! (`rocketchat-server-semantics.md` §1 prelude step 1, §5.1 401 bodies, §1.1 G5 typed
-//! channels.invite, §5.5 validation errors, §8.1 TEST_MODE).
+//! (authentication first and the 401 bodies of `apps/meteor/server/api/ApiClass.ts` @0358e0dc
+//! and @b2da2544, the typed channels.invite of PR #41415, the validation errors of
+//! `packages/http-router/src/Router.ts` @3a8f6b51, TEST_MODE).
 
 use crate::reference_support::scenarios::expect_invited;
 use crate::reference_support::{

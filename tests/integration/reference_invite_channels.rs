@@ -1,6 +1,8 @@
 //! Black-box tests of `POST /api/v1/channels.invite` on the reference server, against
-//! `rocketchat-server-semantics.md` §1.1 (decision procedure), §1.4 (table of answers),
-//! §2 (side effects) and §5.6 (malformed JSON). Behaviour shared with groups.invite lives in
+//! Rocket.Chat's `apps/meteor/server/api/v1/channels.ts` @04f79fdd (the route),
+//! `getUserFromParams.ts` @0781f57b (invitees), `addUsersToRoom.ts` @5b426ade (permission),
+//! `addUserToRoom.ts` @575c1631 (side effects) and `packages/http-router/src/Router.ts`
+//! @3a8f6b51 (malformed JSON). Behaviour shared with groups.invite lives in
 //! `crate::reference_support::scenarios`; this file adds what is specific to channels.
 
 use crate::reference_support::scenarios::{self, World, expect_invited};
@@ -11,7 +13,7 @@ use serde_json::json;
 
 const KIND: RoomKind = RoomKind::Channel;
 
-// ---- room lookup (§1.1 Step A) -------------------------------------------------------------
+// ---- room lookup (findChannelByIdOrName) ----------------------------------------------------
 
 #[tokio::test]
 async fn empty_body_is_room_not_found_not_param_missing() {
@@ -88,7 +90,8 @@ async fn archived_channel_is_refused_before_users_and_permission_checks() {
         .admin_invite(&json!({"roomId": w.room.id, "userId": alice.id}))
         .await;
     assert_error_body(&reply, 400, archived, "error-room-archived");
-    // A non-member without permission and without users still learns "archived" first (§8.7).
+    // A non-member without permission and without users still learns "archived" first (the
+    // archive check of findChannelByIdOrName runs before addUsersToRoom).
     let reply = w.invite_as(&nils, &json!({"roomId": w.room.id})).await;
     assert_error_body(&reply, 400, archived, "error-room-archived");
     let reply = w
@@ -114,7 +117,7 @@ async fn malformed_json_body_is_treated_as_empty_and_gives_room_not_found() {
     assert_room_not_found(KIND, &reply);
 }
 
-// ---- invitees (§1.1 Steps C and D) -----------------------------------------------------------
+// ---- invitees (getUserListFromParams, the empty-list answer) ---------------------------------
 
 #[tokio::test]
 async fn no_user_fields_is_users_params_not_provided() {
@@ -181,7 +184,7 @@ async fn success_returns_the_channel_and_counts_each_added_user() {
     scenarios::success_returns_room_and_counts_each_added_user(KIND).await;
 }
 
-// ---- permission (§1.1 Step E.4) --------------------------------------------------------------
+// ---- permission (addUsersToRoom) ------------------------------------------------------------
 
 #[tokio::test]
 async fn unauthorised_caller_gets_the_users_errors_before_not_allowed() {
@@ -280,7 +283,7 @@ async fn plain_user_inviting_itself_into_foreign_channel_is_not_allowed() {
 
 #[tokio::test]
 async fn inviting_a_freshly_created_user_into_general_is_a_no_op() {
-    // §8.2 / E36: users.create joins default channels unless told not to.
+    // users.create joins default channels unless told not to (joinDefaultChannels).
     let h = Harness::start().await;
     let user = h.create_user_with("fresh", json!({})).await;
     let general = crate::reference_support::Room {

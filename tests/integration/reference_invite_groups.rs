@@ -1,6 +1,8 @@
 //! Black-box tests of `POST /api/v1/groups.invite` on the reference server, against
-//! `rocketchat-server-semantics.md` §1.2 (decision procedure), §1.4 (table of answers),
-//! §2 (side effects) and §5.6 (malformed JSON). Behaviour shared with channels.invite lives in
+//! Rocket.Chat's `apps/meteor/app/api/server/v1/groups.ts` @acf7dd00 (the route),
+//! `getUserFromParams.ts` @0781f57b (invitees), `addUsersToRoom.ts` @5b426ade (permission),
+//! `addUserToRoom.ts` @575c1631 (side effects) and `packages/http-router/src/Router.ts`
+//! @3a8f6b51 (malformed JSON). Behaviour shared with channels.invite lives in
 //! `crate::reference_support::scenarios`; this file adds what is specific to private groups.
 
 use crate::reference_support::scenarios::{self, World, expect_invited};
@@ -24,7 +26,7 @@ fn assert_room_param_not_provided(reply: &Reply) {
     );
 }
 
-// ---- room lookup (§1.2 Steps A and B) --------------------------------------------------------
+// ---- room lookup (roomId || roomName, findOneByIdOrName) -------------------------------------
 
 #[tokio::test]
 async fn empty_body_is_room_param_not_provided() {
@@ -135,7 +137,7 @@ async fn malformed_json_body_is_treated_as_empty_and_gives_room_param_not_provid
     assert_room_param_not_provided(&reply);
 }
 
-// ---- invitees (§1.2 Steps C and D) -----------------------------------------------------------
+// ---- invitees (getUserListFromParams, error-empty-invite-list) -------------------------------
 
 #[tokio::test]
 async fn no_user_fields_is_users_params_not_provided() {
@@ -202,7 +204,7 @@ async fn success_returns_the_group_and_counts_each_added_user() {
     scenarios::success_returns_room_and_counts_each_added_user(KIND).await;
 }
 
-// ---- permission (§1.2 Step E/F, §1.1 Step E.4) -----------------------------------------------
+// ---- permission (addUsersToRoom) ------------------------------------------------------------
 
 #[tokio::test]
 async fn unauthorised_caller_gets_the_users_errors_before_not_allowed() {
@@ -273,7 +275,8 @@ async fn non_member_admin_cannot_invite_into_private_group() {
 
 #[tokio::test]
 async fn non_member_learns_that_a_guessed_group_exists() {
-    // §1.2 Step B has no access check: a known id gives not-allowed, an unknown one not-found (E28).
+    // groups.invite's lookup has no access check: a known id gives not-allowed, an unknown one
+    // not-found.
     let h = Harness::start().await;
     let (_, nils) = h.user_session("nils").await;
     let xavier = h.create_user("xavier").await;

@@ -1,6 +1,7 @@
-//! Black-box tests of the reference server's API rate limiter (`rocketchat-server-semantics.md`
-//! §6, §1 prelude step 2) and of its HTTP hygiene: unknown routes, oversized bodies, and
-//! concurrent invites into one room (§8.5 consistency).
+//! Black-box tests of the reference server's API rate limiter (`apps/meteor/server/api/ApiClass.ts`
+//! @0358e0dc, `apps/meteor/server/api/rateLimiterKey.ts` @98072175) and of its HTTP hygiene:
+//! unknown routes, oversized bodies, and concurrent invites into one room (each invite's writes
+//! are awaited before the answer, `addUserToRoom.ts` @575c1631).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,7 +24,7 @@ fn now_ms() -> u128 {
         .as_millis()
 }
 
-/// Asserts the X-RateLimit-* headers (§6): limit 10, the given remaining, reset in epoch ms
+/// Asserts the X-RateLimit-* headers (ApiClass.ts): limit 10, the given remaining, reset in epoch ms
 /// within the next minute.
 #[track_caller]
 fn assert_rate_headers(reply: &Reply, remaining: u32, started_ms: u128) {
@@ -69,7 +70,7 @@ async fn call_me(h: &Harness, session: &Session) -> Reply {
     h.api.get(Some(session), "/api/v1/me", &[]).await
 }
 
-// ---- rate limiting (§6) ----------------------------------------------------------------------
+// ---- rate limiting (ApiClass.ts, rateLimiterKey.ts) ------------------------------------------
 
 #[tokio::test]
 async fn eleventh_call_to_one_route_by_a_plain_user_is_429() {
@@ -257,7 +258,8 @@ async fn shutdown_stops_the_server() {
 
 #[tokio::test]
 async fn login_route_is_rate_limited_too() {
-    // §6: every /api/v1 route, login included; keyed by IP + route + method. The harness's
+    // ApiClass.ts: every /api/v1 route, login included; rateLimiterKey.ts: keyed by IP + route +
+    // method. The harness's
     // admin login is call 1.
     let h = Harness::start_with(rate_limited()).await;
     let alice = h.create_user("alice").await;
@@ -269,7 +271,7 @@ async fn login_route_is_rate_limited_too() {
     assert_too_many_requests(&h.api.post(None, "/api/v1/login", &body).await);
 }
 
-// ---- non-JSON bodies (§5.6) --------------------------------------------------------------------
+// ---- non-JSON bodies (Router.ts @3a8f6b51) ------------------------------------------------------
 
 #[tokio::test]
 async fn form_encoded_invite_is_read_as_a_flat_string_map() {
@@ -340,7 +342,8 @@ async fn text_bodies_become_character_maps_or_empty_objects() {
 
 #[tokio::test]
 async fn rate_limit_is_keyed_by_client_address_not_by_user() {
-    // §6: the key is client IP + route + method, so two users on one address share a bucket.
+    // rateLimiterKey.ts: the key is client IP + route + method, so two users on one address share
+    // a bucket.
     let h = Harness::start_with(rate_limited()).await;
     let (_, alice) = h.user_session("alice").await;
     let (_, bob) = h.user_session("bob").await;

@@ -1,6 +1,8 @@
 //! Black-box tests of permissions.listAll / permissions.update and the roles.* endpoints of the
-//! reference server (`rocketchat-server-semantics.md` §3.1 defaults, §3.2 room roles, §4 rows,
-//! §5.3 Enterprise-only answer, §8.11–8.12).
+//! reference server (defaults: `apps/meteor/app/authorization/server/constant/permissions.ts`
+//! @014c0860; room roles: `apps/meteor/server/services/authorization/service.ts` @028925b2;
+//! `apps/meteor/app/api/server/v1/permissions.ts` @028925b2; custom roles Enterprise-only since
+//! PRs #27481, #31153).
 
 use std::collections::BTreeSet;
 
@@ -73,7 +75,7 @@ async fn permissions_list_all_has_the_documented_defaults() {
         );
         assert!(entry["_updatedAt"].is_string(), "_updatedAt on {entry}");
     }
-    // A plain user may read the list too (§4: no gate beyond being logged in).
+    // A plain user may read the list too (permissions.ts: no gate beyond being logged in).
     let (_, alice) = h.user_session("alice").await;
     h.api
         .get(Some(&alice), "/api/v1/permissions.listAll", &[])
@@ -317,7 +319,7 @@ async fn global_role_from_roles_add_user_to_role_shows_on_the_user() {
 
 #[tokio::test]
 async fn roles_add_user_to_role_by_a_non_admin_is_refused() {
-    // §4: needs access-permissions; the status is not pinned (a 403 route gate, or the
+    // Needs access-permissions; the status is not pinned (a 403 route gate, or the
     // authorization method's 400 error-action-not-allowed as on real servers).
     let h = Harness::start().await;
     let (_, alice) = h.user_session("alice").await;

@@ -1,5 +1,7 @@
 //! Black-box tests of the room-side provisioning endpoints of the reference server
-//! (`rocketchat-server-semantics.md` §4, §3.2, §8.13): channels/groups create, delete, archive,
+//! (Rocket.Chat's routes; room roles: `apps/meteor/server/services/authorization/service.ts`
+//! @028925b2; groups.* behind `findPrivateGroupByIdOrName` of
+//! `apps/meteor/app/api/server/v1/groups.ts` @acf7dd00): channels/groups create, delete, archive,
 //! setReadOnly, info, members, the room-role endpoints, and im.create.
 
 use crate::reference_support::scenarios::expect_invited;
@@ -373,7 +375,7 @@ async fn im_create_returns_a_direct_room_that_invites_do_not_accept() {
     }
 }
 
-// ---- room roles (§3.2) ---------------------------------------------------------------------------
+// ---- room roles (service.ts @028925b2) -----------------------------------------------------------
 
 #[tokio::test]
 async fn room_role_endpoints_grant_refuse_twice_and_revoke() {
@@ -521,7 +523,8 @@ async fn members_honours_count_and_offset() {
 
 #[tokio::test]
 async fn room_owner_may_grant_room_roles_but_a_plain_member_may_not() {
-    // §3.2: set-owner / set-moderator / set-leader are held by admin and owner (room scope).
+    // permissions.ts @014c0860: set-owner / set-moderator / set-leader are held by admin and owner
+    // (room scope).
     for kind in KINDS {
         let h = Harness::start().await;
         let (_, olga) = h.user_session("olga").await;

@@ -1,6 +1,7 @@
 //! Black-box tests of sessions and server identity on the reference server
-//! (`rocketchat-server-semantics.md` §4): `/api/info`, login (password, email, resume token),
-//! logout, me, and the seed data of §8.2.
+//! (`apps/meteor/server/api/ApiClass.ts` @0358e0dc, `apps/meteor/server/api/default/info.ts`):
+//! `/api/info`, login (password, email, resume token), logout, me, and the seed data of
+//! `apps/meteor/server/startup/initialData.ts` @0bfd1635.
 
 use crate::reference_support::{
     Harness, RoomKind, assert_login_failed, assert_login_required, config_with_version, sorted,
@@ -171,7 +172,7 @@ async fn login_accepts_a_resume_token() {
     assert_login_failed(&reply);
 }
 
-// ---- seed data (§8.2) --------------------------------------------------------------------------
+// ---- seed data (initialData.ts) ----------------------------------------------------------------
 
 #[tokio::test]
 async fn fresh_server_has_general_and_rocket_cat() {
@@ -202,7 +203,8 @@ async fn fresh_server_has_general_and_rocket_cat() {
 
 #[tokio::test]
 async fn rocket_cat_can_be_invited_by_its_id_like_the_upstream_e2e_test() {
-    // §7.1: Rocket.Chat's own test invites {roomId, userId: "rocket.cat"} and expects msgs + 1.
+    // Rocket.Chat's own test (apps/meteor/tests/end-to-end/api/channels.ts @03171a3d) invites
+    // {roomId, userId: "rocket.cat"} and expects msgs + 1.
     let h = Harness::start().await;
     let room = h
         .create_room(&h.admin, RoomKind::Channel, "town", &[])

@@ -1,5 +1,6 @@
 //! Black-box tests of the user provisioning endpoints of the reference server
-//! (`rocketchat-server-semantics.md` §4): users.create (with the 2FA password fallback of §5.4),
+//! (`apps/meteor/server/api/v1/users.ts` @00e428ca): users.create (with the 2FA password
+//! fallback of `apps/meteor/app/2fa/server/code/index.ts`),
 //! users.info, users.delete, users.setActiveStatus.
 
 use crate::reference_support::{
@@ -192,7 +193,8 @@ async fn users_create_by_a_plain_user_is_refused() {
         .header("X-2FA-Code", sha256_hex(&alice_user.password))
         .json(&new_user_body("bob"));
     let reply = crate::reference_support::read(req).await;
-    // §4 says only "needs create-user"; the status is not pinned (403 route gate or 400 method error).
+    // users.create needs create-user; the status is not pinned (403 route gate or 400 method
+    // error).
     assert!(
         reply.status == 403 || reply.status == 400,
         "users.create without create-user must fail: {reply:#?}"
@@ -348,7 +350,7 @@ async fn deleting_the_last_owner_of_a_room_needs_confirm_relinquish() {
 
 #[tokio::test]
 async fn a_successful_two_factor_check_is_remembered_for_the_login() {
-    // §5.4: a recent successful 2FA check is remembered for this login (same client), so a
+    // 2fa/server/code: a recent successful 2FA check is remembered for this login (same client), so a
     // second users.create right after one with the headers needs none.
     let h = Harness::start().await;
     h.create_user("alice").await;

@@ -129,11 +129,19 @@ fn wait_for_grant(child: &mut Child, ledger: &Path) {
     }
 }
 
+/// Sends `signal` (`-INT`, `-TERM`) with the shell's built-in `kill`: `/usr/bin/kill` comes
+/// from procps, which slim images lack, while `sh` is everywhere.
 fn signal(child: &Child, signal: &str) {
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
+    let status = Command::new("sh")
+        .args([
+            "-c",
+            "kill \"$1\" \"$2\"",
+            "sh",
+            signal,
+            &child.id().to_string(),
+        ])
         .status()
-        .expect("kill runs");
+        .expect("sh runs");
     assert!(status.success());
 }
 

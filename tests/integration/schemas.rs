@@ -151,21 +151,21 @@ fn success_bodies_with_wrong_shapes_are_rejected_at_the_field() {
 #[test]
 fn error_bodies_real_servers_send_are_valid() {
     let registry = registry();
-    // Thrown Meteor errors (rocketchat-server-semantics.md §1.1 step E, §5.2).
+    // Thrown Meteor errors (`failure()` of apps/meteor/server/api/ApiClass.ts @0358e0dc).
     assert_valid(
         &registry,
         "invite/400",
         json!({"success": false, "error": "Not allowed [error-not-allowed]",
                "errorType": "error-not-allowed", "details": {"method": "addUsersToRoom"}}),
     );
-    // channels.invite with no resolvable user: error and errorType swapped (§1.1 step D).
+    // channels.invite with no resolvable user: error and errorType swapped (channels.ts @04f79fdd).
     assert_valid(
         &registry,
         "invite/400",
         json!({"success": false, "error": "invalid-user-invite-list",
                "errorType": "Cannot invite if no users are provided"}),
     );
-    // A string userIds: a JavaScript TypeError, no errorType (§1.1 step C.6).
+    // A string userIds: a JavaScript TypeError, no errorType (getUserFromParams.ts @0781f57b).
     assert_valid(
         &registry,
         "invite/400",
@@ -178,7 +178,7 @@ fn error_bodies_real_servers_send_are_valid() {
         json!({"success": false, "error": "The required \"roomId\" or \"roomName\" param provided does not match any channel [error-room-not-found]",
                "errorType": "error-room-not-found", "stack": "Error: …"}),
     );
-    // 401 of Restivus-era servers (the documented authorizationError) and of 6.x-8.x (§5.1).
+    // 401 of Restivus-era servers (the documented authorizationError) and of 6.x-8.x (ApiClass.ts).
     assert_valid(
         &registry,
         "invite/401",
@@ -197,7 +197,7 @@ fn error_bodies_real_servers_send_are_valid() {
         "invite/401-v9",
         json!({"success": false, "error": "You must be logged in to do this."}),
     );
-    // 403 from the forbidden helper and from permissionsRequired (§5.3).
+    // 403 from the forbidden helper and from permissionsRequired (ApiClass.ts @0358e0dc).
     assert_valid(
         &registry,
         "invite/403",
@@ -208,7 +208,7 @@ fn error_bodies_real_servers_send_are_valid() {
         "invite/403",
         json!({"success": false, "error": "User does not have the permissions required for this action [error-unauthorized]"}),
     );
-    // 429 of the rate limiter, with and without errorType (§6).
+    // 429 of the rate limiter, with and without errorType (ApiClass.ts @0358e0dc).
     let too_many = "Error, too many requests. Please slow down. You must wait 42 seconds before trying this endpoint again. [error-too-many-requests]";
     assert_valid(
         &registry,

@@ -26,6 +26,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::schemas::{SchemaError, SchemaRegistry, Violation};
+use crate::built_in::Source;
 
 /// Whether an example shows a request body or a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -185,35 +186,33 @@ pub fn check_doc_examples(
     docs_dir: &Utf8Path,
     registry: &SchemaRegistry,
 ) -> Result<DocReport, DocsError> {
-    let read_dir_error = |source| DocsError::ReadDir {
-        dir: docs_dir.to_owned(),
-        source,
-    };
-    let mut pages = Vec::new();
-    for entry in fs_err::read_dir(docs_dir).map_err(read_dir_error)? {
-        let entry = entry.map_err(read_dir_error)?;
-        let is_file = entry.file_type().map_err(read_dir_error)?.is_file();
-        if let Some(name) = entry.file_name().to_str()
-            && is_file
-            && name.ends_with(".txt")
-        {
-            pages.push(name.to_owned());
-        }
-    }
-    pages.sort();
+    check_doc_examples_from(&Source::Dir(docs_dir.to_owned()), registry)
+}
 
+/// [`check_doc_examples`] of a directory or of the built-in pages (`specs/docs`).
+pub fn check_doc_examples_from(
+    docs: &Source,
+    registry: &SchemaRegistry,
+) -> Result<DocReport, DocsError> {
+    let pages = docs
+        .files(false, &[".txt"])
+        .map_err(|source| DocsError::ReadDir {
+            dir: docs.root().to_owned(),
+            source,
+        })?;
     let mut report = DocReport {
         checked: Vec::new(),
         findings: Vec::new(),
     };
     for page in pages {
-        let path = docs_dir.join(&page);
-        let text = fs_err::read_to_string(&path).map_err(|source| DocsError::Read {
+        let path = docs.path(page.as_str());
+        let text = docs.read(page.as_str()).map_err(|source| DocsError::Read {
             path: path.clone(),
             source,
         })?;
+        let page = page.as_str();
         let examples = extract_examples(&path, &text)?;
-        let endpoint = page.strip_suffix(".txt").unwrap_or(&page);
+        let endpoint = page.strip_suffix(".txt").unwrap_or(page);
         for example in examples {
             let tried = candidate_schema_ids(endpoint, example.kind);
             let ids: Vec<&String> = tried.iter().filter(|id| registry.contains(id)).collect();

@@ -209,7 +209,8 @@ impl Steps<'_> {
     }
 }
 
-/// `getUserListFromParams` followed by the lookup (semantics §1.1 Step C).
+/// `getUserListFromParams` followed by the lookup (Rocket.Chat
+/// `apps/meteor/server/api/lib/getUserFromParams.ts` @0781f57b).
 fn resolve_invitees(
     world: &World,
     body: &Map<String, Value>,
@@ -246,7 +247,7 @@ fn resolve_invitees(
     for entry in seen {
         let Some(text) = entry.as_str() else {
             // A username lookup escapes its input with `.replace`, which only strings have
-            // (behaviour E6); an id lookup simply finds nothing.
+            // (#18880); an id lookup simply finds nothing.
             if by_id {
                 continue;
             }
@@ -312,10 +313,11 @@ fn authorize(
     (verdict, membership, grants)
 }
 
-/// The typed routes' closed bodies (semantics §1.1 G5, §1.3): channels.invite allows
+/// The typed routes' closed bodies (channels.invite: PR #41415; groups.invite: PRs #41422,
+/// #41632, `packages/rest-typings/src/v1/groups/GroupsInviteProps.ts`): channels.invite allows
 /// roomId/roomName (anyOf) with userId/username/user; groups.invite is a `oneOf` of
 /// {roomId} and {roomName} objects (so not both), each with a required userId and optional
-/// unbanBeforeAdd, name and typeGroup (behaviour §2.1).
+/// unbanBeforeAdd, name and typeGroup (`packages/rest-typings/src/v1/groups/BaseProps.ts`).
 fn typed_body_ok(endpoint: Endpoint, body: &Map<String, Value>) -> bool {
     let (allowed, required_user, one_room_key): (&[&str], bool, bool) = match endpoint {
         Endpoint::ChannelsInvite => (
@@ -354,7 +356,7 @@ fn typed_body_ok(endpoint: Endpoint, body: &Map<String, Value>) -> bool {
 }
 
 /// The typed routes' ajv instance coerces types: a number where a string is declared becomes
-/// that number's text (semantics §1.1 G5).
+/// that number's text (`packages/rest-typings/src/v1/Ajv.ts`, `coerceTypes`).
 fn coerce_to_strings(body: &mut Map<String, Value>) {
     for (key, value) in body.iter_mut() {
         if key != "unbanBeforeAdd"

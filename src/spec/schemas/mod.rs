@@ -16,6 +16,8 @@ use jsonschema::{ValidationError, Validator};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::built_in::Source;
+
 /// The only `$schema` a file in the registry may declare.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -95,14 +97,6 @@ pub enum SchemaError {
         /// The underlying error.
         #[source]
         source: std::io::Error,
-    },
-    /// A file in the schema directory has a name that is not UTF-8.
-    #[error("{dir}: file name {name:?} is not UTF-8; rename it")]
-    NonUtf8Name {
-        /// The directory.
-        dir: Utf8PathBuf,
-        /// The offending name, lossily converted.
-        name: String,
     },
     /// A schema file could not be read.
     #[error("{path}: cannot read: {source}")]
@@ -255,7 +249,13 @@ impl SchemaRegistry {
     /// `$ref` to anything else fails here, naming the file. Other files (`README.md`) are
     /// ignored.
     pub fn load(dir: &Utf8Path) -> Result<SchemaRegistry, SchemaError> {
-        let files = read_schema_files(dir)?;
+        Self::load_from(&Source::Dir(dir.to_owned()))
+    }
+
+    /// [`SchemaRegistry::load`] from a directory or the built-in specs (`specs/schemas`).
+    pub fn load_from(source: &Source) -> Result<SchemaRegistry, SchemaError> {
+        let dir = source.root();
+        let files = read_schema_files(source)?;
         check_refs(&files)?;
 
         let registry = jsonschema::Registry::new()
@@ -336,32 +336,22 @@ impl SchemaRegistry {
 }
 
 /// Reads, parses and checks every `*.json` of `dir`, sorted by file name.
-fn read_schema_files(dir: &Utf8Path) -> Result<Vec<SchemaFile>, SchemaError> {
-    let read_dir_error = |source| SchemaError::ReadDir {
-        dir: dir.to_owned(),
-        source,
-    };
-    let mut paths = Vec::new();
-    for entry in fs_err::read_dir(dir).map_err(read_dir_error)? {
-        let entry = entry.map_err(read_dir_error)?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            return Err(SchemaError::NonUtf8Name {
-                dir: dir.to_owned(),
-                name: name.to_string_lossy().into_owned(),
-            });
-        };
-        let is_file = entry.file_type().map_err(read_dir_error)?.is_file();
-        if is_file && name.ends_with(".json") {
-            paths.push(dir.join(name));
-        }
-    }
-    paths.sort();
-
-    let mut files: Vec<SchemaFile> = Vec::with_capacity(paths.len());
+fn read_schema_files(dir: &Source) -> Result<Vec<SchemaFile>, SchemaError> {
+    let names = dir
+        .files(false, &[".json"])
+        .map_err(|source| SchemaError::ReadDir {
+            dir: dir.root().to_owned(),
+            source,
+        })?;
+    let mut files: Vec<SchemaFile> = Vec::with_capacity(names.len());
     let mut seen: BTreeMap<String, Utf8PathBuf> = BTreeMap::new();
-    for path in paths {
-        let file = read_schema_file(path)?;
+    for name in names {
+        let path = dir.path(name.as_str());
+        let text = match dir.read(name.as_str()) {
+            Ok(text) => text,
+            Err(source) => return Err(SchemaError::Read { path, source }),
+        };
+        let file = read_schema_file(path, &text)?;
         if let Some(first) = seen.get(&file.id) {
             return Err(SchemaError::DuplicateId {
                 id: file.id,
@@ -375,12 +365,8 @@ fn read_schema_files(dir: &Utf8Path) -> Result<Vec<SchemaFile>, SchemaError> {
     Ok(files)
 }
 
-fn read_schema_file(path: Utf8PathBuf) -> Result<SchemaFile, SchemaError> {
-    let text = match fs_err::read_to_string(&path) {
-        Ok(text) => text,
-        Err(source) => return Err(SchemaError::Read { path, source }),
-    };
-    let value: Value = match serde_json::from_str(&text) {
+fn read_schema_file(path: Utf8PathBuf, text: &str) -> Result<SchemaFile, SchemaError> {
+    let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(source) => {
             return Err(SchemaError::Json {

@@ -1,14 +1,15 @@
 //! The answers the spec pins down, as assertions: exact error bodies of the invite endpoints
-//! (`rocketchat-server-semantics.md` §1.1, §1.2, §5) and the shapes shared by every route.
+//! (Rocket.Chat's `channels.ts` @04f79fdd, `groups.ts` @acf7dd00 and the envelopes of
+//! `apps/meteor/server/api/ApiClass.ts` @0358e0dc) and the shapes shared by every route.
 
 use serde_json::json;
 
 use super::{Reply, RoomKind};
 
-/// The text of the 401 body (spec §5.1).
+/// The text of the 401 body (ApiClass.ts).
 pub(crate) const LOGIN_REQUIRED: &str = "You must be logged in to do this.";
 
-/// Asserts a Meteor-error body exactly: `{success:false, error, errorType}` (spec §1, step 5).
+/// Asserts a Meteor-error body exactly: `{success:false, error, errorType}` (ApiClass.ts failure()).
 #[track_caller]
 pub(crate) fn assert_error_body(reply: &Reply, status: u16, error: &str, error_type: &str) {
     reply.expect_status(status, error_type);
@@ -19,7 +20,7 @@ pub(crate) fn assert_error_body(reply: &Reply, status: u16, error: &str, error_t
     );
 }
 
-/// Asserts `error-not-allowed` from addUsersToRoom exactly (spec §1.1 Step E.4).
+/// Asserts `error-not-allowed` from addUsersToRoom exactly (addUsersToRoom.ts @5b426ade).
 #[track_caller]
 pub(crate) fn assert_not_allowed(reply: &Reply) {
     reply.expect_status(400, "error-not-allowed");
@@ -37,7 +38,7 @@ pub(crate) fn assert_not_allowed(reply: &Reply) {
 
 /// Asserts an error whose text the spec does not pin: the status, `success: false`,
 /// `errorType`, and a non-empty `error` (thrown Meteor errors read "<reason> [<code>]",
-/// direct `failure(message, code)` calls just "<message>"; spec §5.2).
+/// direct `failure(message, code)` calls just "<message>"; ApiClass.ts).
 #[track_caller]
 pub(crate) fn assert_error_type(reply: &Reply, status: u16, error_type: &str) {
     reply.expect_status(status, error_type);
@@ -57,7 +58,7 @@ pub(crate) fn assert_error_type(reply: &Reply, status: u16, error_type: &str) {
     assert!(!error.is_empty(), "a non-empty error text: {reply:#?}");
 }
 
-/// Asserts the 8.x 401 body exactly (spec §5.1, G4).
+/// Asserts the 8.x 401 body exactly (ApiClass.ts @0358e0dc).
 #[track_caller]
 pub(crate) fn assert_login_required(reply: &Reply) {
     reply.expect_status(401, "unauthenticated");
@@ -73,7 +74,8 @@ pub(crate) fn assert_login_required(reply: &Reply) {
     );
 }
 
-/// The exact `error` of `error-room-not-found` from the invite endpoint of `kind` (spec §1.1 Step A, §1.2 Step B).
+/// The exact `error` of `error-room-not-found` from the invite endpoint of `kind` (channels.ts,
+/// groups.ts).
 pub(crate) fn room_not_found_error(kind: RoomKind) -> String {
     let what = match kind {
         RoomKind::Channel => "channel",
@@ -95,11 +97,11 @@ pub(crate) fn assert_room_not_found(kind: RoomKind, reply: &Reply) {
     );
 }
 
-/// The exact `error` of `error-users-params-not-provided` (spec §1.1 Step C.3).
+/// The exact `error` of `error-users-params-not-provided` (getUserFromParams.ts @0781f57b).
 pub(crate) const USERS_PARAMS_NOT_PROVIDED: &str = "Please provide \"userId\" or \"username\" or \"userIds\" or \"usernames\" as param [error-users-params-not-provided]";
 
 /// Asserts the "nothing resolved" answer of `kind`: channels swap error and errorType
-/// (spec §1.1 Step D), groups use `error-empty-invite-list` (spec §1.2 Step D).
+/// (channels.ts @04f79fdd), groups use `error-empty-invite-list` (groups.ts @acf7dd00).
 #[track_caller]
 pub(crate) fn assert_no_valid_users(kind: RoomKind, reply: &Reply) {
     match kind {
@@ -118,10 +120,11 @@ pub(crate) fn assert_no_valid_users(kind: RoomKind, reply: &Reply) {
     }
 }
 
-/// Asserts a failed login: 401, `status: "error"`, a message, no data (spec §4 login row).
+/// Asserts a failed login: 401, `status: "error"`, a message, no data (the login route of
+/// ApiClass.ts @0358e0dc).
 #[track_caller]
 pub(crate) fn assert_login_failed(reply: &Reply) {
-    // §4 login row: 401 with status "error" and a message (text not pinned down).
+    // 401 with status "error" and a message (the text is not pinned down).
     reply.expect_status(401, "failed login");
     assert_eq!(
         reply.body["status"],

@@ -3,7 +3,7 @@
 //!
 //! Everything here goes over real HTTP, exactly as a client of a real Rocket.Chat would; no
 //! test reaches into the server's state. The expectations themselves live in the test files
-//! and cite `rocketchat-server-semantics.md` (the "spec"); this module only asserts that
+//! and cite the Rocket.Chat source they follow; this module only asserts that
 //! *setup* steps succeed, so a failing fixture is reported as such and not as a wrong answer.
 
 #![allow(dead_code)]
@@ -214,7 +214,8 @@ pub(crate) async fn read(req: reqwest::RequestBuilder) -> Reply {
     }
 }
 
-/// Lower-case hex SHA-256, the `X-2FA-Code` of the password fallback (spec §5.4).
+/// Lower-case hex SHA-256, the `X-2FA-Code` of the password fallback
+/// (`apps/meteor/app/2fa/server/code/index.ts`).
 pub(crate) fn sha256_hex(text: &str) -> String {
     format!("{:x}", Sha256::digest(text.as_bytes()))
 }
@@ -289,7 +290,7 @@ impl Harness {
         }
     }
 
-    /// The admin's 2FA headers for `users.create` (spec §5.4).
+    /// The admin's 2FA headers for `users.create` (`apps/meteor/app/2fa/server/code/index.ts`).
     pub(crate) fn two_factor_headers(&self) -> [(&'static str, String); 2] {
         [
             ("X-2FA-Method", "password".to_owned()),

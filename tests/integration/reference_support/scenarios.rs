@@ -1,5 +1,6 @@
 //! Invite scenarios whose expected outcome is the same for channels.invite and groups.invite
-//! (spec §1.4 rows marked "same"), written once and run per room kind from
+//! (the two routes share getUserListFromParams, addUsersToRoom and addUserToRoom), written once
+//! and run per room kind from
 //! `reference_invite_channels.rs` and `reference_invite_groups.rs`.
 //!
 //! Every scenario starts its own server. Unless a scenario says otherwise, the room `town` is
@@ -59,7 +60,7 @@ impl World {
     }
 }
 
-/// Asserts a 200 invite answer and returns the room object it carries (spec §2.1).
+/// Asserts a 200 invite answer and returns the room object it carries (the room re-read).
 #[track_caller]
 pub(crate) fn expect_invited(kind: RoomKind, reply: &Reply) -> Value {
     reply.expect_status(200, "invite");
@@ -71,7 +72,7 @@ pub(crate) fn expect_invited(kind: RoomKind, reply: &Reply) -> Value {
     reply.body[kind.key()].clone()
 }
 
-/// Spec §1.1 Step C.3: no user key at all, or only empty ones → error-users-params-not-provided.
+/// getUserListFromParams: no user key at all, or only empty ones → error-users-params-not-provided.
 pub(crate) async fn no_user_fields_is_users_params_not_provided(kind: RoomKind) {
     let w = World::new(kind).await;
     for body in [
@@ -89,7 +90,7 @@ pub(crate) async fn no_user_fields_is_users_params_not_provided(kind: RoomKind) 
     }
 }
 
-/// Spec §1.1 Step D / §1.2 Step D: nothing resolved → the kind's "no valid users" error, nothing changes.
+/// channels.ts / groups.ts: nothing resolved → the kind's "no valid users" error, nothing changes.
 pub(crate) async fn all_unknown_users_is_no_valid_users(kind: RoomKind) {
     let w = World::new(kind).await;
     let before = w.counters().await;
@@ -104,7 +105,7 @@ pub(crate) async fn all_unknown_users_is_no_valid_users(kind: RoomKind) {
     assert_eq!(w.counters().await, before, "failed invites change nothing");
 }
 
-/// Spec §1.4 "Mixed valid + unknown ids": 200, the unknown ones silently dropped.
+/// getUserListFromParams, mixed valid and unknown ids: 200, the unknown ones silently dropped.
 pub(crate) async fn mixed_known_and_unknown_ids_add_only_known(kind: RoomKind) {
     let w = World::new(kind).await;
     let alice = w.h.create_user("alice").await;
@@ -118,7 +119,7 @@ pub(crate) async fn mixed_known_and_unknown_ids_add_only_known(kind: RoomKind) {
     assert_eq!(w.members().await, sorted(&[w.admin(), "alice"]));
 }
 
-/// Spec §1.1 Step C.2: an empty `userIds` is "present" and hides `usernames`.
+/// getUserListFromParams: an empty `userIds` is "present" and hides `usernames`.
 pub(crate) async fn empty_user_ids_hides_usernames(kind: RoomKind) {
     let w = World::new(kind).await;
     w.h.create_user("bob").await;
@@ -134,7 +135,8 @@ pub(crate) async fn empty_user_ids_hides_usernames(kind: RoomKind) {
     assert_eq!(w.members().await, sorted(&[w.admin()]), "bob was not added");
 }
 
-/// Spec §1.1 Step C.4: with `userId` present every entry is looked up as an id, so `usernames` are lost.
+/// getUserListFromParams: with `userId` present every entry is looked up as an id, so `usernames`
+/// are lost.
 pub(crate) async fn user_id_with_usernames_loses_the_usernames(kind: RoomKind) {
     let w = World::new(kind).await;
     let alice = w.h.create_user("alice").await;
@@ -148,7 +150,7 @@ pub(crate) async fn user_id_with_usernames_loses_the_usernames(kind: RoomKind) {
     );
 }
 
-/// Spec §1.1 Step C.1/C.2 and §1.4: only the first truthy sole key counts; `userIds` beats `usernames`.
+/// getUserListFromParams: only the first truthy sole key counts; `userIds` beats `usernames`.
 pub(crate) async fn only_one_sole_key_and_user_ids_over_usernames(kind: RoomKind) {
     let w = World::new(kind).await;
     let alice = w.h.create_user("alice").await;
@@ -177,7 +179,7 @@ pub(crate) async fn only_one_sole_key_and_user_ids_over_usernames(kind: RoomKind
     );
 }
 
-/// Spec §1.1 Step C.6: a non-array `userIds`/`usernames` → the raw TypeError, no errorType.
+/// getUserListFromParams: a non-array `userIds`/`usernames` → the raw TypeError, no errorType.
 pub(crate) async fn non_array_user_list_is_a_type_error_without_error_type(kind: RoomKind) {
     let w = World::new(kind).await;
     let alice = w.h.create_user("alice").await;
@@ -198,7 +200,7 @@ pub(crate) async fn non_array_user_list_is_a_type_error_without_error_type(kind:
     assert_eq!(w.members().await, sorted(&[w.admin()]), "nobody added");
 }
 
-/// Spec §1.1 Step C.2 (duplicates removed) and §2.2: one subscription, one message.
+/// getUserListFromParams (duplicates removed) and addUserToRoom: one subscription, one message.
 pub(crate) async fn duplicate_ids_are_added_once(kind: RoomKind) {
     let w = World::new(kind).await;
     let alice = w.h.create_user("alice").await;
@@ -223,7 +225,8 @@ pub(crate) async fn duplicate_ids_are_added_once(kind: RoomKind) {
     assert_eq!(room["msgs"], json!(msgs + 2));
 }
 
-/// Spec §1.1 Step C.4 and §8.4: username lookups fold case; `username` and `user` both work.
+/// getUserListFromParams (findByUsernamesIgnoringCase): username lookups fold case; `username`
+/// and `user` both work.
 pub(crate) async fn usernames_match_case_insensitively(kind: RoomKind) {
     let w = World::new(kind).await;
     w.h.create_user("alice").await;
@@ -250,7 +253,7 @@ pub(crate) async fn usernames_match_case_insensitively(kind: RoomKind) {
     );
 }
 
-/// Spec §1.4 "Invitee already a member" and "Caller invites self, already member": 200, nothing changes.
+/// addUsersToRoom, an invitee already a member (the caller too): 200, nothing changes.
 pub(crate) async fn already_member_invite_changes_nothing(kind: RoomKind) {
     let w = World::new(kind).await;
     let alice = w.h.create_user("alice").await;
@@ -296,7 +299,8 @@ pub(crate) async fn already_member_invite_changes_nothing(kind: RoomKind) {
     );
 }
 
-/// Spec §1.1 Step C.5 / Step F and E17/E18: a deactivated invitee resolves and is added
+/// getUserListFromParams and addUserToRoom check no `active` flag (#38918, #21869): a
+/// deactivated invitee resolves and is added
 /// (usersCount and msgs grow), but member lists show active users only.
 pub(crate) async fn deactivated_invitee_is_added_but_not_listed(kind: RoomKind) {
     let w = World::new(kind).await;
@@ -321,7 +325,7 @@ pub(crate) async fn deactivated_invitee_is_added_but_not_listed(kind: RoomKind) 
     );
 }
 
-/// Spec §1.4 "Read-only": no check → 200.
+/// addUserToRoom has no read-only check → 200.
 pub(crate) async fn read_only_room_accepts_invites(kind: RoomKind) {
     let w = World::new(kind).await;
     let alice = w.h.create_user("alice").await;
@@ -343,7 +347,8 @@ pub(crate) async fn read_only_room_accepts_invites(kind: RoomKind) {
     assert_eq!(w.members().await, sorted(&[w.admin(), "alice"]));
 }
 
-/// Spec §2.1/§2.2: 200 `{<key>: room, success: true}`, one `au` message and one count per added
+/// The room re-read and addUserToRoom: 200 `{<key>: room, success: true}`, one `au` message and
+/// one count per added
 /// user, members listed; bulk `userIds` works on the default (8.5.0) version.
 pub(crate) async fn success_returns_room_and_counts_each_added_user(kind: RoomKind) {
     let w = World::new(kind).await;
@@ -420,7 +425,8 @@ pub(crate) async fn success_returns_room_and_counts_each_added_user(kind: RoomKi
     );
 }
 
-/// Spec §1.4 "Caller member, lacks add-user-to-joined-room (plain user role)": error-not-allowed.
+/// addUsersToRoom: a member with the plain user role lacks add-user-to-joined-room →
+/// error-not-allowed.
 pub(crate) async fn plain_member_cannot_invite(kind: RoomKind) {
     let h = Harness::start().await;
     let (_, mia) = h.user_session("mia").await;
@@ -439,7 +445,7 @@ pub(crate) async fn plain_member_cannot_invite(kind: RoomKind) {
     );
 }
 
-/// Spec §1.1 Step E.4: a plain non-member holds neither any-c nor any-p by default.
+/// addUsersToRoom and permissions.ts: a plain non-member holds neither any-c nor any-p by default.
 pub(crate) async fn plain_non_member_cannot_invite(kind: RoomKind) {
     let w = World::new(kind).await;
     let (_, nils) = w.h.user_session("nils").await;
@@ -451,7 +457,7 @@ pub(crate) async fn plain_non_member_cannot_invite(kind: RoomKind) {
     assert_eq!(w.members().await, sorted(&[w.admin()]));
 }
 
-/// Spec §1.4 / §8.7: the users errors come before the permission check.
+/// The routes resolve the invitees before addUsersToRoom checks the permission.
 pub(crate) async fn unauthorised_caller_gets_users_errors_first(kind: RoomKind) {
     let h = Harness::start().await;
     let (_, mia) = h.user_session("mia").await;
@@ -474,8 +480,8 @@ pub(crate) async fn unauthorised_caller_gets_users_errors_first(kind: RoomKind) 
     );
 }
 
-/// Spec §1.4 "Caller member with room role owner": the creator is owner; owner holds
-/// add-user-to-joined-room in the room scope (§3.1, §3.2).
+/// A member with the owner room role: the creator is owner; owner holds
+/// add-user-to-joined-room in the room scope (permissions.ts @014c0860, service.ts @028925b2).
 pub(crate) async fn room_owner_may_invite(kind: RoomKind) {
     let h = Harness::start().await;
     let (_, olga) = h.user_session("olga").await;
@@ -497,7 +503,7 @@ pub(crate) async fn room_owner_may_invite(kind: RoomKind) {
     );
 }
 
-/// Spec §1.4 "Caller member with room role moderator" (granted by addModerator, §3.2).
+/// A member with the moderator room role (granted by addModerator; service.ts @028925b2).
 pub(crate) async fn room_moderator_may_invite(kind: RoomKind) {
     let h = Harness::start().await;
     let (mia_user, mia) = h.user_session("mia").await;
@@ -519,7 +525,7 @@ pub(crate) async fn room_moderator_may_invite(kind: RoomKind) {
     );
 }
 
-/// Spec §3.1: `leader` is not among add-user-to-joined-room's default roles.
+/// permissions.ts @014c0860: `leader` is not among add-user-to-joined-room's default roles.
 pub(crate) async fn room_leader_cannot_invite(kind: RoomKind) {
     let h = Harness::start().await;
     let (lea_user, lea) = h.user_session("lea").await;
@@ -535,7 +541,7 @@ pub(crate) async fn room_leader_cannot_invite(kind: RoomKind) {
     assert_not_allowed(&reply);
 }
 
-/// Spec §1.4 "Caller non-member granted any-c / any-p": 200 without joining.
+/// addUsersToRoom, a non-member granted any-c / any-p: 200 without joining.
 pub(crate) async fn non_member_granted_any_room_permission_may_invite(kind: RoomKind) {
     let w = World::new(kind).await;
     let (permission, roles): (&str, &[&str]) = match kind {
@@ -556,7 +562,8 @@ pub(crate) async fn non_member_granted_any_room_permission_may_invite(kind: Room
     );
 }
 
-/// Spec §3.2 / §1.1 Step E.4(a): with add-user-to-joined-room taken from `owner`, a plain owner is refused.
+/// service.ts / addUsersToRoom: with add-user-to-joined-room taken from `owner`, a plain owner is
+/// refused.
 pub(crate) async fn owner_without_joined_room_permission_is_not_allowed(kind: RoomKind) {
     let h = Harness::start().await;
     h.set_permission_roles("add-user-to-joined-room", &["admin", "moderator"])
@@ -576,7 +583,8 @@ pub(crate) async fn owner_without_joined_room_permission_is_not_allowed(kind: Ro
     assert_eq!(h.member_names(&olga, &room).await, sorted(&["olga"]));
 }
 
-/// Spec §1.4 "Room is p / d" and "DM room id": a room of the other kind, a DM, an unknown id or
+/// channels.ts / groups.ts, a room of the other type or a DM: a room of the other kind, a DM, an
+/// unknown id or
 /// an unknown name → error-room-not-found.
 pub(crate) async fn other_room_kinds_and_unknown_rooms_are_not_found(kind: RoomKind) {
     let w = World::new(kind).await;
