@@ -98,6 +98,8 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: Duration::from_secs(600),
+        lock_stale_after: std::time::Duration::from_secs(60),
+        allow_global_grants: false,
         strict,
         expectations: None,
     };

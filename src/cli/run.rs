@@ -102,6 +102,16 @@ pub struct RunArgs {
     /// Seconds to wait for another run on the same target to finish (the run lock).
     #[arg(long, default_value_t = 600)]
     pub lock_timeout: u64,
+    /// Seconds without a heartbeat after which another run's lock counts as left by a run
+    /// that is gone: the run stops (exit 3) and says how to clear it.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lock_stale_after: u64,
+    /// Let built-in roles (`user`, `leader`, …) gain permissions for the cases that need them
+    /// and for the rate-limit bypass, for as long as those cases run: every user of the server
+    /// holding the role gets them meanwhile. For a disposable server; without it such cases are
+    /// skipped where no run-scoped role can stand in.
+    #[arg(long, env = "RC_CONFORM_ALLOW_GLOBAL_GRANTS")]
+    pub allow_global_grants: bool,
     /// What stdout carries: `human` lines, or `ndjson`, one JSON event per line (the summary
     /// then goes to stderr; see specs/events.schema.json).
     #[arg(long, value_enum, default_value_t, env = "RC_CONFORM_MESSAGE_FORMAT")]
@@ -213,6 +223,8 @@ impl RunArgs {
             bypass_rate_limit: self.bypass_rate_limit,
             keep_rate_limit: self.no_bypass_rate_limit,
             lock_timeout: Duration::from_secs(self.lock_timeout),
+            lock_stale_after: Duration::from_secs(self.lock_stale_after),
+            allow_global_grants: self.allow_global_grants,
             strict: self.strict,
             expectations: None,
         })

@@ -34,7 +34,7 @@ pub(super) async fn watch(interrupt: Interrupt, resume: Resume) {
     anstream::eprintln!(
         "interrupted ({first}): stopping the cases and undoing the ledger (interrupt again to abandon cleanup)"
     );
-    interrupt.trigger();
+    interrupt.trigger_because(first);
     let second = signals.next().await;
     match &resume.target {
         Some(target) => anstream::eprintln!(

@@ -83,6 +83,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
             strict: false,
             line: Some("8.x".into()),
             interrupted: false,
+            interrupt_reason: None,
             insecure: false,
         },
         totals,
@@ -93,6 +94,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
         requests: Vec::new(),
         rate_limit: Default::default(),
         premise_order: Vec::new(),
+        grants: Default::default(),
     }
 }
 

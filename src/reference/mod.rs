@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 mod administration;
 mod bans;
+mod chat;
 use crate::clock;
 mod delay;
 mod deviation;

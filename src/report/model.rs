@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::grants::{BuiltinGrantRecord, GrantsRecord, RunRoleRecord};
 use crate::api::{CaseId, Endpoint, PremiseName, RoomType};
 use crate::spec::levels::{CheckKind, Level};
 use crate::target::Exchange;
@@ -35,6 +36,9 @@ pub struct RunReport {
     pub rate_limit: RateLimitRecord,
     /// Premises and failure kinds in the order of the premise model the run used.
     pub premise_order: Vec<String>,
+    /// Where the run's permission grants went: its own roles, and every built-in role changed.
+    #[serde(default)]
+    pub grants: GrantsRecord,
 }
 
 impl RunReport {
@@ -127,6 +131,9 @@ pub struct RunMeta {
     pub line: Option<String>,
     /// Whether the run was interrupted before every case ran.
     pub interrupted: bool,
+    /// What interrupted it (`SIGTERM`, `SIGINT`, …), when it was.
+    #[serde(default)]
+    pub interrupt_reason: Option<String>,
     /// Whether the target's certificate was accepted without verification (`--insecure`).
     #[serde(default)]
     pub insecure: bool,

@@ -32,6 +32,9 @@ pub(super) async fn finish(
     api.client().next_stage();
     // Permissions go back before the run lock does, so the next run reads the server's own.
     let (restored, restore_errors) = cleanup::restore_permissions(api, admin, ledger).await;
+    if restore_errors.is_empty() {
+        run.grants.log.all_restored();
+    }
     let mut result = executed;
     if let Some(held) = run.lock.take()
         && let Err(e) = held.release(api, admin, ledger).await
@@ -131,6 +134,7 @@ fn report(
             strict: options.strict,
             line: line.clone(),
             interrupted: run.interrupt.is_set(),
+            interrupt_reason: run.interrupt.reason(),
             insecure: options.target.network.insecure,
         },
         totals: Totals::of(cases.iter().map(|c| c.verdict)),
@@ -141,5 +145,6 @@ fn report(
         requests,
         rate_limit: RateLimitRecord { waits, waited_ms },
         premise_order: run.specs.model.premise_names(),
+        grants: run.grants.log.snapshot(),
     }
 }

@@ -1134,6 +1134,7 @@ fn small_report() -> RunReport {
             strict: false,
             line: Some("7.x".into()),
             interrupted: false,
+            interrupt_reason: None,
             insecure: false,
         },
         totals,
@@ -1176,5 +1177,6 @@ fn small_report() -> RunReport {
             "room-archived".into(),
             "no-invitee-resolved".into(),
         ],
+        grants: Default::default(),
     }
 }
