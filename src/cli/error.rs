@@ -82,6 +82,14 @@ pub enum CliError {
     /// The target is unusable; nothing was created.
     #[error("the target is not usable, nothing was created: {0}")]
     Run(#[from] RunError),
+    /// `cleanup --stale-lock` could not delete the lock.
+    #[error("cannot delete the run lock on {target}: {source}")]
+    StaleLock {
+        /// The target.
+        target: String,
+        /// The answer.
+        source: ApiError,
+    },
     /// The admin could not log in for cleanup.
     #[error("cannot log in to {target}: {source}")]
     Login {
@@ -99,6 +107,7 @@ impl CliError {
             CliError::Run(RunError::Client(_)) => Exit::BadInput,
             CliError::Run(_) | CliError::Login { .. } => Exit::TargetUnusable,
             CliError::Reference(_) => Exit::TargetUnusable,
+            CliError::StaleLock { .. } => Exit::Leftovers,
             _ => Exit::BadInput,
         }
     }

@@ -104,7 +104,7 @@ pub(super) async fn prepare<'a>(
     });
     let (ledger, mut notes) = open_ledger(options, run_id, &url)?;
     notes.extend(network_notes(&options.target.network));
-    let lock = take_lock(&api, &preflight.admin, &ledger, options).await?;
+    let lock = take_lock(&api, &preflight.admin, &ledger, options, (run_id, &url)).await?;
     let cx = grants::Context {
         api: &api,
         admin: &preflight.admin,
@@ -263,13 +263,21 @@ async fn take_lock(
     admin: &Session,
     ledger: &Ledger,
     options: &RunOptions,
+    (run_id, url): (&str, &str),
 ) -> Result<Option<RunLock>, RunError> {
     if options.target.embedded {
         return Ok(None);
     }
     let waiting =
         || tracing::warn!("another rc-conform run holds the lock on this target; waiting");
-    match lock::acquire(api, admin, ledger, options.lock_timeout, &waiting).await {
+    let holder = lock::Holder::this_process(run_id, ledger.path());
+    let taking = lock::Taking {
+        holder: &holder,
+        target: url,
+        timeout: options.lock_timeout,
+        stale_after: options.lock_stale_after,
+    };
+    match lock::acquire(api, admin, ledger, &taking, &waiting).await {
         Ok(held) => Ok(Some(held)),
         Err(e) => {
             let _ = cleanup::undo(api, admin, ledger, &BTreeMap::new(), options.jobs).await;

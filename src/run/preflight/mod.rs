@@ -315,9 +315,9 @@ fn rate_limit_notes(rate_limited: bool, bypass: bool, admin_bypasses: bool) -> V
         );
     }
     notes.push(match (rate_limited, bypass) {
-        (true, true) => "rate limiter: on (X-RateLimit-* headers on the login answer); fixture users would be limited to a few calls a minute per route, so api-bypass-rate-limit is granted to their roles for the run and restored after (--no-bypass-rate-limit keeps the limiter and waits instead)".into(),
+        (true, true) => "rate limiter: on (X-RateLimit-* headers on the login answer); fixture users would be limited to a few calls a minute per route, so the run gives them api-bypass-rate-limit where it may (see the next rate limiter note; --no-bypass-rate-limit keeps the limiter and waits instead)".into(),
         (true, false) => "rate limiter: on; --no-bypass-rate-limit keeps it, so calls made as fixture users wait as Retry-After / X-RateLimit-Reset say (this can take minutes)".into(),
-        (false, true) => "rate limiter: --bypass-rate-limit grants api-bypass-rate-limit to the fixture users' roles for the run (restored after)".into(),
+        (false, true) => "rate limiter: --bypass-rate-limit gives the fixture users api-bypass-rate-limit for the run where the run may (see the next rate limiter note)".into(),
         (false, false) => "rate limiter: not seen on the login answer; if calls are limited, the runner waits as Retry-After / X-RateLimit-Reset say".into(),
     });
     notes
