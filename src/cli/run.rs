@@ -24,6 +24,9 @@ pub enum ArgsError {
         "cleanup needs the admin credentials of the target (--admin-user/--admin-password or --admin-token/--admin-id)"
     )]
     CleanupWithoutCredentials,
+    /// `--target` is not the root URL of an HTTP(S) server.
+    #[error("--target `{0}` is not a server URL: expected http://host[:port][/path] or https://…")]
+    Target(String),
     /// A target without admin credentials.
     #[error(
         "--target needs admin credentials: --admin-user and --admin-password (or RC_CONFORM_ADMIN_USER / RC_CONFORM_ADMIN_PASSWORD), or --admin-token and --admin-id"
@@ -169,6 +172,9 @@ impl RunArgs {
     /// Where the run goes, from `--target`, the credentials flags and the embedded server's
     /// flags.
     pub fn destination(&self) -> Result<Destination, ArgsError> {
+        if let Some(url) = &self.target {
+            check_target(url)?;
+        }
         let admin = self.admin.credentials()?;
         match (&self.target, admin) {
             (Some(url), Some(admin)) => Ok(Destination::Target {
@@ -196,6 +202,13 @@ impl RunArgs {
         }
     }
 
+    /// Where the run's ledger and reports go: `--report-dir`, or `reports/<run_id>`.
+    pub fn report_dir(&self, run_id: &str) -> Utf8PathBuf {
+        self.report_dir
+            .clone()
+            .unwrap_or_else(|| Utf8PathBuf::from("reports").join(run_id))
+    }
+
     /// The run options these flags describe against `target`; `run_id` names the default
     /// report directory.
     pub fn options(&self, target: Target, run_id: &str) -> Result<RunOptions, ArgsError> {
@@ -214,10 +227,7 @@ impl RunArgs {
             filter,
             partition,
             jobs: self.jobs,
-            report_dir: self
-                .report_dir
-                .clone()
-                .unwrap_or_else(|| Utf8PathBuf::from("reports").join(run_id)),
+            report_dir: self.report_dir(run_id),
             timeout: Duration::from_secs(self.timeout.max(1)),
             grant_settle: self.grant_settle_ms.map(Duration::from_millis),
             bypass_rate_limit: self.bypass_rate_limit,
@@ -228,6 +238,21 @@ impl RunArgs {
             strict: self.strict,
             expectations: None,
         })
+    }
+}
+
+/// Requires `url` to be an `http` or `https` URL with a host and no query or fragment.
+pub(super) fn check_target(url: &str) -> Result<(), ArgsError> {
+    let usable = reqwest::Url::parse(url).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    if usable {
+        Ok(())
+    } else {
+        Err(ArgsError::Target(url.to_owned()))
     }
 }
 

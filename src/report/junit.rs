@@ -7,8 +7,10 @@
 //! unexpected pass → `<failure>`, error → `<error>`, skipped → `<skipped>`, expected fail →
 //! passed with a note, flaky → passed with a `<flakyError>` per transport retry, non-strict →
 //! passed with the differences in `<system-out>` and a `non-strict` property (a `<failure>`
-//! when the run is strict). The transcript goes into `<system-out>`. This module only maps
-//! the [`RunReport`]; it decides no verdict.
+//! when the run is strict). The transcript goes into `<system-out>`. An interrupted run gets
+//! one more suite, `rc-conform`, whose testcase `run` is an `<error>` saying what interrupted
+//! it, so that no JUnit reader shows the run as passed. This module only maps the
+//! [`RunReport`]; it decides no verdict.
 
 use std::time::Duration;
 
@@ -40,8 +42,29 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         total += time;
         junit.add_test_suite(suite);
     }
+    if report.run.interrupted {
+        junit.add_test_suite(interrupted_suite(report));
+    }
     junit.set_time(total);
     Ok(junit.to_string()?)
+}
+
+/// The suite that says the run was interrupted: one errored testcase.
+fn interrupted_suite(report: &RunReport) -> TestSuite {
+    let mut suite = TestSuite::new("rc-conform");
+    suite.add_properties(properties(report));
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    let by = report.run.interrupt_reason.as_deref().unwrap_or("an interrupt");
+    status
+        .set_message(format!(
+            "interrupted by {by}: {}",
+            super::render::heading_text(report)
+        ))
+        .set_type("interrupted");
+    let mut case = TestCase::new("run", status);
+    case.set_classname("rc-conform");
+    suite.add_test_case(case);
+    suite
 }
 
 fn properties(report: &RunReport) -> Vec<Property> {
@@ -81,6 +104,7 @@ fn properties(report: &RunReport) -> Vec<Property> {
         Property::new("finished_at", run.finished_at.as_str()),
     ];
     let optional = [
+        ("interrupt_reason", &run.interrupt_reason),
         ("line", &run.line),
         ("cases_commit", &run.cases_commit),
         ("filter", &run.filter),
