@@ -49,12 +49,41 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
     Ok(junit.to_string()?)
 }
 
+/// Every change of a built-in role's permission, `permission:role:added|removed@from..to`,
+/// comma-separated (`none` when there was none).
+fn built_in_grants(report: &RunReport) -> String {
+    let changes: Vec<String> = report
+        .grants
+        .builtin
+        .iter()
+        .map(|c| {
+            format!(
+                "{}:{}:{}@{}..{}",
+                c.permission,
+                c.role,
+                c.change,
+                c.from,
+                c.to.as_deref().unwrap_or("not restored")
+            )
+        })
+        .collect();
+    if changes.is_empty() {
+        "none".to_owned()
+    } else {
+        changes.join(",")
+    }
+}
+
 /// The suite that says the run was interrupted: one errored testcase.
 fn interrupted_suite(report: &RunReport) -> TestSuite {
     let mut suite = TestSuite::new("rc-conform");
     suite.add_properties(properties(report));
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-    let by = report.run.interrupt_reason.as_deref().unwrap_or("an interrupt");
+    let by = report
+        .run
+        .interrupt_reason
+        .as_deref()
+        .unwrap_or("an interrupt");
     status
         .set_message(format!(
             "interrupted by {by}: {}",
@@ -98,6 +127,7 @@ fn properties(report: &RunReport) -> Vec<Property> {
             format!("{}/{}", report.conformance.exact, report.conformance.judged).as_str(),
         ),
         Property::new("run_id", run.run_id.as_str()),
+        Property::new("built_in_grants", built_in_grants(report).as_str()),
         Property::new("tool_version", run.tool_version.as_str()),
         Property::new("embedded", if run.embedded { "true" } else { "false" }),
         Property::new("started_at", run.started_at.as_str()),

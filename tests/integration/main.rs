@@ -4,6 +4,7 @@
 
 mod fault_proxy;
 mod reference_support;
+mod safety_support;
 mod server_snapshot;
 mod target_support;
 
@@ -30,6 +31,7 @@ mod reference_provisioning_users;
 mod reference_version_lines;
 mod reports;
 mod runner;
+mod safety_grants;
 mod schemas;
 mod target_api;
 mod target_proxy;
