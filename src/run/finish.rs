@@ -76,6 +76,7 @@ pub(super) async fn finish(
         )],
         ..CleanupRecord::default()
     });
+    run.interrupt.cleanup_finished();
     cleanup.undone += restored;
     cleanup.errors.extend(restore_errors);
     observer(Event::CleanupFinished(&cleanup));

@@ -147,6 +147,7 @@ pub struct Interrupt {
     flag: Arc<AtomicBool>,
     notify: Arc<Notify>,
     reason: Arc<std::sync::Mutex<Option<String>>>,
+    cleaned: Arc<AtomicBool>,
 }
 
 impl Interrupt {
@@ -164,6 +165,16 @@ impl Interrupt {
             *held = Some(reason.to_owned());
         }
         self.trigger();
+    }
+
+    /// Records that cleanup has run to its end (a second interrupt then abandons nothing).
+    pub fn cleanup_finished(&self) {
+        self.cleaned.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether cleanup has run to its end.
+    pub fn is_cleaned(&self) -> bool {
+        self.cleaned.load(Ordering::SeqCst)
     }
 
     /// Why the run was interrupted, when it was and a reason was given.

@@ -33,6 +33,7 @@ mod reports;
 mod runner;
 mod safety_grants;
 mod schemas;
+mod signals;
 mod target_api;
 mod target_proxy;
 mod target_tls;
