@@ -238,6 +238,8 @@ async fn suite_run(
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: Duration::from_secs(60),
+        lock_stale_after: std::time::Duration::from_secs(60),
+        allow_global_grants: false,
         strict: false,
         expectations: None,
         clients: rc_conform::run::ClientSelection::Never,

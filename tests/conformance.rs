@@ -131,6 +131,8 @@ fn options(target: Target, id: &str, report_dir: Utf8PathBuf, strict: bool) -> R
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: Duration::from_secs(600),
+        lock_stale_after: Duration::from_secs(60),
+        allow_global_grants: false,
         strict,
         expectations: None,
         clients: rc_conform::run::ClientSelection::Never,

@@ -1,5 +1,6 @@
 //! `rc-conform cleanup --ledger FILE`: finishes the cleanup of a run that could not (a crash,
-//! a kill, a second interrupt) by undoing what its ledger still records.
+//! a kill, a second interrupt) by undoing what its ledger still records. `--stale-lock`
+//! deletes a run lock left by a run whose ledger is not at hand.
 
 use camino::Utf8PathBuf;
 
@@ -16,8 +17,12 @@ use crate::target::{Client, ClientConfig, Purpose, Redactor};
 #[derive(Debug, Clone, clap::Args)]
 pub struct CleanupArgs {
     /// The ledger of the run to finish cleaning up.
-    #[arg(long)]
-    pub ledger: Utf8PathBuf,
+    #[arg(long, required_unless_present = "stale_lock")]
+    pub ledger: Option<Utf8PathBuf>,
+    /// Delete the run lock (private group `rc-conform-lock`) a run that is gone left, without
+    /// its ledger (needs --target). Check first that no run is active.
+    #[arg(long, requires = "target")]
+    pub stale_lock: bool,
     /// Target server root URL (default: the one the ledger names).
     #[arg(long, env = "RC_CONFORM_TARGET")]
     pub target: Option<String>,
@@ -34,12 +39,13 @@ pub struct CleanupArgs {
 
 /// Runs `rc-conform cleanup`.
 pub(super) fn cleanup(args: &CleanupArgs) -> Result<Exit, CliError> {
-    let ledger = Ledger::open(&args.ledger)?;
-    let target = match &args.target {
-        Some(target) => target.clone(),
-        None => ledger
+    let ledger = args.ledger.as_deref().map(Ledger::open).transpose()?;
+    let target = match (&args.target, &ledger) {
+        (Some(target), _) => target.clone(),
+        (None, Some(ledger)) => ledger
             .read_with(|entries| run_of(entries).map(|(_, target)| target.to_owned()))?
             .ok_or(CliError::NoTargetInLedger)?,
+        (None, None) => return Err(CliError::NoTargetInLedger),
     };
     let credentials = args
         .admin
@@ -64,6 +70,18 @@ pub(super) fn cleanup(args: &CleanupArgs) -> Result<Exit, CliError> {
                 user_id: user_id.clone(),
                 token: token.clone(),
             },
+        };
+        if args.stale_lock {
+            let found = crate::run::lock::clear_stale(&api, &admin)
+                .await
+                .map_err(|source| CliError::StaleLock {
+                    target: target.clone(),
+                    source,
+                })?;
+            anstream::println!("run lock: {}", if found { "deleted" } else { "none found" });
+        }
+        let Some(ledger) = ledger else {
+            return Ok(Exit::Ok);
         };
         let record =
             crate::run::cleanup::undo(&api, &admin, &ledger, &Default::default(), args.jobs).await;

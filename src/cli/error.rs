@@ -59,6 +59,14 @@ pub enum CliError {
         /// Why.
         source: std::io::Error,
     },
+    /// The report directory cannot be written; nothing was sent.
+    #[error("--report-dir {path} is not usable: {source}; nothing was sent to any server")]
+    ReportDir {
+        /// The directory.
+        path: Utf8PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The report files could not be written.
     #[error(transparent)]
     Render(#[from] RenderError),
@@ -86,6 +94,14 @@ pub enum CliError {
     /// `cases export` wrote nothing.
     #[error(transparent)]
     Export(#[from] crate::built_in::ExportError),
+    /// `cleanup --stale-lock` could not delete the lock.
+    #[error("cannot delete the run lock on {target}: {source}")]
+    StaleLock {
+        /// The target.
+        target: String,
+        /// The answer.
+        source: ApiError,
+    },
     /// The admin could not log in for cleanup.
     #[error("cannot log in to {target}: {source}")]
     Login {
@@ -102,7 +118,14 @@ impl CliError {
         match self {
             CliError::Run(RunError::Client(_)) => Exit::BadInput,
             CliError::Run(_) | CliError::Login { .. } => Exit::TargetUnusable,
+            // A version or deviation the embedded server cannot take is bad input.
+            CliError::Reference(
+                ReferenceError::InvalidVersion { .. }
+                | ReferenceError::UnknownDeviation { .. }
+                | ReferenceError::UnknownEndpoint { .. },
+            ) => Exit::BadInput,
             CliError::Reference(_) => Exit::TargetUnusable,
+            CliError::StaleLock { .. } => Exit::Leftovers,
             _ => Exit::BadInput,
         }
     }

@@ -24,6 +24,9 @@ pub enum ArgsError {
         "cleanup needs the admin credentials of the target (--admin-user/--admin-password or --admin-token/--admin-id)"
     )]
     CleanupWithoutCredentials,
+    /// `--target` is not the root URL of an HTTP(S) server.
+    #[error("--target `{0}` is not a server URL: expected http://host[:port][/path] or https://…")]
+    Target(String),
     /// A target without admin credentials.
     #[error(
         "--target needs admin credentials: --admin-user and --admin-password (or RC_CONFORM_ADMIN_USER / RC_CONFORM_ADMIN_PASSWORD), or --admin-token and --admin-id"
@@ -114,6 +117,16 @@ pub struct RunArgs {
     /// Seconds to wait for another run on the same target to finish (the run lock).
     #[arg(long, default_value_t = 600)]
     pub lock_timeout: u64,
+    /// Seconds without a heartbeat after which another run's lock counts as left by a run
+    /// that is gone: the run stops (exit 3) and says how to clear it.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lock_stale_after: u64,
+    /// Let built-in roles (`user`, `leader`, …) gain permissions for the cases that need them
+    /// and for the rate-limit bypass, for as long as those cases run: every user of the server
+    /// holding the role gets them meanwhile. For a disposable server; without it such cases are
+    /// skipped where no run-scoped role can stand in.
+    #[arg(long, env = "RC_CONFORM_ALLOW_GLOBAL_GRANTS")]
+    pub allow_global_grants: bool,
     /// What stdout carries: `human` lines, or `ndjson`, one JSON event per line (the summary
     /// then goes to stderr; see specs/events.schema.json).
     #[arg(long, value_enum, default_value_t, env = "RC_CONFORM_MESSAGE_FORMAT")]
@@ -171,6 +184,9 @@ impl RunArgs {
     /// Where the run goes, from `--target`, the credentials flags and the embedded server's
     /// flags.
     pub fn destination(&self) -> Result<Destination, ArgsError> {
+        if let Some(url) = &self.target {
+            check_target(url)?;
+        }
         let admin = self.admin.credentials()?;
         match (&self.target, admin) {
             (Some(url), Some(admin)) => Ok(Destination::Target {
@@ -198,6 +214,13 @@ impl RunArgs {
         }
     }
 
+    /// Where the run's ledger and reports go: `--report-dir`, or `reports/<run_id>`.
+    pub fn report_dir(&self, run_id: &str) -> Utf8PathBuf {
+        self.report_dir
+            .clone()
+            .unwrap_or_else(|| Utf8PathBuf::from("reports").join(run_id))
+    }
+
     /// The run options these flags describe against `target`; `run_id` names the default
     /// report directory.
     pub fn options(&self, target: Target, run_id: &str) -> Result<RunOptions, ArgsError> {
@@ -216,15 +239,14 @@ impl RunArgs {
             filter,
             partition,
             jobs: self.jobs,
-            report_dir: self
-                .report_dir
-                .clone()
-                .unwrap_or_else(|| Utf8PathBuf::from("reports").join(run_id)),
+            report_dir: self.report_dir(run_id),
             timeout: Duration::from_secs(self.timeout.max(1)),
             grant_settle: self.grant_settle_ms.map(Duration::from_millis),
             bypass_rate_limit: self.bypass_rate_limit,
             keep_rate_limit: self.no_bypass_rate_limit,
             lock_timeout: Duration::from_secs(self.lock_timeout),
+            lock_stale_after: Duration::from_secs(self.lock_stale_after),
+            allow_global_grants: self.allow_global_grants,
             strict: self.strict,
             expectations: None,
             clients: match (self.clients, self.no_clients) {
@@ -234,6 +256,21 @@ impl RunArgs {
             },
             gate_clients: self.gate_clients,
         })
+    }
+}
+
+/// Requires `url` to be an `http` or `https` URL with a host and no query or fragment.
+pub(super) fn check_target(url: &str) -> Result<(), ArgsError> {
+    let usable = reqwest::Url::parse(url).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    if usable {
+        Ok(())
+    } else {
+        Err(ArgsError::Target(url.to_owned()))
     }
 }
 

@@ -39,6 +39,7 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         .as_deref()
         .map(|path| load_expectations(path, &suite))
         .transpose()?;
+    check_report_dir(&args.report_dir(&run_id))?;
     let runtime = tokio::runtime::Runtime::new().map_err(CliError::Runtime)?;
     let outcome = runtime.block_on(async {
         let (target, server) = start(destination).await?;
@@ -71,6 +72,19 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
     });
     let (outcome, report_dir) = outcome?;
     finish(&outcome, &report_dir, args.verbose, args.message_format)
+}
+
+/// Requires the report directory to be a directory this process can write (created when
+/// missing), before anything is sent: the ledger must be written before anything is created.
+fn check_report_dir(dir: &Utf8Path) -> Result<(), CliError> {
+    let unusable = |source| CliError::ReportDir {
+        path: dir.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(unusable)?;
+    let probe = dir.join(format!(".rc-conform-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(unusable)?;
+    std::fs::remove_file(&probe).map_err(unusable)
 }
 
 /// The target of the run: the one given, or the embedded server started now.

@@ -2,7 +2,7 @@
 //! stop`, a cancelled CI job), SIGHUP (a closed terminal) and, on Windows, Ctrl-Break. The first
 //! stops the run (nothing more is sent, cleanup runs, exit 5); a second during cleanup stops at
 //! once with exit 7 and says which ledger holds what may be left and the command that finishes
-//! it.
+//! it (after cleanup has finished, a second interrupt abandons nothing and is only noted).
 
 use camino::Utf8PathBuf;
 
@@ -34,8 +34,15 @@ pub(super) async fn watch(interrupt: Interrupt, resume: Resume) {
     anstream::eprintln!(
         "interrupted ({first}): stopping the cases and undoing the ledger (interrupt again to abandon cleanup)"
     );
-    interrupt.trigger();
-    let second = signals.next().await;
+    interrupt.trigger_because(first);
+    let mut second = signals.next().await;
+    // Once cleanup has run to its end there is nothing to abandon: the reports follow.
+    while interrupt.is_cleaned() {
+        anstream::eprintln!(
+            "interrupted again ({second}): cleanup has already finished; writing the reports"
+        );
+        second = signals.next().await;
+    }
     match &resume.target {
         Some(target) => anstream::eprintln!(
             "interrupted again ({second}): cleanup abandoned. What this run created and has not removed is named in {ledger}; finish it with:\n  rc-conform cleanup --ledger {ledger} --target {target}",

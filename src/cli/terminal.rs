@@ -170,8 +170,13 @@ pub(super) fn summary(report: &RunReport) -> String {
         || "Rocket.Chat (no line: contract only)".to_owned(),
         |l| format!("Rocket.Chat {l}"),
     );
+    let interrupted = if report.run.interrupted {
+        format!("{}; ", crate::report::render::heading_text(report))
+    } else {
+        String::new()
+    };
     format!(
-        "{}; contract {}/{}, exact agreement with {line} {}/{}",
+        "{interrupted}{}; contract {}/{}, exact agreement with {line} {}/{}",
         report.totals.line(),
         c.contract,
         c.judged,

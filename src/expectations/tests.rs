@@ -84,6 +84,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
             strict: false,
             line: Some("8.x".into()),
             interrupted: false,
+            interrupt_reason: None,
             insecure: false,
             gate_clients: false,
         },
@@ -96,6 +97,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
         rate_limit: Default::default(),
         premise_order: Vec::new(),
         clients: Vec::new(),
+        grants: Default::default(),
     }
 }
 

@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 mod administration;
 mod bans;
+mod chat;
 use crate::clock;
 mod delay;
 mod deviation;
@@ -255,7 +256,7 @@ pub fn router(config: ServerConfig) -> axum::Router {
     routes::build(app_for(&config, version))
 }
 
-fn checked_router(config: &ServerConfig) -> Result<axum::Router, ReferenceError> {
+fn checked_app(config: &ServerConfig) -> Result<Arc<App>, ReferenceError> {
     let version =
         Version::parse(&config.version).ok_or_else(|| ReferenceError::InvalidVersion {
             version: config.version.clone(),
@@ -267,7 +268,7 @@ fn checked_router(config: &ServerConfig) -> Result<axum::Router, ReferenceError>
             valid: served.join(", "),
         });
     }
-    Ok(routes::build(app_for(config, version)))
+    Ok(app_for(config, version))
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ReferenceError> {
@@ -279,6 +280,7 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ReferenceErro
 /// A reference server serving in a background task.
 #[derive(Debug)]
 pub struct RunningServer {
+    app: Arc<App>,
     url: String,
     local_addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
@@ -296,6 +298,14 @@ impl RunningServer {
         self.local_addr
     }
 
+    /// Every role list `permissions.update` has written since the server started, in order, as
+    /// (permission, roles): what tests read to prove that a role never held a permission, even
+    /// for a moment.
+    pub fn permission_writes(&self) -> Vec<(String, Vec<String>)> {
+        self.app
+            .with_store(|store| store.permission_writes().to_vec())
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, and waits for the task.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -311,7 +321,8 @@ pub async fn start(
     config: ServerConfig,
     addr: SocketAddr,
 ) -> Result<RunningServer, ReferenceError> {
-    let app = checked_router(&config)?;
+    let app = checked_app(&config)?;
+    let router = routes::build(app.clone());
     let listener = bind(addr).await?;
     let local_addr = listener
         .local_addr()
@@ -320,7 +331,7 @@ pub async fn start(
     let task = tokio::spawn(async move {
         axum::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
             let _ = stopped.await;
@@ -328,6 +339,7 @@ pub async fn start(
         .await
     });
     Ok(RunningServer {
+        app,
         url: format!("http://{local_addr}"),
         local_addr,
         stop: Some(stop),
@@ -340,7 +352,7 @@ pub async fn serve_until_ctrl_c(
     config: ServerConfig,
     addr: SocketAddr,
 ) -> Result<(), ReferenceError> {
-    let app = checked_router(&config)?;
+    let app = routes::build(checked_app(&config)?);
     let listener = bind(addr).await?;
     axum::serve(
         listener,

@@ -165,6 +165,8 @@ pub(crate) struct Room {
     pub(crate) read_only: bool,
     pub(crate) archived: bool,
     pub(crate) last_message_at: Option<Moment>,
+    /// `topic` (`saveRoomSettings` `roomTopic`), absent until set.
+    pub(crate) topic: Option<String>,
     /// Participants of a direct room, as (user id, username).
     pub(crate) participants: Vec<(String, String)>,
     /// Team, discussion and livechat links.
@@ -189,6 +191,7 @@ impl Room {
             read_only: false,
             archived: false,
             last_message_at: None,
+            topic: None,
             participants: Vec::new(),
             links: RoomLinks::default(),
         }
@@ -239,6 +242,9 @@ impl Room {
         }
         if self.archived {
             doc.insert("archived".into(), json!(true));
+        }
+        if let Some(topic) = &self.topic {
+            doc.insert("topic".into(), json!(topic));
         }
         self.links.write(&mut doc);
         Value::Object(doc)

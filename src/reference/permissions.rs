@@ -118,34 +118,48 @@ pub(crate) async fn roles_list(State(app): State<Arc<App>>, _caller: Caller) -> 
     })
 }
 
-/// The custom-role routes' prelude: the Enterprise license middleware, then the route's
-/// `access-permissions` gate, then `work`.
-fn custom_role_route(app: &App, caller: &Caller, work: impl FnOnce(&mut Store) -> Reply) -> Reply {
+/// The body `roles.create` accepts (`isRoleCreateProps`: `name` a string; `description` a
+/// string; `scope` `Users` or `Subscriptions`; `mandatory2fa` a boolean; nothing else), or
+/// `None`.
+fn role_create_props(params: &Params) -> Option<(String, RoleScope)> {
+    let optional = |key: &str, check: fn(&Value) -> bool| params.get(key).is_none_or(check);
+    let known = ["name", "description", "scope", "mandatory2fa"];
+    if params.keys().any(|key| !known.contains(&key.as_str()))
+        || !optional("description", |v| v.is_string() || v.is_null())
+        || !optional("mandatory2fa", |v| v.is_boolean() || v.is_null())
+    {
+        return None;
+    }
+    let name = params.get("name")?.as_str()?.to_owned();
+    let scope = match params.get("scope") {
+        None | Some(Value::Null) => RoleScope::Users,
+        Some(scope) => RoleScope::parse(scope.as_str()?)?,
+    };
+    Some((name, scope))
+}
+
+/// POST /api/v1/roles.create (Enterprise: custom roles): the license, the body, then
+/// `access-permissions`, then a unique name; the role gets a random `_id`
+/// (`apps/meteor/ee/server/api/roles.ts`, `insertRoleAsync`).
+pub(crate) async fn roles_create(call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
     if !app.rules.enterprise {
         return Err(ApiError::enterprise_only());
     }
+    let Some((name, scope)) = role_create_props(&params) else {
+        return Err(ApiError::meteor(
+            "error-invalid-role-properties",
+            "The role properties are invalid.",
+        ));
+    };
     app.with_store(|store| {
-        require_any_permission(store, caller, &["access-permissions"], app.rules.envelope)?;
-        work(store)
-    })
-}
-
-/// POST /api/v1/roles.create (Enterprise: custom roles).
-pub(crate) async fn roles_create(call: Call) -> Reply {
-    let (app, caller, params) = call.parts();
-    custom_role_route(&app, &caller, |store| {
-        let Some(name) = nonblank(&params, "name") else {
-            return Err(ApiError::invalid_params(
-                app.rules.envelope,
-                &["must have required property 'name'".to_owned()],
+        if !store.has_permission(&caller.id, "access-permissions", None) {
+            return Err(ApiError::meteor(
+                "error-action-not-allowed",
+                "Accessing permissions is not allowed",
             ));
-        };
-        let scope = match text(&params, "scope") {
-            None => RoleScope::Users,
-            Some(scope) => RoleScope::parse(scope)
-                .ok_or_else(|| ApiError::meteor("error-invalid-scope", "Invalid scope"))?,
-        };
-        if store.roles().any(|role| role.name == name) {
+        }
+        if store.role_by_id_or_name(&name).is_some() {
             return Err(ApiError::meteor(
                 "error-duplicate-role-names-not-allowed",
                 "Role name already exists",
@@ -153,7 +167,7 @@ pub(crate) async fn roles_create(call: Call) -> Reply {
         }
         let role = Role {
             id: ids::document_id(),
-            name: name.to_owned(),
+            name,
             description: text(&params, "description").unwrap_or_default().to_owned(),
             scope,
             protected: false,
@@ -165,10 +179,13 @@ pub(crate) async fn roles_create(call: Call) -> Reply {
     })
 }
 
-/// POST /api/v1/roles.delete (Enterprise: custom roles).
+/// POST /api/v1/roles.delete: a core route (`apps/meteor/app/api/server/v1/roles.ts`, route-level
+/// `access-permissions`), so a Community server deletes unprotected roles too; a role someone
+/// holds (globally or on a subscription) is refused.
 pub(crate) async fn roles_delete(call: Call) -> Reply {
     let (app, caller, params) = call.parts();
-    custom_role_route(&app, &caller, |store| {
+    app.with_store(|store| {
+        require_any_permission(store, &caller, &["access-permissions"], app.rules.envelope)?;
         let role = nonblank(&params, "roleId")
             .and_then(|id| store.role_by_id_or_name(id))
             .cloned()

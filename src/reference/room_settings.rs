@@ -154,3 +154,40 @@ pub(crate) async fn set_read_only(family: Family, call: Call) -> Reply {
         room_answer(family, &app.rules, &room)
     })
 }
+
+/// POST /api/v1/channels.setTopic, /api/v1/groups.setTopic: `topic` must be present; the
+/// channels route refuses an unchanged topic; `saveRoomSettings` `roomTopic` needs the
+/// room-scoped `edit-room` and posts `room_changed_topic` (its `msg` the new topic). As in
+/// `apps/meteor/app/api/server/v1/channels.ts` and `groups.ts` (`setTopic`).
+pub(crate) async fn set_topic(family: Family, call: Call) -> Reply {
+    let (app, caller, params) = call.parts();
+    let Some(topic) = params.get("topic") else {
+        return Err(ApiError::failure("The bodyParam \"topic\" is required"));
+    };
+    let topic = topic.as_str().unwrap_or_default().to_owned();
+    app.with_store(|store| {
+        let room = family.find_room(store, &params, &caller.id, false)?;
+        if family == Family::Channels && room.topic.as_deref() == Some(topic.as_str()) {
+            return Err(ApiError::failure(
+                "The channel topic is the same as what it would be changed to.",
+            ));
+        }
+        if !store.has_permission(&caller.id, "edit-room", Some(&room.id)) {
+            return Err(ApiError::meteor(
+                "error-action-not-allowed",
+                "Editing room is not allowed",
+            )
+            .with_details(json!({"method": "saveRoomSettings", "action": "Editing_room"})));
+        }
+        if let Some(stored) = store.room_mut(&room.id) {
+            stored.topic = Some(topic.clone());
+        }
+        if let Some(author) = store.author(&caller.id) {
+            store.record_message(
+                &room.id,
+                Draft::system("room_changed_topic", &topic, author),
+            );
+        }
+        success(json!({"topic": topic}))
+    })
+}

@@ -15,8 +15,9 @@ use axum::routing::{MethodRouter, get, post};
 
 use super::family::Family;
 use super::{
-    App, Rules, administration, bans, delay, direct, discussions, envelope, express, gate, invite,
-    livechat, membership, messages, permissions, room_roles, room_settings, rooms, teams, users,
+    App, Rules, administration, bans, chat, delay, direct, discussions, envelope, express, gate,
+    invite, livechat, membership, messages, permissions, room_roles, room_settings, rooms, teams,
+    users,
 };
 
 /// Endpoints of the 2026 ban feature: not routed before [`super::version::Version::ROOM_BANS`].
@@ -56,6 +57,7 @@ fn single_routes() -> Vec<Route> {
         ),
         ("users.list", get(administration::users_list)),
         ("im.create", post(direct::im_create)),
+        ("chat.delete", post(chat::delete)),
         ("rooms.adminRooms", get(administration::admin_rooms)),
         ("permissions.listAll", get(permissions::list_all)),
         ("permissions.update", post(permissions::update)),
@@ -111,6 +113,10 @@ fn family_routes(family: Family) -> Vec<Route> {
         (
             "messages",
             get(move |call| messages::messages(family, call)),
+        ),
+        (
+            "setTopic",
+            post(move |call| room_settings::set_topic(family, call)),
         ),
     ];
     for (operation, role, grant) in room_roles::OPERATIONS {

@@ -68,6 +68,7 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         rate_limit => Value::from(Serde(&report.rate_limit)),
         divergences => Value::from(Serde(&report.divergences)),
         preflight => Value::from(Serde(&report.run.preflight)),
+        grants => Value::from(Serde(&report.grants)),
         cleanup => Value::from(Serde(&report.cleanup)),
         requests => Value::from(Serde(&report.requests)),
         requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),

@@ -7,9 +7,11 @@
 //! unexpected pass → `<failure>`, error → `<error>`, skipped → `<skipped>`, expected fail →
 //! passed with a note, flaky → passed with a `<flakyError>` per transport retry, non-strict →
 //! passed with the differences in `<system-out>` and a `non-strict` property (a `<failure>`
-//! when the run is strict). The transcript goes into `<system-out>`. A last testsuite
-//! `clients` has a testcase per client compatibility profile (a failure for a broken client,
-//! skipped for one not run). This module only maps the [`RunReport`]; it decides no verdict.
+//! when the run is strict). The transcript goes into `<system-out>`. A testsuite `clients`
+//! has a testcase per client compatibility profile (a failure for a broken client, skipped
+//! for one not run). An interrupted run gets one more suite, `rc-conform`, whose testcase
+//! `run` is an `<error>` saying what interrupted it, so that no JUnit reader shows the run as
+//! passed. This module only maps the [`RunReport`]; it decides no verdict.
 
 use std::time::Duration;
 
@@ -44,8 +46,58 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
     if let Some(clients) = super::clients::junit_suite(report, BODY_LIMIT) {
         junit.add_test_suite(clients);
     }
+    if report.run.interrupted {
+        junit.add_test_suite(interrupted_suite(report));
+    }
     junit.set_time(total);
     Ok(junit.to_string()?)
+}
+
+/// Every change of a built-in role's permission, `permission:role:added|removed@from..to`,
+/// comma-separated (`none` when there was none).
+fn built_in_grants(report: &RunReport) -> String {
+    let changes: Vec<String> = report
+        .grants
+        .builtin
+        .iter()
+        .map(|c| {
+            format!(
+                "{}:{}:{}@{}..{}",
+                c.permission,
+                c.role,
+                c.change,
+                c.from,
+                c.to.as_deref().unwrap_or("not restored")
+            )
+        })
+        .collect();
+    if changes.is_empty() {
+        "none".to_owned()
+    } else {
+        changes.join(",")
+    }
+}
+
+/// The suite that says the run was interrupted: one errored testcase.
+fn interrupted_suite(report: &RunReport) -> TestSuite {
+    let mut suite = TestSuite::new("rc-conform");
+    suite.add_properties(properties(report));
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    let by = report
+        .run
+        .interrupt_reason
+        .as_deref()
+        .unwrap_or("an interrupt");
+    status
+        .set_message(format!(
+            "interrupted by {by}: {}",
+            super::render::heading_text(report)
+        ))
+        .set_type("interrupted");
+    let mut case = TestCase::new("run", status);
+    case.set_classname("rc-conform");
+    suite.add_test_case(case);
+    suite
 }
 
 fn properties(report: &RunReport) -> Vec<Property> {
@@ -79,6 +131,7 @@ fn properties(report: &RunReport) -> Vec<Property> {
             format!("{}/{}", report.conformance.exact, report.conformance.judged).as_str(),
         ),
         Property::new("run_id", run.run_id.as_str()),
+        Property::new("built_in_grants", built_in_grants(report).as_str()),
         Property::new("tool_version", run.tool_version.as_str()),
         Property::new("embedded", if run.embedded { "true" } else { "false" }),
         Property::new("started_at", run.started_at.as_str()),
@@ -86,6 +139,7 @@ fn properties(report: &RunReport) -> Vec<Property> {
     ];
     let suite = (!run.suite.is_empty()).then(|| run.suite.clone());
     let optional = [
+        ("interrupt_reason", &run.interrupt_reason),
         ("line", &run.line),
         ("suite", &suite),
         ("cases_commit", &run.cases_commit),

@@ -182,6 +182,7 @@ fn render_with(
         skipped => Value::from(Serde(&brief_of(Verdict::Skipped))),
         divergences => Value::from(Serde(&report.divergences)),
         preflight => Value::from(Serde(&report.run.preflight)),
+        grants => Value::from(Serde(&report.grants)),
         cleanup => Value::from(Serde(&report.cleanup)),
         requests => Value::from(Serde(&report.requests)),
         requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::model::{
-    CaseRecord, CleanupRecord, Conformance, DivergenceRecord, RateLimitRecord, RequestCount,
-    RunMeta, RunReport, Totals,
+    CaseRecord, CleanupRecord, Conformance, DivergenceRecord, GrantsRecord, RateLimitRecord,
+    RequestCount, RunMeta, RunReport, Totals,
 };
 
 /// One partial report and where it was read from.
@@ -109,9 +109,23 @@ pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
             rate_limit,
             premise_order: first.report.premise_order.clone(),
             clients: super::clients::merge(parts),
+            grants: merge_grants(parts),
         },
         warnings,
     })
+}
+
+/// The grants of every part: run roles and built-in changes concatenated.
+fn merge_grants(parts: &[Part]) -> GrantsRecord {
+    let mut merged = GrantsRecord::default();
+    for part in parts {
+        let g = &part.report.grants;
+        merged.global_allowed |= g.global_allowed;
+        merged.custom_roles |= g.custom_roles;
+        merged.run_roles.extend(g.run_roles.iter().cloned());
+        merged.builtin.extend(g.builtin.iter().cloned());
+    }
+    merged
 }
 
 /// Whether `part` comes from the same kind of run as `first`.
@@ -198,6 +212,7 @@ fn merge_meta(first: &Part, metas: &[&RunMeta]) -> RunMeta {
         strict: first.report.run.strict,
         line: agreed(metas, |m| m.line.clone()),
         interrupted: metas.iter().any(|m| m.interrupted),
+        interrupt_reason: metas.iter().find_map(|m| m.interrupt_reason.clone()),
         insecure: metas.iter().any(|m| m.insecure),
         gate_clients: metas.iter().any(|m| m.gate_clients),
     }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::grants::{BuiltinGrantRecord, GrantsRecord, RunRoleRecord};
 use crate::api::{CaseId, Endpoint, PremiseName, RoomType};
 pub use crate::clients::{ClientRecord, ClientStatus, UseRecord};
 use crate::spec::levels::{CheckKind, Level};
@@ -40,6 +41,9 @@ pub struct RunReport {
     /// Reports written before the profiles existed have none.
     #[serde(default)]
     pub clients: Vec<ClientRecord>,
+    /// Where the run's permission grants went: its own roles, and every built-in role changed.
+    #[serde(default)]
+    pub grants: GrantsRecord,
 }
 
 impl RunReport {
@@ -154,6 +158,9 @@ pub struct RunMeta {
     pub line: Option<String>,
     /// Whether the run was interrupted before every case ran.
     pub interrupted: bool,
+    /// What interrupted it (`SIGTERM`, `SIGINT`, …), when it was.
+    #[serde(default)]
+    pub interrupt_reason: Option<String>,
     /// Whether the target's certificate was accepted without verification (`--insecure`).
     #[serde(default)]
     pub insecure: bool,

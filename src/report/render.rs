@@ -101,7 +101,7 @@ impl Ending {
 }
 
 /// The heading of a report, without a mark: what ended how (`every case passed (160 ran, 2
-/// skipped)`, `interrupted: 40 of 162 cases ran`, `3 of 160 cases failed`).
+/// skipped)`, `interrupted by SIGTERM: 40 of 162 cases ran`, `3 of 160 cases failed`).
 pub(crate) fn heading_text(report: &RunReport) -> String {
     let strict = report.run.strict;
     let skipped = report.totals.count(Verdict::Skipped);
@@ -114,7 +114,13 @@ pub(crate) fn heading_text(report: &RunReport) -> String {
     let non_strict = report.totals.non_strict;
     match Ending::of(report) {
         Ending::Interrupted => format!(
-            "interrupted: {ran} of {} cases ran{}",
+            "interrupted{}: {ran} of {} cases ran{}",
+            report
+                .run
+                .interrupt_reason
+                .as_deref()
+                .map(|r| format!(" by {r}"))
+                .unwrap_or_default(),
             report.cases.len(),
             if failing > 0 {
                 format!(", {failing} failed")

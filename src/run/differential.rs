@@ -78,6 +78,8 @@ pub async fn attach(
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: options.lock_timeout,
+        lock_stale_after: std::time::Duration::from_secs(60),
+        allow_global_grants: false,
         strict: false,
         expectations: None,
         clients: super::ClientSelection::Never,

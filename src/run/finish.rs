@@ -34,6 +34,9 @@ pub(super) async fn finish(
     api.client().next_stage();
     // Permissions go back before the run lock does, so the next run reads the server's own.
     let (restored, restore_errors) = cleanup::restore_permissions(api, admin, ledger).await;
+    if restore_errors.is_empty() {
+        run.grants.log.all_restored();
+    }
     let mut result = executed;
     if let Some(held) = run.lock.take()
         && let Err(e) = held.release(api, admin, ledger).await
@@ -78,6 +81,7 @@ pub(super) async fn finish(
         )],
         ..CleanupRecord::default()
     });
+    run.interrupt.cleanup_finished();
     cleanup.undone += restored;
     cleanup.errors.extend(restore_errors);
     observer(Event::CleanupFinished(&cleanup));
@@ -138,6 +142,7 @@ fn report(
             strict: options.strict,
             line: line.clone(),
             interrupted: run.interrupt.is_set(),
+            interrupt_reason: run.interrupt.reason(),
             insecure: options.target.network.insecure,
             gate_clients: options.gate_clients,
         },
@@ -150,5 +155,6 @@ fn report(
         rate_limit: RateLimitRecord { waits, waited_ms },
         premise_order: run.specs.model.premise_names(),
         clients,
+        grants: run.grants.log.snapshot(),
     }
 }

@@ -17,6 +17,7 @@ mod checkout;
 pub mod cleanup;
 mod clients;
 pub mod differential;
+mod estimate;
 pub mod events;
 mod finish;
 mod grants;
@@ -51,6 +52,7 @@ use crate::spec::Specs;
 use crate::target::api::ApiError;
 
 pub use self::events::{Event, Observer};
+pub use self::grants::RunRoles;
 pub use self::preflight::AdminCredentials;
 
 /// Where the target is and how to act on it as admin.
@@ -91,6 +93,12 @@ pub struct RunOptions {
     pub keep_rate_limit: bool,
     /// Longest wait for another run's lock on the same target.
     pub lock_timeout: Duration,
+    /// A lock whose heartbeat has not changed for this long was left by a run that is gone:
+    /// the run stops and says how to clear it instead of waiting for it.
+    pub lock_stale_after: Duration,
+    /// Built-in roles may gain permissions for a group's calls or the rate-limit bypass
+    /// (`--allow-global-grants`): for a disposable server.
+    pub allow_global_grants: bool,
     /// `non-strict` fails the gate.
     pub strict: bool,
     /// The target's known deviations.
@@ -129,6 +137,9 @@ pub enum RunError {
     /// The permissions the run changes could not be read or changed.
     #[error("changing the run's permissions: {0}")]
     Permissions(#[source] ApiError),
+    /// A run-scoped role could not be created.
+    #[error("creating the run's role: {0}")]
+    Roles(#[source] ApiError),
     /// The run lock could not be released.
     #[error("releasing the run lock: {0}")]
     Release(#[source] lock::LockError),
@@ -154,6 +165,8 @@ pub struct RunOutcome {
 pub struct Interrupt {
     flag: Arc<AtomicBool>,
     notify: Arc<Notify>,
+    reason: Arc<std::sync::Mutex<Option<String>>>,
+    cleaned: Arc<AtomicBool>,
 }
 
 impl Interrupt {
@@ -161,6 +174,38 @@ impl Interrupt {
     pub fn trigger(&self) {
         self.flag.store(true, Ordering::SeqCst);
         self.notify.notify_waiters();
+    }
+
+    /// Interrupts the run, saying why (`SIGTERM`, …): the report carries it.
+    pub fn trigger_because(&self, reason: &str) {
+        if let Ok(mut held) = self.reason.lock()
+            && held.is_none()
+        {
+            *held = Some(reason.to_owned());
+        }
+        self.trigger();
+    }
+
+    /// Records that cleanup has run to its end (a second interrupt then abandons nothing).
+    pub fn cleanup_finished(&self) {
+        self.cleaned.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether cleanup has run to its end.
+    pub fn is_cleaned(&self) -> bool {
+        self.cleaned.load(Ordering::SeqCst)
+    }
+
+    /// Why the run was interrupted, when it was and a reason was given.
+    pub fn reason(&self) -> Option<String> {
+        if !self.is_set() {
+            return None;
+        }
+        self.reason
+            .lock()
+            .ok()
+            .and_then(|r| r.clone())
+            .or_else(|| Some("interrupted".to_owned()))
     }
 
     /// Whether the run was interrupted.

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::Mutex;
 
-use super::grants::RunGrants;
+use super::grants::{self, RunGrants};
 use super::ledger::{Entry, Ledger};
 use super::lock::RunLock;
 use super::plan::Plan;
@@ -92,7 +92,7 @@ pub(super) async fn prepare<'a>(
         .clone()
         .unwrap_or_else(|| specs.model.default_version());
     let line = reported.and_then(|v| specs.model.line_of(&v)).cloned();
-    let plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
+    let mut plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
     let today = Date::today();
     let verdicts = Arc::new(VerdictStage {
         model: specs.model.clone(),
@@ -104,6 +104,17 @@ pub(super) async fn prepare<'a>(
     });
     let (ledger, mut notes) = open_ledger(options, run_id, &url)?;
     notes.extend(network_notes(&options.target.network));
+    let lock = take_lock(&api, &preflight.admin, &ledger, options, (run_id, &url)).await?;
+    let cx = grants::Context {
+        api: &api,
+        admin: &preflight.admin,
+        ledger: &ledger,
+        options,
+        preflight: &preflight,
+        model: &specs.model,
+        run_id,
+    };
+    let grants = decide_grants(&cx, &mut plan).await?;
     let provisioner = Provisioner {
         api: api.clone(),
         admin: preflight.admin.clone(),
@@ -112,9 +123,10 @@ pub(super) async fn prepare<'a>(
         ledger: ledger.clone(),
         run_id: run_id.to_owned(),
         pool: None,
+        roles: Arc::new(grants.roles.clone()),
     };
-    let grants = RunGrants::new(options, &preflight, &plan);
-    let lock = take_lock(&api, &preflight.admin, &ledger, options).await?;
+    notes.extend(grants.notes.iter().cloned());
+    record_touched_rooms(&plan, &ledger)?;
     let mut prepared = Prepared {
         suite,
         specs,
@@ -211,6 +223,39 @@ fn open_ledger(
     Ok((started.ledger, notes))
 }
 
+/// The run's grants ([`RunGrants::prepare`]); when they cannot be set up, what the ledger
+/// holds (the run lock, roles created so far) is undone.
+async fn decide_grants(
+    cx: &grants::Context<'_>,
+    plan: &mut Plan<'_>,
+) -> Result<RunGrants, RunError> {
+    match RunGrants::prepare(cx, plan).await {
+        Ok(grants) => Ok(grants),
+        Err(e) => {
+            let sessions = BTreeMap::new();
+            let _ = cleanup::undo(cx.api, cx.admin, cx.ledger, &sessions, cx.options.jobs).await;
+            Err(e)
+        }
+    }
+}
+
+/// The rooms the run did not create whose messages its cases change (`general`): written to
+/// the ledger before any case runs, so that cleanup deletes the system messages that name the
+/// run's fixture users.
+fn record_touched_rooms(plan: &Plan<'_>, ledger: &Ledger) -> Result<(), RunError> {
+    let touches = plan
+        .cases
+        .iter()
+        .any(|p| p.skip.is_none() && p.case.touches_general());
+    if touches {
+        ledger.record(&Entry::RoomMessages {
+            room_id: "GENERAL".to_owned(),
+            room_type: crate::api::RoomType::Public,
+        })?;
+    }
+    Ok(())
+}
+
 /// Another run on the same target must not change permissions under this one: a shared
 /// target's run lock is held while cases run (the embedded server is this run's alone).
 async fn take_lock(
@@ -218,13 +263,21 @@ async fn take_lock(
     admin: &Session,
     ledger: &Ledger,
     options: &RunOptions,
+    (run_id, url): (&str, &str),
 ) -> Result<Option<RunLock>, RunError> {
     if options.target.embedded {
         return Ok(None);
     }
     let waiting =
         || tracing::warn!("another rc-conform run holds the lock on this target; waiting");
-    match lock::acquire(api, admin, ledger, options.lock_timeout, &waiting).await {
+    let holder = lock::Holder::this_process(run_id, ledger.path());
+    let taking = lock::Taking {
+        holder: &holder,
+        target: url,
+        timeout: options.lock_timeout,
+        stale_after: options.lock_stale_after,
+    };
+    match lock::acquire(api, admin, ledger, &taking, &waiting).await {
         Ok(held) => Ok(Some(held)),
         Err(e) => {
             let _ = cleanup::undo(api, admin, ledger, &BTreeMap::new(), options.jobs).await;

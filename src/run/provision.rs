@@ -31,6 +31,8 @@ pub struct Provisioner {
     pub run_id: String,
     /// Users shared between cases, when the run has a pool.
     pub pool: Option<std::sync::Arc<super::pool::UserPool>>,
+    /// The run's own roles, given to fixture users as they are created.
+    pub roles: std::sync::Arc<super::grants::RunRoles>,
 }
 
 /// A user the case uses, as it exists on the target.
@@ -142,7 +144,7 @@ impl Provisioner {
                 self.two_factor.as_ref(),
                 username,
                 &password,
-                roles,
+                &self.with_run_roles(roles, login),
             )
             .await?;
         self.ledger.record_later(&Entry::UserId {
@@ -165,6 +167,22 @@ impl Provisioner {
             username: username.to_owned(),
             session,
         })
+    }
+
+    /// `roles` and the run's own roles a fixture user holding them gets: the stand-in of each
+    /// built-in role it holds, and the rate-limit bypass when it logs in (acts).
+    fn with_run_roles(&self, roles: &[String], login: bool) -> Vec<String> {
+        let mut all = roles.to_vec();
+        all.extend(
+            roles
+                .iter()
+                .filter_map(|r| self.roles.users.get(r))
+                .cloned(),
+        );
+        if login && let Some(bypass) = &self.roles.bypass {
+            all.push(bypass.clone());
+        }
+        all
     }
 
     /// The name prefix of case number `n`: `rcc-<run>-<n>`.
@@ -313,6 +331,30 @@ impl Provisioner {
         })
     }
 
+    /// The run's stand-in for room role `role`, when it has one, for fixture `user` in room
+    /// `id` (`roles.addUserToRole` with the room).
+    async fn room_stand_in(
+        &self,
+        role: RoomRole,
+        user: &UserRef,
+        id: &str,
+        fx: &Fixtures,
+    ) -> Result<(), ProvisionError> {
+        let name = match role {
+            RoomRole::Owner => "owner",
+            RoomRole::Moderator => "moderator",
+            RoomRole::Leader => "leader",
+        };
+        if let (Some(stand_in), UserRef::Fixture(_), Some(live)) =
+            (self.roles.rooms.get(name), user, fx.users.get(user))
+        {
+            self.api
+                .add_user_to_role(&self.admin, stand_in, &live.username, Some(id))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A created room's roles and archive state.
     async fn room_state(
         &self,
@@ -327,14 +369,23 @@ impl Provisioner {
             (RoomRole::Leader, &room.leaders),
         ] {
             for user in users {
-                if role == RoomRole::Owner && user == &room.creator {
-                    continue;
+                if !(role == RoomRole::Owner && user == &room.creator) {
+                    let uid = fx.users.get(user).map(|u| u.id.clone()).unwrap_or_default();
+                    self.api
+                        .add_room_role(session, room.room_type, role, id, &uid)
+                        .await?;
                 }
-                let uid = fx.users.get(user).map(|u| u.id.clone()).unwrap_or_default();
-                self.api
-                    .add_room_role(session, room.room_type, role, id, &uid)
-                    .await?;
+                self.room_stand_in(role, user, id, fx).await?;
             }
+        }
+        if let Some(stand_in) = self.roles.rooms.get("owner")
+            && !room.owners.contains(&room.creator)
+            && let Some(creator) = fx.users.get(&room.creator)
+            && matches!(room.creator, UserRef::Fixture(_))
+        {
+            self.api
+                .add_user_to_role(&self.admin, stand_in, &creator.username, Some(id))
+                .await?;
         }
         if room.archived {
             self.api.archive(session, room.room_type, id).await?;

@@ -4,6 +4,7 @@
 
 mod fault_proxy;
 mod reference_support;
+mod safety_support;
 mod server_snapshot;
 mod target_support;
 
@@ -31,8 +32,12 @@ mod reference_provisioning_sessions;
 mod reference_provisioning_users;
 mod reference_version_lines;
 mod reports;
+mod reports_interrupted;
 mod runner;
+mod safety_grants;
+mod safety_preflight;
 mod schemas;
+mod signals;
 mod target_api;
 mod target_proxy;
 mod target_tls;

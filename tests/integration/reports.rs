@@ -163,7 +163,7 @@ for suite in xml:
 print(json.dumps(out))
 "#;
 
-fn junitparser(path: &Utf8Path) -> Value {
+pub(crate) fn junitparser(path: &Utf8Path) -> Value {
     let out = Command::new("python3")
         .args(["-c", JUNITPARSER])
         .arg(path)
@@ -321,7 +321,7 @@ fn junit_maps_every_verdict() {
 
 // ---------------------------------------------------------------- report.json
 
-fn report_schema() -> jsonschema::Validator {
+pub(crate) fn report_schema() -> jsonschema::Validator {
     let text =
         std::fs::read_to_string(root().join("specs/report.schema.json")).expect("schema file");
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
@@ -333,7 +333,7 @@ fn report_schema() -> jsonschema::Validator {
     jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("report.schema.json: {e}"))
 }
 
-fn violations(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+pub(crate) fn violations(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
     validator
         .iter_errors(instance)
         .map(|e| format!("{}: {e}", e.instance_path()))
@@ -967,7 +967,7 @@ fn call(
 }
 
 /// A fixed report with one case of each verdict.
-fn small_report() -> RunReport {
+pub(crate) fn small_report() -> RunReport {
     let ok = r#"{"success":true}"#;
     let invite = |endpoint: &str, status: u16, answer: &str| {
         exchange(
@@ -1142,6 +1142,7 @@ fn small_report() -> RunReport {
             strict: false,
             line: Some("7.x".into()),
             interrupted: false,
+            interrupt_reason: None,
             insecure: false,
             gate_clients: false,
         },
@@ -1186,5 +1187,6 @@ fn small_report() -> RunReport {
             "no-invitee-resolved".into(),
         ],
         clients: Vec::new(),
+        grants: Default::default(),
     }
 }

@@ -37,6 +37,21 @@ impl Store {
         id
     }
 
+    /// A message by `_id`.
+    pub(crate) fn message(&self, id: &str) -> Option<&Message> {
+        self.messages.get(id)
+    }
+
+    /// Removes a message and decreases its room's `msgs` (`deleteMessage` without
+    /// `Message_KeepHistory` or `Message_ShowDeletedStatus`, their defaults).
+    pub(crate) fn remove_message(&mut self, id: &str) {
+        if let Some(message) = self.messages.shift_remove(id)
+            && let Some(room) = self.rooms.get_mut(&message.room_id)
+        {
+            room.msgs = room.msgs.saturating_sub(1);
+        }
+    }
+
     /// The room's messages, oldest first.
     pub(crate) fn messages_of_room<'a>(
         &'a self,

@@ -47,7 +47,12 @@ pub(crate) struct Store {
     visitors: IndexMap<String, Visitor>,
     /// (room, user) pairs whose subscription a kick or leave deleted.
     departed: HashSet<(String, String)>,
+    /// Every role list `permissions.update` wrote, in order (the newest [`WRITES_KEPT`]).
+    permission_writes: Vec<(String, Vec<String>)>,
 }
+
+/// How many permission writes the store remembers.
+const WRITES_KEPT: usize = 100_000;
 
 impl Store {
     /// An empty store whose permission and role changes reach permission checks `lag` after
@@ -342,10 +347,19 @@ impl Store {
     pub(crate) fn set_permission_roles(&mut self, id: &str, roles: Vec<String>) {
         let now = self.now();
         if let Some(permission) = self.permissions.get_mut(id) {
+            if self.permission_writes.len() >= WRITES_KEPT {
+                self.permission_writes.remove(0);
+            }
+            self.permission_writes.push((id.to_owned(), roles.clone()));
             let before = std::mem::replace(&mut permission.roles, roles);
             permission.updated_at = now;
             self.lagging_permissions.change(id.to_owned(), before, now);
         }
+    }
+
+    /// Every role list written to a permission since the server started, in order.
+    pub(crate) fn permission_writes(&self) -> &[(String, Vec<String>)] {
+        &self.permission_writes
     }
 
     pub(crate) fn insert_permission(&mut self, permission: Permission) {

@@ -20,6 +20,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::api::RoomType;
+use crate::target::api::roles::RoleScope;
 
 /// One thing the run did (or was about to do) on the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +79,28 @@ pub enum Entry {
     Removed {
         /// The name.
         name: String,
+    },
+    /// A run-scoped role is being created (on a target with custom roles); `id` follows.
+    Role {
+        /// The name (carries the run id).
+        name: String,
+        /// Its scope.
+        scope: RoleScope,
+    },
+    /// The id the server gave a created role.
+    RoleId {
+        /// The name.
+        name: String,
+        /// The id.
+        id: String,
+    },
+    /// A room the run did not create (`general`) is about to get system messages that name
+    /// the run's fixture users; cleanup deletes the messages that name them.
+    RoomMessages {
+        /// The room's id.
+        room_id: String,
+        /// Its type.
+        room_type: RoomType,
     },
     /// Everything before this line was undone.
     Cleaned,
@@ -353,110 +376,9 @@ pub fn run_of(entries: &[Entry]) -> Option<(&str, &str)> {
     })
 }
 
-/// What remains to undo, derived from the entries: newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Undo {
-    /// Delete this room (by id when known, else look it up by name).
-    Room {
-        /// Name.
-        name: String,
-        /// Id, when the creation answered.
-        id: Option<String>,
-        /// Type.
-        room_type: RoomType,
-        /// Member username that may delete it.
-        deleter: String,
-    },
-    /// Delete this user.
-    User {
-        /// Username.
-        username: String,
-        /// Id, when the creation answered.
-        id: Option<String>,
-    },
-    /// Put this permission's role list back.
-    Permission {
-        /// Permission id.
-        id: String,
-        /// The list to restore.
-        previous: Vec<String>,
-    },
-}
+mod undo;
 
-/// The undo list of `entries`: everything after the last `Cleaned`, newest first; each
-/// permission restored to its *oldest* recorded previous value.
-pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
-    let start = entries
-        .iter()
-        .rposition(|e| matches!(e, Entry::Cleaned))
-        .map_or(0, |i| i + 1);
-    let live = &entries[start..];
-    // The id a creation got is the first matching id entry after it (a name can recur, as the
-    // run lock's does).
-    let id_of_user = |at: usize, name: &str| {
-        live[at..].iter().find_map(|e| match e {
-            Entry::UserId { username, id } if username == name => Some(id.clone()),
-            _ => None,
-        })
-    };
-    let id_of_room = |at: usize, n: &str| {
-        live[at..].iter().find_map(|e| match e {
-            Entry::RoomId { name, id } if name == n => Some(id.clone()),
-            _ => None,
-        })
-    };
-    let removed_after = |at: usize, n: &str| {
-        live[at..]
-            .iter()
-            .take_while(|e| !matches!(e, Entry::Room { name, .. } if name == n))
-            .any(|e| matches!(e, Entry::Removed { name } if name == n))
-    };
-    let mut undo = Vec::new();
-    let mut permissions_seen: Vec<&str> = Vec::new();
-    for (i, entry) in live.iter().enumerate().rev() {
-        match entry {
-            Entry::User { username } => undo.push(Undo::User {
-                username: username.clone(),
-                id: id_of_user(i + 1, username),
-            }),
-            Entry::Room { name, .. } if removed_after(i + 1, name) => {}
-            Entry::Room {
-                name,
-                room_type,
-                deleter,
-            } => undo.push(Undo::Room {
-                name: name.clone(),
-                id: id_of_room(i + 1, name),
-                room_type: *room_type,
-                deleter: deleter.clone(),
-            }),
-            Entry::Permission { id, .. } if !permissions_seen.contains(&id.as_str()) => {
-                permissions_seen.push(id);
-                let restored_later = live[i + 1..]
-                    .iter()
-                    .any(|e| matches!(e, Entry::PermissionRestored { id: r } if r == id));
-                if !restored_later {
-                    // The oldest unrestored previous value is the state before the run.
-                    let oldest = live
-                        .iter()
-                        .find_map(|e| match e {
-                            Entry::Permission { id: p, previous } if p == id => {
-                                Some(previous.clone())
-                            }
-                            _ => None,
-                        })
-                        .unwrap_or_default();
-                    undo.push(Undo::Permission {
-                        id: id.clone(),
-                        previous: oldest,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    undo
-}
+pub use undo::{Undo, pending_undo};
 
 #[cfg(test)]
 mod tests;

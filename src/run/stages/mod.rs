@@ -176,9 +176,9 @@ pub(super) async fn execute(
         }
         run.api.client().next_stage();
         changes.on_disk().await?;
-        match changes.apply(run, group).await {
+        match changes.apply(run, n).await {
             Ok(applied) => {
-                if !group.grants.is_empty() && !run.settle().is_zero() {
+                if !applied.is_empty() && !run.settle().is_zero() {
                     tokio::time::sleep(run.settle()).await;
                 }
                 run.api.client().next_stage();

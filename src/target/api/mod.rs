@@ -16,8 +16,10 @@ use crate::api::RoomType;
 use crate::evidence::Exchange;
 
 mod answer;
+pub mod chat;
 pub mod listing;
 pub mod permissions;
+pub mod roles;
 pub mod rooms;
 pub mod session;
 pub mod users;

@@ -1,5 +1,6 @@
 //! A snapshot of a reference server's state read through its REST API (users, rooms, roles,
-//! permission grants), to prove a run left the server exactly as it found it. Shared by the
+//! permission grants, and the messages and counter of `#general`), to prove a run left the
+//! server exactly as it found it. Shared by the
 //! end-to-end tests that run the binary against a server started in the test.
 
 #![allow(dead_code, unreachable_pub)]
@@ -18,6 +19,8 @@ pub struct Snapshot {
     pub rooms: Vec<String>,
     pub roles: Vec<String>,
     pub permissions: Vec<String>,
+    /// `#general`'s `msgs` and its messages (`_id t msg`).
+    pub general: Vec<String>,
 }
 
 pub async fn snapshot(url: &str) -> Snapshot {
@@ -65,6 +68,13 @@ pub async fn snapshot(url: &str) -> Snapshot {
         get("/api/v1/rooms.adminRooms?count=100&types[]=c&types[]=p&types[]=d".into()).await;
     let roles = get("/api/v1/roles.list".into()).await;
     let permissions = get("/api/v1/permissions.listAll".into()).await;
+    let messages = get("/api/v1/channels.messages?roomId=GENERAL&count=100".into()).await;
+    let general_msgs = rooms["rooms"]
+        .as_array()
+        .expect("rooms")
+        .iter()
+        .find(|r| r["_id"] == "GENERAL")
+        .map(|r| r["msgs"].clone());
     Snapshot {
         users: list(&users, "users", &|u| {
             format!(
@@ -79,5 +89,10 @@ pub async fn snapshot(url: &str) -> Snapshot {
         permissions: list(&permissions, "update", &|p| {
             format!("{} {}", p["_id"], p["roles"])
         }),
+        general: std::iter::once(format!("msgs={general_msgs:?}"))
+            .chain(list(&messages, "messages", &|m| {
+                format!("{} {} {}", m["_id"], m["t"], m["msg"])
+            }))
+            .collect(),
     }
 }

@@ -3,6 +3,8 @@
 //! authentication, the rate limiter and roles. Any failure stops the run with nothing
 //! created.
 
+mod probes;
+
 use serde_json::Value;
 
 use super::RunOptions;
@@ -35,6 +37,17 @@ pub enum PreflightError {
         what: &'static str,
         /// The answer.
         source: ApiError,
+    },
+    /// The credentials cannot create users: `users.create` asks for a second factor they
+    /// cannot give.
+    #[error(
+        "the admin credentials cannot create users on this server: users.create asks for two-factor authentication ({code}); {advice}"
+    )]
+    TwoFactor {
+        /// `totp-required` or `totp-invalid`.
+        code: String,
+        /// What to use instead.
+        advice: &'static str,
     },
     /// The admin lacks permissions the run needs.
     #[error("the admin `{admin}` lacks: {}; use an account with the admin role", .missing.join(", "))]
@@ -88,6 +101,12 @@ pub struct Preflight {
     pub notes: Vec<String>,
     /// Whether fixture users get `api-bypass-rate-limit` for the run.
     pub bypass_rate_limit: bool,
+    /// Whether the target offers custom roles (`roles.create`).
+    pub custom_roles: bool,
+    /// The admin's global roles (`me`).
+    pub admin_roles: Vec<String>,
+    /// Calls per window the rate limiter allows (`X-RateLimit-Limit` of the login answer).
+    pub rate_limit_calls: Option<u32>,
 }
 
 /// Permissions the admin must hold, with what they are for.
@@ -134,6 +153,16 @@ pub async fn preflight(
         "admin `{}` holds every permission the run needs",
         account.username
     ));
+    probes::users_create(
+        api,
+        &login.admin,
+        login.two_factor.as_ref(),
+        &account.username,
+        credentials,
+    )
+    .await?;
+    let custom_roles = probes::custom_roles(api, &login.admin, embedded).await?;
+    notes.push(custom_roles.1);
     notes.push(match login.two_factor {
         Some(_) => "two-factor: users.create is sent with the password fallback headers (X-2FA-Method: password), as a server outside TEST_MODE requires".into(),
         None => "two-factor: token credentials give no password fallback code; users.create works only if the server does not ask for 2FA (TEST_MODE or 2FA disabled)".into(),
@@ -144,7 +173,6 @@ pub async fn preflight(
         bypass,
         account.bypasses_limit,
     ));
-    notes.push("roles: grants are applied to built-in roles with permissions.update (custom roles are Enterprise-only); cases needing different grants run in separate groups, one after another, and every list is restored".into());
     if embedded {
         notes.push("target: the embedded reference server on a free loopback port".into());
     }
@@ -155,6 +183,9 @@ pub async fn preflight(
         server_version,
         notes,
         bypass_rate_limit: bypass,
+        custom_roles: custom_roles.0,
+        admin_roles: account.roles,
+        rate_limit_calls: login.rate_limit_calls,
     })
 }
 
@@ -164,6 +195,8 @@ struct LoggedIn {
     two_factor: Option<Secret>,
     /// Whether the login answer showed the rate limiter.
     rate_limited: bool,
+    /// Its `X-RateLimit-Limit`.
+    rate_limit_calls: Option<u32>,
 }
 
 /// Logs the admin in. The login route is limited for every caller, so its answer shows
@@ -178,15 +211,17 @@ async fn log_in(api: &Api, credentials: &AdminCredentials) -> Result<LoggedIn, P
                     user: user.clone(),
                     source,
                 })?;
-            let rate_limited = sent.response().is_some_and(|r| {
+            let limit = sent.response().and_then(|r| {
                 r.headers
                     .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case("x-ratelimit-limit"))
+                    .find(|(n, _)| n.eq_ignore_ascii_case("x-ratelimit-limit"))
+                    .map(|(_, v)| v.trim().parse::<u32>().ok())
             });
             Ok(LoggedIn {
                 admin: session,
                 two_factor: Some(two_factor_code(password)),
-                rate_limited,
+                rate_limited: limit.is_some(),
+                rate_limit_calls: limit.flatten(),
             })
         }
         AdminCredentials::Token { user_id, token } => {
@@ -198,6 +233,7 @@ async fn log_in(api: &Api, credentials: &AdminCredentials) -> Result<LoggedIn, P
                 },
                 two_factor: None,
                 rate_limited: false,
+                rate_limit_calls: None,
             })
         }
     }
@@ -206,6 +242,8 @@ async fn log_in(api: &Api, credentials: &AdminCredentials) -> Result<LoggedIn, P
 /// What preflight learns of the admin's account.
 struct Account {
     username: String,
+    /// Its global roles.
+    roles: Vec<String>,
     /// Whether the admin holds `api-bypass-rate-limit`.
     bypasses_limit: bool,
 }
@@ -261,8 +299,9 @@ async fn read_account(api: &Api, admin: &Session) -> Result<Account, PreflightEr
         });
     }
     Ok(Account {
-        username,
         bypasses_limit: holds("api-bypass-rate-limit"),
+        username,
+        roles,
     })
 }
 
@@ -276,9 +315,9 @@ fn rate_limit_notes(rate_limited: bool, bypass: bool, admin_bypasses: bool) -> V
         );
     }
     notes.push(match (rate_limited, bypass) {
-        (true, true) => "rate limiter: on (X-RateLimit-* headers on the login answer); fixture users would be limited to a few calls a minute per route, so api-bypass-rate-limit is granted to their roles for the run and restored after (--no-bypass-rate-limit keeps the limiter and waits instead)".into(),
+        (true, true) => "rate limiter: on (X-RateLimit-* headers on the login answer); fixture users would be limited to a few calls a minute per route, so the run gives them api-bypass-rate-limit where it may (see the next rate limiter note; --no-bypass-rate-limit keeps the limiter and waits instead)".into(),
         (true, false) => "rate limiter: on; --no-bypass-rate-limit keeps it, so calls made as fixture users wait as Retry-After / X-RateLimit-Reset say (this can take minutes)".into(),
-        (false, true) => "rate limiter: --bypass-rate-limit grants api-bypass-rate-limit to the fixture users' roles for the run (restored after)".into(),
+        (false, true) => "rate limiter: --bypass-rate-limit gives the fixture users api-bypass-rate-limit for the run where the run may (see the next rate limiter note)".into(),
         (false, false) => "rate limiter: not seen on the login answer; if calls are limited, the runner waits as Retry-After / X-RateLimit-Reset say".into(),
     });
     notes
