@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::merge::Part;
 use super::model::{ClientRecord, ClientStatus, RunReport, UseRecord};
-use super::render::transcript_text;
+use super::transcript::transcript_text;
 
 /// A client as the summary and the page show it.
 #[derive(Debug, Serialize)]

@@ -15,12 +15,13 @@ use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
 use super::clients::ClientView;
+use super::matrix::{Matrix, endpoint_order};
 use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
 use super::render::{
-    Ending, Matrix, MismatchView, RenderError, ViolationView, call_exchange, compared_text,
-    endpoint_order, heading_text, headline, pretty_body, reference_text, script_json,
-    transcript_text, without_credentials,
+    Ending, MismatchView, RenderError, ViolationView, call_exchange, compared_text, heading_text,
+    headline, reference_text, script_json, without_credentials,
 };
+use super::transcript::{pretty_body, transcript_text};
 use crate::api::RoomType;
 
 const TEMPLATE: &str = "report.html.j2";

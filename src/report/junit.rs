@@ -19,10 +19,10 @@ use quick_junit::{
     NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
 };
 
+use super::matrix::endpoint_order;
 use super::model::{CaseRecord, RunReport, Verdict};
-use super::render::{
-    RenderError, compared_text, endpoint_order, headline, reference_text, transcript_text,
-};
+use super::render::{RenderError, compared_text, headline, reference_text};
+use super::transcript::transcript_text;
 
 /// Bodies in `<system-out>` are cut at this many bytes (report.json has them whole).
 const BODY_LIMIT: usize = 16 * 1024;

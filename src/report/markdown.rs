@@ -15,11 +15,13 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 
 use super::clients::ClientView;
+use super::matrix::Matrix;
 use super::model::{CaseRecord, RunReport, Verdict};
 use super::render::{
-    Ending, Matrix, MismatchView, RenderError, ViolationView, compared_text, heading_text,
-    headline, reference_text, transcript_text, without_credentials,
+    Ending, MismatchView, RenderError, ViolationView, compared_text, heading_text, headline,
+    reference_text, without_credentials,
 };
+use super::transcript::transcript_text;
 use crate::excerpt::one_line;
 
 /// The most text the summary may have: GitHub comments take 65,536 characters.

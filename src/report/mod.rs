@@ -8,6 +8,8 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod matrix;
 pub mod merge;
 pub mod model;
 pub mod render;
+mod transcript;
