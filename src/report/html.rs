@@ -15,7 +15,7 @@ use minijinja::value::{Serde, Value};
 use serde::Serialize;
 
 use super::clients::ClientView;
-use super::matrix::{Matrix, endpoint_order};
+use super::matrix::endpoint_order;
 use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
 use super::render::{
     Ending, MismatchView, RenderError, ViolationView, call_exchange, compared_text, heading_text,
@@ -59,25 +59,15 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         heading => heading_text(report),
         passed => ending == Ending::Passed,
         totals => Value::from(Serde(&totals(report))),
-        total => report.cases.len(),
         run => Value::from(Serde(&run)),
         endpoints => Value::from(Serde(&endpoint_order(report))),
-        matrix => Value::from(Serde(&Matrix::of(report))),
         cases => Value::from(Serde(&cases)),
         default_problems => failing > 0,
-        conformance => Value::from(Serde(&report.conformance)),
-        rate_limit => Value::from(Serde(&report.rate_limit)),
-        divergences => Value::from(Serde(&report.divergences)),
-        preflight => Value::from(Serde(&report.run.preflight)),
-        grants => Value::from(Serde(&report.grants)),
-        cleanup => Value::from(Serde(&report.cleanup)),
-        requests => Value::from(Serde(&report.requests)),
-        requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
         clients => Value::from(Serde(&ClientView::of(report, true, BODY_LIMIT, true))),
-        clients_gated => report.run.gate_clients,
         index_json => Value::from_safe_string(script_json(&index(report))),
         css => Value::from_safe_string(include_str!("templates/report.css").to_owned()),
         js => Value::from_safe_string(include_str!("templates/report.js").to_owned()),
+        ..super::render::shared_context(report),
     };
     env.get_template(TEMPLATE)
         .and_then(|t| t.render(ctx))

@@ -154,30 +154,26 @@ fn properties(report: &RunReport) -> Vec<Property> {
     props
 }
 
+/// The `<failure>` of a case that fails the gate: its headline, verdict and evidence.
+fn failure(case: &CaseRecord) -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    status
+        .set_message(headline(case))
+        .set_type(case.verdict.name())
+        .set_description(evidence(case));
+    status
+}
+
 fn test_case(case: &CaseRecord, strict: bool) -> TestCase {
     let status = match case.verdict {
-        Verdict::NonStrict if strict => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status
-                .set_message(headline(case))
-                .set_type(case.verdict.name())
-                .set_description(evidence(case));
-            status
-        }
+        Verdict::NonStrict if strict => failure(case),
         Verdict::Pass | Verdict::ExpectedFail | Verdict::NonStrict => TestCaseStatus::success(),
         Verdict::Flaky => {
             let mut status = TestCaseStatus::success();
             status.add_reruns(retries(case));
             status
         }
-        Verdict::Fail | Verdict::UnexpectedPass => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status
-                .set_message(headline(case))
-                .set_type(case.verdict.name())
-                .set_description(evidence(case));
-            status
-        }
+        Verdict::Fail | Verdict::UnexpectedPass => failure(case),
         Verdict::Error => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status

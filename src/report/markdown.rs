@@ -15,7 +15,6 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 
 use super::clients::ClientView;
-use super::matrix::Matrix;
 use super::model::{CaseRecord, RunReport, Verdict};
 use super::render::{
     Ending, MismatchView, RenderError, ViolationView, compared_text, heading_text, headline,
@@ -169,27 +168,17 @@ fn render_with(
     let ctx = context! {
         heading => heading(report),
         totals => Value::from(Serde(&totals)),
-        total => report.cases.len(),
         run => Value::from(Serde(&run)),
-        matrix => Value::from(Serde(&Matrix::of(report))),
         failing_count => failing.len(),
         failures => Value::from(Serde(&failures)),
         brief => Value::from(Serde(&brief)),
         brief_more => rest.len().saturating_sub(BRIEF_LIMIT),
         expected_fails => Value::from(Serde(&brief_of(Verdict::ExpectedFail))),
         non_strict => Value::from(Serde(&non_strict_briefs(report))),
-        conformance => Value::from(Serde(&report.conformance)),
-        rate_limit => Value::from(Serde(&report.rate_limit)),
         rate_limit_seconds => format!("{:.1}", report.rate_limit.waited_ms as f64 / 1000.0),
         skipped => Value::from(Serde(&brief_of(Verdict::Skipped))),
-        divergences => Value::from(Serde(&report.divergences)),
-        preflight => Value::from(Serde(&report.run.preflight)),
-        grants => Value::from(Serde(&report.grants)),
-        cleanup => Value::from(Serde(&report.cleanup)),
-        requests => Value::from(Serde(&report.requests)),
-        requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
         clients => Value::from(Serde(&ClientView::of(report, transcripts, BODY_LIMIT, false))),
-        clients_gated => report.run.gate_clients,
+        ..super::render::shared_context(report),
     };
     env.get_template(TEMPLATE)
         .and_then(|t| t.render(ctx))

@@ -14,6 +14,27 @@ pub struct Leftovers {
     pub unverified: Vec<String>,
 }
 
+impl Leftovers {
+    /// Sorts the outcomes of checking objects of kind `what` (a user, a room): nothing left,
+    /// left, not verifiable, or a check that panicked.
+    fn sort(
+        &mut self,
+        outcomes: impl IntoIterator<Item = Result<Option<Result<String, String>>, String>>,
+        what: &str,
+    ) {
+        for outcome in outcomes {
+            match outcome {
+                Ok(None) => {}
+                Ok(Some(Ok(left))) => self.left.push(left),
+                Ok(Some(Err(unchecked))) => self.unverified.push(unchecked),
+                Err(panic) => self
+                    .unverified
+                    .push(format!("a {what} could not be checked: {panic}")),
+            }
+        }
+    }
+}
+
 /// What still carries the run id on the target: rooms by name (one `rooms.adminRooms`
 /// listing; where the target lacks it or refuses it, each room of the ledger on its own), and
 /// every user of `created` (by username, so a creation whose answer was lost is found too).
@@ -52,16 +73,7 @@ pub async fn leftovers(
         }
     })
     .await;
-    for outcome in checked.into_values() {
-        match outcome {
-            Ok(None) => {}
-            Ok(Some(Ok(left))) => found.left.push(left),
-            Ok(Some(Err(unchecked))) => found.unverified.push(unchecked),
-            Err(panic) => found
-                .unverified
-                .push(format!("a user could not be checked: {panic}")),
-        }
-    }
+    found.sort(checked.into_values(), "user");
     found
 }
 
@@ -105,14 +117,5 @@ async fn rooms_one_by_one(
         }
     })
     .await;
-    for outcome in read.into_values() {
-        match outcome {
-            Ok(None) => {}
-            Ok(Some(Ok(left))) => found.left.push(left),
-            Ok(Some(Err(unchecked))) => found.unverified.push(unchecked),
-            Err(panic) => found
-                .unverified
-                .push(format!("a room could not be checked: {panic}")),
-        }
-    }
+    found.sort(read.into_values(), "room");
 }
