@@ -39,14 +39,16 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         .as_deref()
         .map(|path| load_expectations(path, &suite))
         .transpose()?;
-    check_report_dir(&args.report_dir(&run_id))?;
+    let report_dir = match args.report_dir {
+        Some(_) => args.report_dir(&run_id),
+        None => default_report_dir(&args.report_dir(&run_id), &run_id),
+    };
+    check_report_dir(&report_dir)?;
     let runtime = tokio::runtime::Runtime::new().map_err(CliError::Runtime)?;
     let outcome = runtime.block_on(async {
         let (target, server) = start(destination).await?;
         let mut options = args.options(target, &run_id)?;
-        if args.report_dir.is_none() {
-            options.report_dir = default_report_dir(&options.report_dir, &run_id);
-        }
+        options.report_dir = report_dir;
         options.expectations = expectations.map(Arc::new);
         let resume = Resume {
             ledger: options.report_dir.join("ledger.jsonl"),
