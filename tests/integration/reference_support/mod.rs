@@ -337,6 +337,22 @@ impl Harness {
             .await
     }
 
+    /// `GET users.info` as `session` with `query` (`userId` or `username`, and optionally
+    /// `includeUserRooms`); the answer is returned unchecked.
+    pub(crate) async fn users_info(&self, session: &Session, query: &[(&str, &str)]) -> Reply {
+        self.api
+            .get(Some(session), "/api/v1/users.info", query)
+            .await
+    }
+
+    /// `GET users.info?username=…` as the admin; asserts the 400 of an unknown user, `why`
+    /// saying why it must not exist.
+    pub(crate) async fn assert_no_user_named(&self, username: &str, why: &str) {
+        self.users_info(&self.admin, &[("username", username)])
+            .await
+            .expect_status(400, why);
+    }
+
     /// `POST users.setActiveStatus` as the admin, asserting 200.
     pub(crate) async fn set_active(&self, user: &User, active: bool) {
         let reply = self
