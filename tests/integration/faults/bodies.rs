@@ -1,8 +1,6 @@
 //! Broken connections and bodies: resets, non-JSON, truncated and oversized bodies.
 use super::*;
 
-// --- broken connections and bodies -------------------------------------------------------
-
 /// A connection reset before any response is a connection failure: retried. Once, the case
 /// passes as flaky; on every attempt, the case fails after the retry budget with the
 /// connection failure as evidence.

@@ -1,8 +1,6 @@
 //! Failed and lost provisioning answers: an error for that case only, nothing left behind.
 use super::*;
 
-// --- provisioning ------------------------------------------------------------------------
-
 /// A provisioning call that fails makes that case `error` (its setup could not be
 /// provisioned, with the failing exchange as evidence) and its call is never made; the other
 /// cases are unaffected. Two faults: `channels.addModerator` answering 500 once (an answer:

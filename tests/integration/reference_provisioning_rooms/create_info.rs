@@ -2,8 +2,6 @@
 
 use super::*;
 
-// ---- create / info ---------------------------------------------------------------------------
-
 #[tokio::test]
 async fn create_makes_the_creator_owner_and_adds_only_known_members() {
     for kind in KINDS {

@@ -2,8 +2,6 @@
 
 use super::*;
 
-// ---- delete / archive / setReadOnly ------------------------------------------------------------
-
 #[tokio::test]
 async fn channels_delete_removes_the_channel() {
     let h = Harness::start().await;

@@ -2,8 +2,6 @@
 
 use super::*;
 
-// ---- members / im.create -----------------------------------------------------------------------
-
 #[tokio::test]
 async fn members_lists_active_members_only() {
     for kind in KINDS {

@@ -2,8 +2,6 @@
 
 use super::*;
 
-// ---- room roles (service.ts @028925b2) -----------------------------------------------------------
-
 #[tokio::test]
 async fn room_role_endpoints_grant_refuse_twice_and_revoke() {
     for kind in KINDS {

@@ -17,6 +17,10 @@ mod schema;
 mod secrets;
 mod summary;
 
+pub(crate) use fixture::small_report;
+pub(crate) use junit::junitparser;
+pub(crate) use schema::{report_schema, violations};
+
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
@@ -136,9 +140,3 @@ fn write_all_writes_the_four_reports() {
         run.report
     );
 }
-
-// ---------------------------------------------------------------- junit.xml
-
-pub(crate) use fixture::small_report;
-pub(crate) use junit::junitparser;
-pub(crate) use schema::{report_schema, violations};

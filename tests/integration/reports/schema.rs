@@ -52,5 +52,3 @@ fn report_json_validates_against_its_schema() {
     header["cases"][1]["calls"][0]["transcript"][0]["request_headers"][0] = json!(["X-Only-Name"]);
     assert!(!violations(&validator, &header).is_empty());
 }
-
-// ---------------------------------------------------------------- summary.md

@@ -154,5 +154,3 @@ fn summary_md_fits_a_pr_comment_however_much_fails() {
     assert!(md.contains("groups.invite/generated/case-0"));
     assert!(md.contains("… and "), "the rest is counted");
 }
-
-// ---------------------------------------------------------------- report.html
