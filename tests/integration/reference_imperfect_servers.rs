@@ -163,12 +163,7 @@ async fn a_role_assignment_reaches_permission_checks_only_after_the_lag() {
         .expect_status(200, "roles.addUserToRole");
     // The user document shows the role at once; the permission check does not yet.
     let info = h
-        .api
-        .get(
-            Some(&h.admin),
-            "/api/v1/users.info",
-            &[("userId", alice_user.id.as_str())],
-        )
+        .users_info(&h.admin, &[("userId", alice_user.id.as_str())])
         .await;
     assert_eq!(info.body["user"]["roles"], json!(["user", "admin"]));
     let early = admin_rooms(&h, &alice).await;

@@ -305,12 +305,7 @@ async fn global_role_from_roles_add_user_to_role_shows_on_the_user() {
         .await;
     reply.expect_status(200, "roles.addUserToRole bot");
     let info = h
-        .api
-        .get(
-            Some(&h.admin),
-            "/api/v1/users.info",
-            &[("userId", alice.id.as_str())],
-        )
+        .users_info(&h.admin, &[("userId", alice.id.as_str())])
         .await;
     let roles: BTreeSet<String> =
         serde_json::from_value(info.body["user"]["roles"].clone()).expect("roles array");

@@ -189,14 +189,7 @@ async fn fresh_server_has_general_and_rocket_cat() {
     assert_eq!(reply.body["channel"]["_id"], json!("GENERAL"));
     assert_eq!(reply.body["channel"]["name"], json!("general"));
     assert_eq!(reply.body["channel"]["t"], json!("c"));
-    let reply = h
-        .api
-        .get(
-            Some(&h.admin),
-            "/api/v1/users.info",
-            &[("username", "rocket.cat")],
-        )
-        .await;
+    let reply = h.users_info(&h.admin, &[("username", "rocket.cat")]).await;
     reply.expect_status(200, "users.info rocket.cat");
     assert_eq!(reply.body["user"]["_id"], json!("rocket.cat"));
 }

@@ -114,15 +114,8 @@ async fn users_create_without_two_factor_headers_is_totp_required() {
             "details": {"method": "password", "codeGenerated": false, "availableMethods": []},
         })
     );
-    let info = h
-        .api
-        .get(
-            Some(&h.admin),
-            "/api/v1/users.info",
-            &[("username", "alice")],
-        )
+    h.assert_no_user_named("alice", "the user was not created")
         .await;
-    info.expect_status(400, "the user was not created");
 }
 
 #[tokio::test]
@@ -141,15 +134,8 @@ async fn users_create_with_a_wrong_two_factor_code_is_refused() {
     let reply = crate::reference_support::read(req).await;
     reply.expect_status(400, "wrong 2FA code");
     assert_eq!(reply.body["success"], json!(false));
-    let info = h
-        .api
-        .get(
-            Some(&h.admin),
-            "/api/v1/users.info",
-            &[("username", "alice")],
-        )
+    h.assert_no_user_named("alice", "the user was not created")
         .await;
-    info.expect_status(400, "the user was not created");
 }
 
 #[tokio::test]
@@ -200,11 +186,7 @@ async fn users_create_by_a_plain_user_is_refused() {
         "users.create without create-user must fail: {reply:#?}"
     );
     assert_eq!(reply.body["success"], json!(false));
-    let info = h
-        .api
-        .get(Some(&h.admin), "/api/v1/users.info", &[("username", "bob")])
-        .await;
-    info.expect_status(400, "bob was not created");
+    h.assert_no_user_named("bob", "bob was not created").await;
 }
 
 // ---- users.info / users.delete / users.setActiveStatus ------------------------------------------
@@ -214,24 +196,14 @@ async fn users_info_finds_by_id_and_username_and_rejects_unknown() {
     let h = Harness::start().await;
     let alice = h.create_user("alice").await;
     for query in [("userId", alice.id.as_str()), ("username", "alice")] {
-        let reply = h
-            .api
-            .get(Some(&h.admin), "/api/v1/users.info", &[query])
-            .await;
+        let reply = h.users_info(&h.admin, &[query]).await;
         reply.expect_status(200, &format!("users.info {query:?}"));
         assert_eq!(reply.body["success"], json!(true));
         assert_eq!(reply.body["user"]["_id"], json!(alice.id));
         assert_eq!(reply.body["user"]["username"], json!("alice"));
         assert_eq!(reply.body["user"]["active"], json!(true));
     }
-    let reply = h
-        .api
-        .get(
-            Some(&h.admin),
-            "/api/v1/users.info",
-            &[("userId", "no-such-id")],
-        )
-        .await;
+    let reply = h.users_info(&h.admin, &[("userId", "no-such-id")]).await;
     reply.expect_status(400, "unknown user");
     assert_eq!(reply.body["success"], json!(false));
     assert_eq!(reply.body["error"], json!("User not found."));
@@ -252,12 +224,7 @@ async fn users_delete_removes_the_user_and_its_sessions() {
     reply.expect_status(200, "users.delete");
     assert_eq!(reply.body["success"], json!(true));
     let info = h
-        .api
-        .get(
-            Some(&h.admin),
-            "/api/v1/users.info",
-            &[("userId", alice_user.id.as_str())],
-        )
+        .users_info(&h.admin, &[("userId", alice_user.id.as_str())])
         .await;
     info.expect_status(400, "deleted user is unknown");
     assert_login_required(&h.api.get(Some(&alice), "/api/v1/me", &[]).await);
@@ -291,12 +258,7 @@ async fn deactivation_revokes_tokens_and_reactivation_allows_login() {
     );
     assert_login_required(&h.api.get(Some(&alice), "/api/v1/me", &[]).await);
     let info = h
-        .api
-        .get(
-            Some(&h.admin),
-            "/api/v1/users.info",
-            &[("userId", alice_user.id.as_str())],
-        )
+        .users_info(&h.admin, &[("userId", alice_user.id.as_str())])
         .await;
     assert_eq!(info.body["user"]["active"], json!(false));
 
@@ -388,10 +350,7 @@ async fn users_info_lists_a_users_subscriptions_for_the_admin_and_the_user_alone
         .await;
     let query = [("userId", alice.id.as_str()), ("includeUserRooms", "true")];
     // The admin holds view-other-user-channels: alice's group is listed.
-    let reply = h
-        .api
-        .get(Some(&h.admin), "/api/v1/users.info", &query)
-        .await;
+    let reply = h.users_info(&h.admin, &query).await;
     reply.expect_status(200, "users.info with includeUserRooms");
     let rooms = listed_rooms(&reply).expect("the admin gets user.rooms");
     assert!(rooms.contains(&group.id), "{rooms:?}");
@@ -400,22 +359,16 @@ async fn users_info_lists_a_users_subscriptions_for_the_admin_and_the_user_alone
     assert_eq!(entry["t"], json!("p"));
     assert_eq!(entry["name"], json!("secret"));
     // The user may read its own rooms; another user without the permission gets no list.
-    let own = h
-        .api
-        .get(Some(&alice_session), "/api/v1/users.info", &query)
-        .await;
+    let own = h.users_info(&alice_session, &query).await;
     assert!(listed_rooms(&own).is_some_and(|r| r.contains(&group.id)));
-    let other = h
-        .api
-        .get(Some(&bob_session), "/api/v1/users.info", &query)
-        .await;
+    let other = h.users_info(&bob_session, &query).await;
     other.expect_status(200, "users.info about someone else");
     assert_eq!(listed_rooms(&other), None);
     // Without the parameter (or with a value that is not "true"/"1") there is no list.
     for value in [None, Some("false"), Some("yes")] {
         let mut q = vec![("userId", alice.id.as_str())];
         q.extend(value.map(|v| ("includeUserRooms", v)));
-        let plain = h.api.get(Some(&h.admin), "/api/v1/users.info", &q).await;
+        let plain = h.users_info(&h.admin, &q).await;
         assert_eq!(listed_rooms(&plain), None, "includeUserRooms={value:?}");
     }
 }
@@ -436,10 +389,7 @@ async fn users_info_lists_a_deactivated_users_rooms() {
         .await
         .expect_status(200, "deactivating alice");
     let query = [("userId", alice.id.as_str()), ("includeUserRooms", "1")];
-    let reply = h
-        .api
-        .get(Some(&h.admin), "/api/v1/users.info", &query)
-        .await;
+    let reply = h.users_info(&h.admin, &query).await;
     assert!(
         listed_rooms(&reply).is_some_and(|r| r.contains(&channel.id)),
         "{reply:#?}"

@@ -80,91 +80,33 @@ impl Browser {
             .expect("mkfifo runs");
         assert!(status.success(), "mkfifo failed");
         let log = dir.path().join("chromium.log");
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(r#"exec "$0" "$@" 3<"$RCC_TO" 4>"$RCC_FROM""#)
-            .arg(&chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-extensions",
-                "--disable-dev-shm-usage",
-                "--hide-scrollbars",
-                "--mute-audio",
-                "--remote-debugging-pipe",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("about:blank")
-            .env("RCC_TO", &to)
-            .env("RCC_FROM", &from)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).expect("log file"))
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromium.display()));
-
-        // Opening a named pipe blocks until the other end opens it: do it aside, with a limit.
-        let (opened_tx, opened) = channel();
-        std::thread::spawn(move || {
-            let pipes = OpenOptions::new()
-                .write(true)
-                .open(&to)
-                .and_then(|w| File::open(&from).map(|r| (w, r)));
-            let _ = opened_tx.send(pipes);
-        });
-        let (input, output) = match opened.recv_timeout(ANSWER_TIMEOUT) {
-            Ok(Ok(pipes)) => pipes,
-            other => panic!(
-                "Chromium did not open its DevTools pipes ({other:?}); its log:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            ),
-        };
-        let (tx, messages) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(output);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match reader.read_until(0, &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        if buf.last() == Some(&0) {
-                            buf.pop();
-                        }
-                        if let Ok(v) = serde_json::from_slice::<Value>(&buf)
-                            && tx.send(v).is_err()
-                        {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
+        let child = spawn(&chromium, &profile, &to, &from, &log);
+        let (input, output) = open_pipes(to, from, &log);
         let mut browser = Browser {
             child,
             input,
-            messages,
+            messages: read_messages(output),
             backlog: Vec::new(),
             next_id: 0,
             session: String::new(),
             log,
             _dir: dir,
         };
-        let target = browser.call("Target.createTarget", json!({"url": "about:blank"}), false);
+        browser.attach_page(width, height);
+        browser
+    }
+
+    /// Opens a page target, attaches to it and enables the domains the tests listen to, at
+    /// `width` × `height` CSS pixels.
+    fn attach_page(&mut self, width: u32, height: u32) {
+        let target = self.call("Target.createTarget", json!({"url": "about:blank"}), false);
         let target_id = target["targetId"].as_str().expect("targetId").to_owned();
-        let attached = browser.call(
+        let attached = self.call(
             "Target.attachToTarget",
             json!({"targetId": target_id, "flatten": true}),
             false,
         );
-        browser.session = attached["sessionId"]
+        self.session = attached["sessionId"]
             .as_str()
             .expect("sessionId")
             .to_owned();
@@ -174,14 +116,13 @@ impl Browser {
             "Log.enable",
             "Network.enable",
         ] {
-            browser.call(domain, json!({}), true);
+            self.call(domain, json!({}), true);
         }
-        browser.call(
+        self.call(
             "Emulation.setDeviceMetricsOverride",
             json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
             true,
         );
-        browser
     }
 
     /// Sends a command (to the page when `page`, else to the browser) and returns its result.
@@ -347,4 +288,86 @@ fn base64_decodes_padding() {
     assert_eq!(base64_decode("TWFu"), b"Man");
     assert_eq!(base64_decode("TWE="), b"Ma");
     assert_eq!(base64_decode("TQ=="), b"M");
+}
+
+/// Starts `chromium` headless with the `profile` directory, its DevTools pipe on descriptors 3
+/// (read from the named pipe `to`) and 4 (written to `from`), its stderr into `log`.
+fn spawn(chromium: &Path, profile: &Path, to: &Path, from: &Path, log: &Path) -> Child {
+    Command::new("sh")
+        .arg("-c")
+        .arg(r#"exec "$0" "$@" 3<"$RCC_TO" 4>"$RCC_FROM""#)
+        .arg(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--mute-audio",
+            "--remote-debugging-pipe",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("about:blank")
+        .env("RCC_TO", to)
+        .env("RCC_FROM", from)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(File::create(log).expect("log file"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromium.display()))
+}
+
+/// Opens the named pipes to (for writing) and from (for reading) Chromium. Opening a named
+/// pipe blocks until the other end opens it: done aside, with a limit; on failure the test
+/// fails with Chromium's `log`.
+fn open_pipes(to: PathBuf, from: PathBuf, log: &Path) -> (File, File) {
+    let (opened_tx, opened) = channel();
+    std::thread::spawn(move || {
+        let pipes = OpenOptions::new()
+            .write(true)
+            .open(&to)
+            .and_then(|w| File::open(&from).map(|r| (w, r)));
+        let _ = opened_tx.send(pipes);
+    });
+    match opened.recv_timeout(ANSWER_TIMEOUT) {
+        Ok(Ok(pipes)) => pipes,
+        other => panic!(
+            "Chromium did not open its DevTools pipes ({other:?}); its log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        ),
+    }
+}
+
+/// Reads Chromium's NUL-separated JSON messages from `output` on a thread of its own, until
+/// the pipe closes or the receiver is dropped.
+fn read_messages(output: File) -> Receiver<Value> {
+    let (tx, messages) = channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(output);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(0, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if buf.last() == Some(&0) {
+                        buf.pop();
+                    }
+                    if let Ok(v) = serde_json::from_slice::<Value>(&buf)
+                        && tx.send(v).is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    messages
 }

@@ -11,8 +11,7 @@
 use std::collections::BTreeSet;
 
 use rc_conform::reference::{Deviation, RunningServer, ServerConfig, start};
-use reqwest::header::HeaderMap;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// The two kinds of room the invite endpoints serve.
@@ -55,59 +54,6 @@ impl RoomKind {
     }
 }
 
-/// One HTTP answer, read in full.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    /// HTTP status code.
-    pub(crate) status: u16,
-    /// Response headers.
-    pub(crate) headers: HeaderMap,
-    /// The body parsed as JSON, or `Value::Null` when it is not JSON.
-    pub(crate) body: Value,
-    /// The raw body text.
-    pub(crate) text: String,
-}
-
-impl Reply {
-    /// A response header as text, if present.
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The body as an object (panics with the whole reply when it is not one).
-    pub(crate) fn object(&self) -> &Map<String, Value> {
-        self.body
-            .as_object()
-            .unwrap_or_else(|| panic!("expected a JSON object body, got {self:?}"))
-    }
-
-    /// The top-level keys of the body, sorted.
-    pub(crate) fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.object().keys().cloned().collect();
-        keys.sort();
-        keys
-    }
-
-    /// Asserts the status, with the whole reply in the message.
-    #[track_caller]
-    pub(crate) fn expect_status(&self, status: u16, what: &str) -> &Self {
-        assert_eq!(
-            self.status, status,
-            "{what}: unexpected status; reply: {self:#?}"
-        );
-        self
-    }
-}
-
-/// Credentials of a logged-in user.
-#[derive(Debug, Clone)]
-pub(crate) struct Session {
-    /// `X-User-Id`.
-    pub(crate) user_id: String,
-    /// `X-Auth-Token`.
-    pub(crate) token: String,
-}
-
 /// A user created through `users.create`.
 #[derive(Debug, Clone)]
 pub(crate) struct User {
@@ -128,90 +74,6 @@ pub(crate) struct Room {
     pub(crate) name: String,
     /// Channel or group.
     pub(crate) kind: RoomKind,
-}
-
-/// A cheap, cloneable HTTP client bound to one server.
-#[derive(Debug, Clone)]
-pub(crate) struct Api {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    /// `base` is the server URL without a trailing slash.
-    pub(crate) fn new(base: &str) -> Self {
-        Api {
-            client: reqwest::Client::new(),
-            base: base.trim_end_matches('/').to_owned(),
-        }
-    }
-
-    /// The full URL of `path` (which starts with `/`).
-    pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// A request builder with the session's auth headers (if any).
-    pub(crate) fn request(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        session: Option<&Session>,
-    ) -> reqwest::RequestBuilder {
-        let mut req = self.client.request(method, self.url(path));
-        if let Some(s) = session {
-            req = req
-                .header("X-User-Id", &s.user_id)
-                .header("X-Auth-Token", &s.token);
-        }
-        req
-    }
-
-    /// POST a JSON body.
-    pub(crate) async fn post(&self, session: Option<&Session>, path: &str, body: &Value) -> Reply {
-        read(
-            self.request(reqwest::Method::POST, path, session)
-                .json(body),
-        )
-        .await
-    }
-
-    /// GET `path` with a query.
-    pub(crate) async fn get(
-        &self,
-        session: Option<&Session>,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Reply {
-        read(
-            self.request(reqwest::Method::GET, path, session)
-                .query(query),
-        )
-        .await
-    }
-
-    /// The invite endpoint of `kind`.
-    pub(crate) async fn invite(&self, session: &Session, kind: RoomKind, body: &Value) -> Reply {
-        self.post(Some(session), &kind.route("invite"), body).await
-    }
-}
-
-/// Sends a prepared request and reads the whole answer.
-pub(crate) async fn read(req: reqwest::RequestBuilder) -> Reply {
-    let resp = req
-        .send()
-        .await
-        .expect("the reference server answers HTTP requests");
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.expect("the response body can be read");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-        text,
-    }
 }
 
 /// Lower-case hex SHA-256, the `X-2FA-Code` of the password fallback
@@ -475,6 +337,22 @@ impl Harness {
             .await
     }
 
+    /// `GET users.info` as `session` with `query` (`userId` or `username`, and optionally
+    /// `includeUserRooms`); the answer is returned unchecked.
+    pub(crate) async fn users_info(&self, session: &Session, query: &[(&str, &str)]) -> Reply {
+        self.api
+            .get(Some(session), "/api/v1/users.info", query)
+            .await
+    }
+
+    /// `GET users.info?username=…` as the admin; asserts the 400 of an unknown user, `why`
+    /// saying why it must not exist.
+    pub(crate) async fn assert_no_user_named(&self, username: &str, why: &str) {
+        self.users_info(&self.admin, &[("username", username)])
+            .await
+            .expect_status(400, why);
+    }
+
     /// `POST users.setActiveStatus` as the admin, asserting 200.
     pub(crate) async fn set_active(&self, user: &User, active: bool) {
         let reply = self
@@ -492,28 +370,6 @@ impl Harness {
     }
 }
 
-/// `POST login` with `{user, password}`, asserting 200.
-pub(crate) async fn login(api: &Api, user: &str, password: &str) -> Session {
-    let reply = api
-        .post(
-            None,
-            "/api/v1/login",
-            &json!({"user": user, "password": password}),
-        )
-        .await;
-    reply.expect_status(200, &format!("fixture: login {user}"));
-    let field = |name: &str| {
-        reply.body["data"][name]
-            .as_str()
-            .unwrap_or_else(|| panic!("login {user}: data.{name} missing: {reply:#?}"))
-            .to_owned()
-    };
-    Session {
-        user_id: field("userId"),
-        token: field("authToken"),
-    }
-}
-
 /// Sorted owned strings, for comparing member lists.
 pub(crate) fn sorted(names: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
@@ -522,10 +378,12 @@ pub(crate) fn sorted(names: &[&str]) -> Vec<String> {
 }
 
 pub(crate) mod answers;
+mod api;
 pub(crate) mod scenarios;
 pub(crate) mod surface;
 
 pub(crate) use answers::*;
+pub(crate) use api::{Api, Reply, Session, login, read};
 /// The default configuration emulating Rocket.Chat `version`.
 pub(crate) fn config_with_version(version: &str) -> ServerConfig {
     ServerConfig {
