@@ -342,6 +342,26 @@ pub(crate) fn script_json(value: &impl Serialize) -> String {
     out
 }
 
+/// What the Markdown and HTML pages both show as the model holds it: the totals' size, the
+/// matrix, the conformance and rate-limit records, divergences, preflight, grants, cleanup,
+/// the requests on the wire and whether the clients gate the run.
+pub(crate) fn shared_context(report: &RunReport) -> minijinja::Value {
+    use minijinja::value::{Serde, Value};
+    minijinja::context! {
+        total => report.cases.len(),
+        matrix => Value::from(Serde(&super::matrix::Matrix::of(report))),
+        conformance => Value::from(Serde(&report.conformance)),
+        rate_limit => Value::from(Serde(&report.rate_limit)),
+        divergences => Value::from(Serde(&report.divergences)),
+        preflight => Value::from(Serde(&report.run.preflight)),
+        grants => Value::from(Serde(&report.grants)),
+        cleanup => Value::from(Serde(&report.cleanup)),
+        requests => Value::from(Serde(&report.requests)),
+        requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
+        clients_gated => report.run.gate_clients,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,25 +385,5 @@ mod tests {
         assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
         let back: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
         assert_eq!(back["t"], "</script><!-- & \u{2028}");
-    }
-}
-
-/// What the Markdown and HTML pages both show as the model holds it: the totals' size, the
-/// matrix, the conformance and rate-limit records, divergences, preflight, grants, cleanup,
-/// the requests on the wire and whether the clients gate the run.
-pub(crate) fn shared_context(report: &RunReport) -> minijinja::Value {
-    use minijinja::value::{Serde, Value};
-    minijinja::context! {
-        total => report.cases.len(),
-        matrix => Value::from(Serde(&super::matrix::Matrix::of(report))),
-        conformance => Value::from(Serde(&report.conformance)),
-        rate_limit => Value::from(Serde(&report.rate_limit)),
-        divergences => Value::from(Serde(&report.divergences)),
-        preflight => Value::from(Serde(&report.run.preflight)),
-        grants => Value::from(Serde(&report.grants)),
-        cleanup => Value::from(Serde(&report.cleanup)),
-        requests => Value::from(Serde(&report.requests)),
-        requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),
-        clients_gated => report.run.gate_clients,
     }
 }
