@@ -50,6 +50,7 @@ impl Specs {
                 .chain(&self.model.roles.room)
                 .cloned()
                 .collect(),
+            features: super::kinds::feature_gates(&self.model),
         }
     }
 

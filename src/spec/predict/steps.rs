@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use super::world::{World, room_id, truthy};
 use super::{ActorMembership, Decision, Outcome, fail};
 use crate::api::{Endpoint, RoomType};
-use crate::case::{Auth, Call, RoomRef, UserRef, Version};
+use crate::case::{Auth, Body, MessageExpectation, RoomRef, UserRef, Version};
+use crate::spec::kinds::looks_federated;
 use crate::spec::premise::{EndpointModel, Membership, PremiseModel, RoomLookup, Scope, Step};
 
 /// One call going through the steps: what the steps found so far.
@@ -25,12 +26,12 @@ struct Steps<'w> {
     decided_by: String,
 }
 
-/// Runs `call` through `endpoint`'s decision order at `version`.
+/// Runs one request (`auth`, `body`) through `endpoint`'s decision order at `version`.
 pub(super) fn run_steps(
     model: &PremiseModel,
     endpoint: Endpoint,
     world: &mut World,
-    call: &Call,
+    (auth, body): (&Auth, &Body),
     version: &Version,
 ) -> Outcome {
     let (Some(order), Some(em)) = (
@@ -39,7 +40,8 @@ pub(super) fn run_steps(
     ) else {
         return fail("unknown-endpoint", None);
     };
-    let body = world.body(call);
+    let body = world.body(body);
+    let federated = names_federated(&body);
     let mut steps = Steps {
         model,
         endpoint,
@@ -54,7 +56,7 @@ pub(super) fn run_steps(
     };
     for step in order {
         let passed = match step {
-            Step::Authenticate => steps.authenticate(call),
+            Step::Authenticate => steps.authenticate(auth),
             Step::ValidateBody => steps.validate_body(version),
             Step::RequireRoomParam => steps.require_room_param(),
             Step::FindRoom => steps.find_room(),
@@ -63,16 +65,35 @@ pub(super) fn run_steps(
             Step::Authorize => steps.authorize(),
             Step::AddInvitees => Ok(()),
         };
-        if let Err(outcome) = passed {
+        if let Err(mut outcome) = passed {
+            if federated {
+                outcome.kinds.push("federated".to_owned());
+            }
             return outcome;
         }
     }
-    steps.add_invitees()
+    let mut outcome = steps.add_invitees();
+    if federated {
+        outcome.kinds.push("federated".to_owned());
+    }
+    outcome
+}
+
+/// Whether an invitee parameter names a federated user id (`@user:server`).
+fn names_federated(body: &Map<String, Value>) -> bool {
+    ["userId", "username", "user", "userIds", "usernames"]
+        .iter()
+        .filter_map(|k| body.get(*k))
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        })
+        .any(|v| v.as_str().is_some_and(looks_federated))
 }
 
 impl Steps<'_> {
-    fn authenticate(&mut self, call: &Call) -> Result<(), Outcome> {
-        match &call.auth {
+    fn authenticate(&mut self, auth: &Auth) -> Result<(), Outcome> {
+        match auth {
             Auth::As(u) if self.world.users.get(u).is_some_and(|(_, active)| *active) => {
                 self.actor = Some(u.clone());
                 Ok(())
@@ -138,7 +159,7 @@ impl Steps<'_> {
             return Err(fail("room-not-found", None));
         };
         match world.rooms.get(&found).map(|s| s.room_type) {
-            Some(t) if self.em.room_types.contains(&t) => {
+            Some(t) if self.em.room_types.contains(&t) || self.em.also_finds.contains(&t) => {
                 self.room = Some(found);
                 Ok(())
             }
@@ -190,21 +211,47 @@ impl Steps<'_> {
         }
     }
 
-    /// Every step passed: the invitees not yet members join the room.
+    /// Every step passed: the invitees not yet members join the room, each with the room
+    /// kind's added-user message by the actor; a banned invitee is refused while the others
+    /// join (`Promise.all` over the invitees), and the call answers `invitee-banned`.
     fn add_invitees(self) -> Outcome {
         let mut added = Vec::new();
+        let mut messages = Vec::new();
+        let mut banned = false;
+        let kind = self.world.kind_of(self.room.as_ref());
+        let t = self.model.added_message(kind).to_owned();
+        let by = self.actor.clone().unwrap_or(UserRef::Admin);
         if let Some(state) = self.room.as_ref().and_then(|r| self.world.rooms.get_mut(r)) {
             for user in self.invitees {
-                if state.members.insert(user.clone()) {
+                if state.banned.contains(&user) {
+                    banned = true;
+                } else if state.members.insert(user.clone()) {
+                    messages.push(MessageExpectation {
+                        t: t.clone(),
+                        by: by.clone(),
+                        user: user.clone(),
+                    });
                     added.push(user);
                 }
             }
         }
+        let decision = if banned {
+            Decision::Failure("invitee-banned".to_owned())
+        } else {
+            Decision::Premise(self.decided_by)
+        };
         Outcome {
-            decision: Decision::Premise(self.decided_by),
+            decision,
             room: self.room,
-            authorization: self.authorization,
+            // A refused invitee fails the call after authorization: its cell is the failure's.
+            authorization: if banned { None } else { self.authorization },
             added,
+            messages,
+            kinds: if banned {
+                vec!["banned".to_owned()]
+            } else {
+                Vec::new()
+            },
         }
     }
 }

@@ -90,9 +90,11 @@ pub struct Api {
     client: Client,
 }
 
+/// The route family of a room type; an omnichannel room is found by the `channels.*` routes
+/// (`findChannelByIdOrName` accepts `t: l`).
 fn prefix(room_type: RoomType) -> &'static str {
     match room_type {
-        RoomType::Public => "channels",
+        RoomType::Public | RoomType::Omnichannel => "channels",
         RoomType::Private => "groups",
         RoomType::Direct => "im",
     }
