@@ -251,17 +251,7 @@ impl Resolver<'_> {
             }
         }
         let messages_after = self.messages_after(f, scope, raw.messages_after);
-        let answer_room = raw.answer_room.and_then(|room| {
-            let field = format!("{f}.answer_room");
-            if raw.status != 200 {
-                self.report_at(
-                    &room.referenced,
-                    field.clone(),
-                    "`answer_room` compares the room object of a 200 answer: the expectation's status must be 200".into(),
-                );
-            }
-            self.room_ref(&scope.rooms, field, &room.value, &room.referenced)
-        });
+        let answer_room = self.answer_room(f, scope, raw.status, raw.answer_room);
         Expectation {
             status: raw.status,
             success: raw.success,
@@ -275,6 +265,26 @@ impl Resolver<'_> {
             messages_after,
             answer_room,
         }
+    }
+
+    /// `answer_room`: a room of the case, for a 200 answer.
+    fn answer_room(
+        &mut self,
+        f: &str,
+        scope: &Scope<'_>,
+        status: u16,
+        raw: Option<Spanned<String>>,
+    ) -> Option<RoomRef> {
+        let room = raw?;
+        let field = format!("{f}.answer_room");
+        if status != 200 {
+            self.report_at(
+                &room.referenced,
+                field.clone(),
+                "`answer_room` compares the room object of a 200 answer: the expectation's status must be 200".into(),
+            );
+        }
+        self.room_ref(&scope.rooms, field, &room.value, &room.referenced)
     }
 
     /// `messages_after`: per room, the system messages the call records (`t`, `by`, `user`).

@@ -62,6 +62,20 @@ pub enum Entry {
         /// The id.
         id: String,
     },
+    /// A team is being created (its main room goes with it when it is deleted).
+    Team {
+        /// The team's name (carries the run id), also its main room's.
+        name: String,
+        /// Username of a member that may delete it.
+        deleter: String,
+    },
+    /// The id the server gave a created team.
+    TeamId {
+        /// The name.
+        name: String,
+        /// The id.
+        id: String,
+    },
     /// A permission's role list is about to change; `previous` is what to restore.
     Permission {
         /// Permission id.
@@ -367,6 +381,15 @@ pub enum Undo {
         /// Member username that may delete it.
         deleter: String,
     },
+    /// Delete this team (by id when known, else by name) and with it its main room.
+    Team {
+        /// Name.
+        name: String,
+        /// Id, when the creation answered.
+        id: Option<String>,
+        /// Member username that may delete it.
+        deleter: String,
+    },
     /// Delete this user.
     User {
         /// Username.
@@ -405,6 +428,12 @@ pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
             _ => None,
         })
     };
+    let id_of_team = |at: usize, n: &str| {
+        live[at..].iter().find_map(|e| match e {
+            Entry::TeamId { name, id } if name == n => Some(id.clone()),
+            _ => None,
+        })
+    };
     let removed_after = |at: usize, n: &str| {
         live[at..]
             .iter()
@@ -418,6 +447,11 @@ pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
             Entry::User { username } => undo.push(Undo::User {
                 username: username.clone(),
                 id: id_of_user(i + 1, username),
+            }),
+            Entry::Team { name, deleter } => undo.push(Undo::Team {
+                name: name.clone(),
+                id: id_of_team(i + 1, name),
+                deleter: deleter.clone(),
             }),
             Entry::Room { name, .. } if removed_after(i + 1, name) => {}
             Entry::Room {

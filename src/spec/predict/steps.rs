@@ -12,6 +12,9 @@ use crate::case::{Auth, Body, MessageExpectation, RoomRef, UserRef, Version};
 use crate::spec::kinds::looks_federated;
 use crate::spec::premise::{EndpointModel, Membership, PremiseModel, RoomLookup, Scope, Step};
 
+/// A step passed, or the outcome that decides the call (boxed: most steps pass).
+type Passed = Result<(), Box<Outcome>>;
+
 /// One call going through the steps: what the steps found so far.
 struct Steps<'w> {
     model: &'w PremiseModel,
@@ -69,7 +72,7 @@ pub(super) fn run_steps(
             if federated {
                 outcome.kinds.push("federated".to_owned());
             }
-            return outcome;
+            return *outcome;
         }
     }
     let mut outcome = steps.add_invitees();
@@ -92,31 +95,31 @@ fn names_federated(body: &Map<String, Value>) -> bool {
 }
 
 impl Steps<'_> {
-    fn authenticate(&mut self, auth: &Auth) -> Result<(), Outcome> {
+    fn authenticate(&mut self, auth: &Auth) -> Passed {
         match auth {
             Auth::As(u) if self.world.users.get(u).is_some_and(|(_, active)| *active) => {
                 self.actor = Some(u.clone());
                 Ok(())
             }
-            _ => Err(fail("unauthenticated", None)),
+            _ => Err(fail("unauthenticated", None).into()),
         }
     }
 
-    fn validate_body(&mut self, version: &Version) -> Result<(), Outcome> {
+    fn validate_body(&mut self, version: &Version) -> Passed {
         let typed = self
             .model
             .behaviour_at(version)
             .is_some_and(|l| l.typed_bodies);
         if typed {
             if !typed_body_ok(self.endpoint, &self.body) {
-                return Err(fail("invalid-body", None));
+                return Err(fail("invalid-body", None).into());
             }
             coerce_to_strings(&mut self.body);
         }
         Ok(())
     }
 
-    fn require_room_param(&mut self) -> Result<(), Outcome> {
+    fn require_room_param(&mut self) -> Passed {
         let id_or_name = if truthy(self.body.get("roomId")) {
             self.body.get("roomId")
         } else {
@@ -124,13 +127,13 @@ impl Steps<'_> {
         };
         match id_or_name {
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
-            v if !truthy(v) => Err(fail("room-param-missing", None)),
-            Some(Value::String(_)) => Err(fail("room-param-missing", None)),
-            _ => Err(fail("room-param-malformed", None)),
+            v if !truthy(v) => Err(fail("room-param-missing", None).into()),
+            Some(Value::String(_)) => Err(fail("room-param-missing", None).into()),
+            _ => Err(fail("room-param-malformed", None).into()),
         }
     }
 
-    fn find_room(&mut self) -> Result<(), Outcome> {
+    fn find_room(&mut self) -> Passed {
         let body = &self.body;
         let world = &*self.world;
         let found = match self.em.room_lookup {
@@ -142,7 +145,7 @@ impl Steps<'_> {
                     let name = v.as_str().unwrap_or("");
                     world.find_room(|_, s| s.name == name)
                 } else {
-                    return Err(fail("room-param-missing", None));
+                    return Err(fail("room-param-missing", None).into());
                 }
             }
             RoomLookup::IdOrName => {
@@ -156,45 +159,47 @@ impl Steps<'_> {
             }
         };
         let Some(found) = found else {
-            return Err(fail("room-not-found", None));
+            return Err(fail("room-not-found", None).into());
         };
         match world.rooms.get(&found).map(|s| s.room_type) {
             Some(t) if self.em.room_types.contains(&t) || self.em.also_finds.contains(&t) => {
                 self.room = Some(found);
                 Ok(())
             }
-            Some(RoomType::Direct) => Err(fail("direct-room", Some(found))),
-            _ => Err(fail("room-type-mismatch", Some(found))),
+            Some(RoomType::Direct) => Err(fail("direct-room", Some(found)).into()),
+            _ => Err(fail("room-type-mismatch", Some(found)).into()),
         }
     }
 
-    fn reject_archived(&mut self) -> Result<(), Outcome> {
+    fn reject_archived(&mut self) -> Passed {
         let archived = self
             .room
             .as_ref()
             .and_then(|r| self.world.rooms.get(r))
             .is_some_and(|s| s.archived);
         if archived {
-            Err(fail("room-archived", self.room.clone()))
+            Err(fail("room-archived", self.room.clone()).into())
         } else {
             Ok(())
         }
     }
 
-    fn resolve_invitees(&mut self) -> Result<(), Outcome> {
+    fn resolve_invitees(&mut self) -> Passed {
         match resolve_invitees(self.world, &self.body) {
-            Ok(list) if list.is_empty() => Err(fail("no-invitee-resolved", self.room.clone())),
+            Ok(list) if list.is_empty() => {
+                Err(fail("no-invitee-resolved", self.room.clone()).into())
+            }
             Ok(list) => {
                 self.invitees = list;
                 Ok(())
             }
-            Err(kind) => Err(fail(kind, self.room.clone())),
+            Err(kind) => Err(fail(kind, self.room.clone()).into()),
         }
     }
 
-    fn authorize(&mut self) -> Result<(), Outcome> {
+    fn authorize(&mut self) -> Passed {
         let (Some(actor), Some(room)) = (&self.actor, &self.room) else {
-            return Err(fail("not-allowed", self.room.clone()));
+            return Err(fail("not-allowed", self.room.clone()).into());
         };
         let (verdict, membership, grants) = authorize(self.model, self.world, actor, room);
         self.authorization = Some((membership, grants));
@@ -206,7 +211,7 @@ impl Steps<'_> {
             None => {
                 let mut out = fail("not-allowed", self.room.clone());
                 out.authorization = self.authorization.take();
-                Err(out)
+                Err(out.into())
             }
         }
     }
