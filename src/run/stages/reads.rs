@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::{CaseState, Live, Prepared, each_case, expectation};
+use super::{CaseState, Live, Prepared, each_case, expectation, members_read_alone};
 use crate::case::RoomRef;
 use crate::run::call::{self, Made};
 use crate::run::judge::Counters;
@@ -189,8 +189,9 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
         ) else {
             continue;
         };
+        let alone = members_read_alone(run.plan.cases[index].case);
         let mut missed = take_counters(live, made, &listing);
-        missed.members = take_members(live, made, expect, &memberships);
+        missed.members = take_members(live, made, expect, &memberships, &alone);
         for room in expect.messages_after.keys() {
             let gained = made
                 .observed
@@ -243,7 +244,13 @@ async fn bulk_after(
             continue;
         };
         any_counters |= !expect.counted_rooms().is_empty();
-        for m in expect.members_after.values() {
+        let alone = members_read_alone(run.plan.cases[index].case);
+        let shared = expect
+            .members_after
+            .iter()
+            .filter(|(room, _)| !alone.contains(room))
+            .map(|(_, m)| m);
+        for m in shared {
             for user in m.includes.iter().chain(&m.excludes) {
                 if let Some(found) = live.fixtures.users.get(user) {
                     users.insert(found.id.clone());
@@ -299,6 +306,7 @@ fn take_members(
     made: &mut Made,
     expect: &crate::case::Expectation,
     memberships: &Arc<MembershipRead>,
+    alone: &[RoomRef],
 ) -> Vec<RoomRef> {
     let mut missed = Vec::new();
     let mut shown: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -306,6 +314,10 @@ fn take_members(
         let Some(room_live) = live.fixtures.rooms.get(room) else {
             continue;
         };
+        if alone.contains(room) {
+            missed.push(room.clone());
+            continue;
+        }
         let ids: Vec<&str> = m
             .includes
             .iter()
