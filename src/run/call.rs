@@ -211,33 +211,56 @@ pub async fn read_members(
     }
 }
 
-/// Sends the call alone (every body of a `concurrent` call at the same moment): what came
-/// back, the first body's exchange, and the others' exchanges.
+/// Sends the call alone (every body of a `concurrent` call at the same moment, polled
+/// together in this task so that they leave at once): what came back, the first body's
+/// exchange, and the others' exchanges.
 pub async fn send_call(
     api: &Api,
     endpoint: Endpoint,
     call: &Call,
     fx: &Fixtures,
 ) -> (Observed, Exchange, Vec<Exchange>) {
-    let mut others = tokio::task::JoinSet::new();
-    for (n, body) in call.together.iter().enumerate() {
-        let (api, request) = (api.clone(), request_with(endpoint, call, body, fx));
-        others.spawn(async move { (n, api.client().send(&request).await) });
-    }
-    let (exchange, outcome) = api.client().send(&request(endpoint, call, fx)).await;
+    let first = request(endpoint, call, fx);
+    let together: Vec<Request> = call
+        .together
+        .iter()
+        .map(|body| request_with(endpoint, call, body, fx))
+        .collect();
+    let ((exchange, outcome), answers) = tokio::join!(
+        api.client().send(&first),
+        join_all(together.iter().map(|r| api.client().send(r)))
+    );
     let mut observed = answered(outcome);
-    let mut together: Vec<Option<(Exchange, Observed)>> = vec![None; call.together.len()];
-    while let Some(done) = others.join_next().await {
-        if let Ok((n, (exchange, outcome))) = done {
-            together[n] = Some((exchange, answered(outcome)));
+    let mut others = Vec::new();
+    for (exchange, outcome) in answers {
+        others.push(exchange);
+        observed.together.push(answered(outcome));
+    }
+    (observed, exchange, others)
+}
+
+/// Awaits every future of `futures` at once, in this task: their outputs in order.
+async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<std::pin::Pin<Box<F>>> = futures.map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (future, slot) in pending.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => *slot = Some(output),
+                    std::task::Poll::Pending => waiting = true,
+                }
+            }
         }
-    }
-    let mut exchanges = Vec::new();
-    for (exchange, answer) in together.into_iter().flatten() {
-        exchanges.push(exchange);
-        observed.together.push(answer);
-    }
-    (observed, exchange, exchanges)
+        if waiting {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
 }
 
 /// What came back for one request, as the judge reads it.
