@@ -300,3 +300,81 @@ impl Coverage {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Specs;
+
+    fn specs() -> Specs {
+        let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        Specs::load(&root.join("specs")).expect("specs")
+    }
+
+    #[test]
+    fn every_room_and_invitee_kind_is_required_for_both_endpoints() {
+        let model = specs().model;
+        let cells = required_cells(&model);
+        for endpoint in Endpoint::ALL {
+            for kind in [
+                "team-main",
+                "discussion",
+                "omnichannel",
+                "banned",
+                "federated",
+            ] {
+                let cell = Cell::Kind {
+                    endpoint,
+                    kind: kind.to_owned(),
+                };
+                assert!(cells.contains(&cell), "{cell}");
+            }
+            let banned = Cell::Failure {
+                endpoint,
+                room_type: None,
+                kind: "invitee-banned".to_owned(),
+            };
+            assert!(cells.contains(&banned), "{banned}");
+        }
+        let omnichannel_mismatch = |endpoint| Cell::Failure {
+            endpoint,
+            room_type: Some(RoomType::Omnichannel),
+            kind: "room-type-mismatch".to_owned(),
+        };
+        // channels.invite finds omnichannel rooms; groups.invite does not.
+        assert!(!cells.contains(&omnichannel_mismatch(Endpoint::ChannelsInvite)));
+        assert!(cells.contains(&omnichannel_mismatch(Endpoint::GroupsInvite)));
+    }
+
+    #[test]
+    fn the_suite_covers_every_kind_and_a_case_less_leaves_its_cell_uncovered() {
+        let specs = specs();
+        let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let suite = specs.load_cases(&root.join("cases")).expect("cases");
+        let cover = |skip: &str| {
+            let mut coverage = Coverage::new(&specs.model);
+            for case in suite.cases.iter().filter(|c| c.id.as_str() != skip) {
+                let at = case
+                    .versions
+                    .since
+                    .clone()
+                    .unwrap_or_else(|| crate::case::Version(vec![6, 6, 0]));
+                let predicted = crate::spec::predict::predict_case(&specs.model, case, &at);
+                for prediction in &predicted {
+                    coverage.record(&case.id, case.endpoint, prediction);
+                }
+            }
+            coverage
+        };
+        assert!(cover("").uncovered().is_empty());
+        let without = cover("groups.invite/kinds/omnichannel");
+        let missing: Vec<String> = without.uncovered().iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            missing,
+            [
+                "groups.invite · room type l · room-type-mismatch",
+                "groups.invite · meets omnichannel"
+            ]
+        );
+    }
+}

@@ -8,6 +8,7 @@ mod server_snapshot;
 mod target_support;
 
 mod case_loader;
+mod case_loader_surface;
 mod check_cli;
 mod distribution;
 mod events;
@@ -30,6 +31,7 @@ mod reference_provisioning_users;
 mod reference_version_lines;
 mod reports;
 mod runner;
+mod runner_surface;
 mod schemas;
 mod target_api;
 mod target_proxy;

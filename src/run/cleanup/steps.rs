@@ -4,6 +4,7 @@
 
 use crate::api::RoomType;
 use crate::run::ledger::Undo;
+use crate::target::Purpose;
 use crate::target::api::{Api, ApiError, Session};
 
 /// Undoes one room, team or user step: `Ok(true)` when something was deleted, `Ok(false)`
@@ -76,25 +77,37 @@ async fn room_named(api: &Api, admin: &Session, name: &str) -> Result<Option<Str
 }
 
 /// An omnichannel room: its visitor (whose token is the room's ledger name) closes it and is
-/// deleted with it. Without the room's id, the visitor's open room is asked for first.
+/// deleted with it. Without the room's id, the visitor's open room is asked for first; a
+/// visitor that is unknown was never created or is gone.
 async fn undo_livechat(
     api: &Api,
     token: &str,
     id: Option<&str>,
     ours: bool,
 ) -> Result<bool, String> {
-    let id = match id {
-        Some(id) => id.to_owned(),
-        None if !ours => return Ok(false),
-        None => match api.open_livechat(token).await {
-            Ok(id) => id,
-            Err(e) if e.to_string().contains("invalid-token") => return Ok(false),
-            Err(e) => return Err(e.to_string()),
+    if id.is_none() && !ours {
+        return Ok(false);
+    }
+    let unknown = |e: &ApiError| e.to_string().contains("invalid-token");
+    let room = match id {
+        Some(id) => Some(id.to_owned()),
+        None => match api.livechat_room(token, Purpose::Cleanup).await {
+            Ok(id) => Some(id),
+            Err(e) if unknown(&e) => return Ok(false),
+            // No room could be opened (or found): the visitor alone is deleted.
+            Err(_) => None,
         },
     };
-    match api.remove_livechat(token, &id).await {
+    if let Some(room) = room {
+        match api.close_livechat(token, &room).await {
+            Err(e) if unknown(&e) => return Ok(id.is_some()),
+            // Closed already, or gone with the visitor: deleting it follows either way.
+            Ok(()) | Err(_) => {}
+        }
+    }
+    match api.delete_visitor(token).await {
         Ok(()) => Ok(true),
-        Err(e) if e.to_string().contains("invalid-token") => Ok(true),
+        Err(e) if unknown(&e) => Ok(id.is_some()),
         Err(e) => Err(e.to_string()),
     }
 }

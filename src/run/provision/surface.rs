@@ -75,7 +75,7 @@ impl Provisioner {
     /// An omnichannel room opened by a livechat visitor whose token (and name) is `name`: it
     /// carries the run id, guards nothing but that throwaway visitor, and lets cleanup close
     /// the room and delete the visitor after a crash. A target that refuses to open the room
-    /// (no agent available) skips the case.
+    /// (a 4xx: no agent available) skips the case.
     pub(super) async fn omnichannel_room(&self, name: &str) -> Result<LiveRoom, ProvisionError> {
         self.ledger.record(&Entry::Room {
             name: name.to_owned(),
@@ -84,7 +84,13 @@ impl Provisioner {
         })?;
         let id = match self.api.open_livechat(name).await {
             Ok(id) => id,
-            Err(source @ ApiError::Refused { .. }) => {
+            // A refusal (4xx: no agent available, omnichannel off) skips the case; a server
+            // error stays an error.
+            Err(
+                source @ ApiError::Refused {
+                    status: 400..=499, ..
+                },
+            ) => {
                 return Err(ProvisionError::Unavailable {
                     what: "the target did not open an omnichannel room for a livechat visitor"
                         .to_owned(),

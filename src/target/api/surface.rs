@@ -217,9 +217,15 @@ impl Api {
         let path = "/api/v1/livechat/visitor".to_owned();
         self.surface_post(None, path, body, Purpose::Provision, what)
             .await?;
+        self.livechat_room(token, Purpose::Provision).await
+    }
+
+    /// `GET livechat/room?token=`: the open room of the visitor with `token` (the server opens
+    /// one when there is none).
+    pub async fn livechat_room(&self, token: &str, purpose: Purpose) -> Result<String, ApiError> {
         let request = Request::get(
             format!("/api/v1/livechat/room?token={}", path_escape(token)),
-            Purpose::Provision,
+            purpose,
         );
         let what = format!("opening the livechat room of `{token}` (livechat/room)");
         let (sent, body) = self.expect_ok(&what, request).await?;
@@ -227,21 +233,19 @@ impl Api {
         Ok(answer.room.id.to_owned())
     }
 
-    /// Undoes [`Api::open_livechat`]: the visitor closes its room (`livechat/room.close`; a
-    /// room already closed is fine), then the visitor is deleted with its rooms
-    /// (`DELETE livechat/visitor/:token`).
-    pub async fn remove_livechat(&self, token: &str, room_id: &str) -> Result<(), ApiError> {
+    /// `POST livechat/room.close`: the visitor with `token` closes its room `room_id`.
+    pub async fn close_livechat(&self, token: &str, room_id: &str) -> Result<(), ApiError> {
         let what = format!("closing livechat room {room_id} (livechat/room.close)");
         let body = json!({ "rid": room_id, "token": token });
         let path = "/api/v1/livechat/room.close".to_owned();
-        match self
-            .surface_post(None, path, body, Purpose::Cleanup, what)
+        self.surface_post(None, path, body, Purpose::Cleanup, what)
             .await
-        {
-            Ok(_) => {}
-            Err(ApiError::Refused { ref message, .. }) if message.contains("closed") => {}
-            Err(e) => return Err(e),
-        }
+            .map(drop)
+    }
+
+    /// `DELETE livechat/visitor/:token`: the visitor is removed with its rooms (a server
+    /// refuses while one of them is open).
+    pub async fn delete_visitor(&self, token: &str) -> Result<(), ApiError> {
         let mut request = Request::get(
             format!("/api/v1/livechat/visitor/{}", path_escape(token)),
             Purpose::Cleanup,
