@@ -144,7 +144,10 @@ async fn delete_room(
     room_type: RoomType,
     id: &str,
 ) -> Result<(), ApiError> {
-    if let Some(member) = member {
+    // Only a private group needs a member; a channel goes to the admin, who keeps the
+    // rate-limit bypass when the run's grants are restored before cleanup (a pool user that
+    // created many rooms would be limited).
+    if let Some(member) = member.filter(|_| room_type == RoomType::Private) {
         match api.delete_room(member, room_type, id).await {
             Ok(()) => return Ok(()),
             Err(e) if is_gone(&e) => return Ok(()),
