@@ -73,11 +73,19 @@ pub enum RoomType {
     /// `d`: a direct-message room.
     #[serde(rename = "d")]
     Direct,
+    /// `l`: an omnichannel (livechat) room, opened by a visitor.
+    #[serde(rename = "l")]
+    Omnichannel,
 }
 
 impl RoomType {
     /// Every room type, in display order.
-    pub const ALL: [RoomType; 3] = [RoomType::Public, RoomType::Private, RoomType::Direct];
+    pub const ALL: [RoomType; 4] = [
+        RoomType::Public,
+        RoomType::Private,
+        RoomType::Direct,
+        RoomType::Omnichannel,
+    ];
 
     /// The one-letter code of the `t` field.
     pub fn code(self) -> &'static str {
@@ -85,6 +93,7 @@ impl RoomType {
             RoomType::Public => "c",
             RoomType::Private => "p",
             RoomType::Direct => "d",
+            RoomType::Omnichannel => "l",
         }
     }
 }

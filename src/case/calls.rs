@@ -4,12 +4,13 @@
 use indexmap::IndexMap;
 use serde_saphyr::{Location, Spanned};
 
+use super::kinds::MessageExpectation;
 use super::load::version_range;
 use super::model::{
     Alternative, Auth, Body, Call, Expectation, MembershipExpectation, Origin, Reference,
-    RoomDelta, RoomField, Template, UserField,
+    RoomDelta, RoomField, RoomRef, Template, UserField,
 };
-use super::raw::{RawAlternative, RawAuth, RawCall, RawExpect};
+use super::raw::{RawAlternative, RawAuth, RawCall, RawExpect, RawMessage};
 use super::resolve::{BUILTIN_ROOMS, BUILTIN_USERS, Resolver, Scope};
 
 impl Resolver<'_> {
@@ -23,15 +24,32 @@ impl Resolver<'_> {
         let raw = raw.value;
         let before = self.diagnostics.len();
         let auth = self.auth(f, scope, &origin, raw.actor.as_ref(), raw.auth);
-        let body = self.body(f, scope, &origin, raw.body, raw.raw, raw.content_type);
+        let bodies = match raw.concurrent {
+            Some(list) if raw.body.is_none() && raw.raw.is_none() => {
+                self.concurrent(f, scope, list)
+            }
+            Some(list) => {
+                self.report_at(
+                    &list.referenced,
+                    format!("{f}.concurrent"),
+                    "`concurrent` lists the bodies sent at once: give it instead of `body` or `raw`".into(),
+                );
+                None
+            }
+            None => self
+                .body(f, scope, &origin, raw.body, raw.raw, raw.content_type)
+                .map(|b| (b, Vec::new())),
+        };
         let expect = self.expect(&format!("{f}.expect"), scope, raw.expect);
         let alternatives = self.alternatives(f, scope, raw.alternatives);
         if self.diagnostics.len() > before {
             return None;
         }
+        let (body, together) = bodies?;
         Some(Call {
             auth: auth?,
-            body: body?,
+            body,
+            together,
             expect,
             alternatives,
             origin,
@@ -114,6 +132,31 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+
+    /// `concurrent:`: two or more JSON bodies with references, sent at the same moment.
+    fn concurrent(
+        &mut self,
+        f: &str,
+        scope: &Scope<'_>,
+        list: Spanned<Vec<serde_json::Value>>,
+    ) -> Option<(Body, Vec<Body>)> {
+        let at = list.referenced;
+        if list.value.len() < 2 {
+            self.report_at(
+                &at,
+                format!("{f}.concurrent"),
+                "`concurrent` sends two or more bodies at once: for one, write `body`".into(),
+            );
+            return None;
+        }
+        let mut bodies = Vec::new();
+        for (i, value) in list.value.into_iter().enumerate() {
+            let field = format!("{f}.concurrent[{i}]");
+            bodies.push(Body::Json(self.template(&field, scope, &at, value)?));
+        }
+        let first = bodies.remove(0);
+        Some((first, bodies))
     }
 
     /// Other acceptable outcomes, each with its version condition.
@@ -207,6 +250,8 @@ impl Resolver<'_> {
                 );
             }
         }
+        let messages_after = self.messages_after(f, scope, raw.messages_after);
+        let answer_room = self.answer_room(f, scope, raw.status, raw.answer_room);
         Expectation {
             status: raw.status,
             success: raw.success,
@@ -217,7 +262,56 @@ impl Resolver<'_> {
             schema: raw.schema.map(|s| s.value),
             members_after,
             room_delta,
+            messages_after,
+            answer_room,
         }
+    }
+
+    /// `answer_room`: a room of the case, for a 200 answer.
+    fn answer_room(
+        &mut self,
+        f: &str,
+        scope: &Scope<'_>,
+        status: u16,
+        raw: Option<Spanned<String>>,
+    ) -> Option<RoomRef> {
+        let room = raw?;
+        let field = format!("{f}.answer_room");
+        if status != 200 {
+            self.report_at(
+                &room.referenced,
+                field.clone(),
+                "`answer_room` compares the room object of a 200 answer: the expectation's status must be 200".into(),
+            );
+        }
+        self.room_ref(&scope.rooms, field, &room.value, &room.referenced)
+    }
+
+    /// `messages_after`: per room, the system messages the call records (`t`, `by`, `user`).
+    fn messages_after(
+        &mut self,
+        f: &str,
+        scope: &Scope<'_>,
+        raw: IndexMap<String, Spanned<Vec<RawMessage>>>,
+    ) -> IndexMap<RoomRef, Vec<MessageExpectation>> {
+        let mut out = IndexMap::new();
+        for (room, list) in raw {
+            let field = format!("{f}.messages_after.{room}");
+            let Some(r) = self.room_ref(&scope.rooms, field.clone(), &room, &list.referenced)
+            else {
+                continue;
+            };
+            let mut messages = Vec::new();
+            for (i, m) in list.value.into_iter().enumerate() {
+                let by = self.user_ref(scope.users, format!("{field}[{i}].by"), &m.by);
+                let user = self.user_ref(scope.users, format!("{field}[{i}].user"), &m.user);
+                if let (Some(by), Some(user)) = (by, user) {
+                    messages.push(MessageExpectation { t: m.t, by, user });
+                }
+            }
+            out.insert(r, messages);
+        }
+        out
     }
 
     /// Turns a JSON value into a template; strings `$name[.field]` become references and

@@ -25,6 +25,8 @@ pub struct KnownNames {
     pub schemas: BTreeSet<String>,
     /// Role ids a setup may grant or assign.
     pub roles: BTreeSet<String>,
+    /// Features a case may require, each with the first release that has it.
+    pub features: BTreeMap<String, Option<Version>>,
 }
 
 /// Every problem found while loading a suite.

@@ -5,11 +5,14 @@
 
 mod calls;
 mod diagnostic;
+mod kinds;
 mod load;
 mod model;
 mod raw;
 mod resolve;
+mod rooms;
 
 pub use diagnostic::Diagnostic;
+pub use kinds::{MessageExpectation, Removals, RoomKind};
 pub use load::{KnownNames, LoadErrors, load_suite, load_suite_from, load_texts, parse_yaml};
 pub use model::*;

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use std::sync::Arc;
 
+use super::kinds::{MessageExpectation, Removals, RoomKind};
 use crate::api::{CaseId, Endpoint, PremiseName, RoomType};
 
 /// Where a thing was written: file, 1-based line and column.
@@ -55,8 +56,12 @@ pub struct Case {
     pub source: String,
     /// Where the docs and the real server disagree: what the docs say and which the case follows.
     pub divergence: Option<String>,
-    /// Server versions the case applies to.
+    /// Server versions the case applies to (narrowed to the releases that have the features
+    /// it requires).
     pub versions: VersionRange,
+    /// The features of the premise model the case needs: those it states under `requires`
+    /// and those its setup implies (bans, teams, discussions, omnichannel rooms).
+    pub requires: Vec<String>,
     /// The fixtures the case needs.
     pub setup: Setup,
     /// The calls, made in order.
@@ -72,7 +77,11 @@ impl Case {
             .calls
             .iter()
             .any(|c| matches!(&c.auth, Auth::As(u) | Auth::TokenOnly(u) if u == user));
-        acts || self.setup.rooms.values().any(|r| &r.creator == user)
+        acts || self
+            .setup
+            .rooms
+            .values()
+            .any(|r| &r.creator == user || r.removals.left.contains(user))
     }
 
     /// Whether the case uses the target's shared `general` channel (in a body or an
@@ -90,10 +99,7 @@ impl Case {
             let in_body = matches!(&call.body, Body::Json(t) if in_template(t));
             let in_expect = std::iter::once(&call.expect)
                 .chain(call.alternatives.iter().map(|a| &a.expect))
-                .any(|e| {
-                    e.members_after.contains_key(&RoomRef::General)
-                        || e.room_delta.contains_key(&RoomRef::General)
-                });
+                .any(|e| e.rooms().any(|r| *r == RoomRef::General));
             in_body || in_expect
         })
     }
@@ -226,6 +232,10 @@ pub struct RoomFixture {
     pub archived: bool,
     /// Read-only.
     pub read_only: bool,
+    /// A plain room, a team's main room, a discussion or an omnichannel room.
+    pub kind: RoomKind,
+    /// Members removed again before the call (banned, unbanned, kicked, left).
+    pub removals: Removals,
 }
 
 impl RoomFixture {
@@ -238,6 +248,18 @@ impl RoomFixture {
             }
         }
         all
+    }
+
+    /// The members once the setup is done: [`RoomFixture::all_members`] without the removed
+    /// (nobody in an omnichannel room, which a visitor opens without subscriptions).
+    pub fn members_after_setup(&self) -> Vec<UserRef> {
+        if self.kind == RoomKind::Omnichannel {
+            return Vec::new();
+        }
+        self.all_members()
+            .into_iter()
+            .filter(|m| !self.removals.removes(m))
+            .collect()
     }
 
     /// The room-scoped roles `user` holds in this room.
@@ -263,6 +285,9 @@ pub struct Call {
     pub auth: Auth,
     /// The request body.
     pub body: Body,
+    /// More bodies sent by the same actor at the same moment as `body` (`concurrent:`); the
+    /// expectation's answer parts hold for every answer, its effects for all of them together.
+    pub together: Vec<Body>,
     /// The outcome on servers the alternatives do not cover.
     pub expect: Expectation,
     /// Other acceptable outcomes, each for its server versions.
@@ -371,6 +396,41 @@ pub struct Expectation {
     pub members_after: IndexMap<RoomRef, MembershipExpectation>,
     /// How `usersCount` and `msgs` of rooms changed across the call.
     pub room_delta: IndexMap<RoomRef, RoomDelta>,
+    /// The system messages the call recorded in rooms (in any order; none for an empty list).
+    pub messages_after: IndexMap<RoomRef, Vec<MessageExpectation>>,
+    /// The room whose object the 200 answer carries: its `_id`, `name`, `t`, `msgs` and
+    /// `usersCount` (and `prid`, `teamId`, `teamMain` where the room has them) must be what
+    /// a read of the room after the call shows.
+    pub answer_room: Option<RoomRef>,
+}
+
+impl Expectation {
+    /// Every room the expectation reads after the call.
+    pub fn rooms(&self) -> impl Iterator<Item = &RoomRef> {
+        self.members_after
+            .keys()
+            .chain(self.room_delta.keys())
+            .chain(self.messages_after.keys())
+            .chain(self.answer_room.iter())
+    }
+
+    /// The rooms whose counters (and room object) the expectation needs before and after the
+    /// call: counter changes, messages (their number is the change of `msgs`) and the answer's
+    /// room.
+    pub fn counted_rooms(&self) -> Vec<&RoomRef> {
+        let mut rooms: Vec<&RoomRef> = Vec::new();
+        let all = self
+            .room_delta
+            .keys()
+            .chain(self.messages_after.keys())
+            .chain(self.answer_room.iter());
+        for room in all {
+            if !rooms.contains(&room) {
+                rooms.push(room);
+            }
+        }
+        rooms
+    }
 }
 
 /// Who must and must not be a member of a room.
@@ -403,6 +463,11 @@ pub struct Alternative {
 }
 
 impl Call {
+    /// Every body the call sends: `body`, then the ones sent together with it.
+    pub fn bodies(&self) -> impl Iterator<Item = &Body> {
+        std::iter::once(&self.body).chain(&self.together)
+    }
+
     /// The expectation that applies to a server of `version` (the first alternative whose
     /// range contains it, else the default).
     pub fn expectation_for(&self, version: Option<&Version>) -> &Expectation {

@@ -31,6 +31,8 @@ pub(super) struct RawCase {
     #[serde(default)]
     pub(super) until: Option<Spanned<String>>,
     #[serde(default)]
+    pub(super) requires: Vec<Spanned<String>>,
+    #[serde(default)]
     pub(super) setup: RawSetup,
     #[serde(default)]
     pub(super) call: Option<Spanned<RawCall>>,
@@ -81,6 +83,18 @@ pub(super) struct RawRoom {
     pub(super) archived: bool,
     #[serde(default)]
     pub(super) read_only: bool,
+    #[serde(default)]
+    pub(super) team: bool,
+    #[serde(default)]
+    pub(super) parent: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) banned: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) unbanned: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) kicked: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) left: Vec<Spanned<String>>,
 }
 
 /// Auth variants besides a user's own session.
@@ -103,6 +117,8 @@ pub(super) struct RawCall {
     pub(super) auth: Option<RawAuth>,
     #[serde(default)]
     pub(super) body: Option<Spanned<serde_json::Value>>,
+    #[serde(default)]
+    pub(super) concurrent: Option<Spanned<Vec<serde_json::Value>>>,
     #[serde(default)]
     pub(super) raw: Option<String>,
     #[serde(default)]
@@ -132,6 +148,18 @@ pub(super) struct RawExpect {
     pub(super) members_after: IndexMap<String, Spanned<RawMembership>>,
     #[serde(default)]
     pub(super) room_delta: IndexMap<String, Spanned<RawDelta>>,
+    #[serde(default)]
+    pub(super) messages_after: IndexMap<String, Spanned<Vec<RawMessage>>>,
+    #[serde(default)]
+    pub(super) answer_room: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMessage {
+    pub(super) t: String,
+    pub(super) by: Spanned<String>,
+    pub(super) user: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,9 +11,8 @@ use serde_saphyr::{Location, Spanned};
 
 use super::diagnostic::Diagnostic;
 use super::load::{KnownNames, version_range};
-use super::model::{Case, Origin, RoomFixture, RoomRef, Setup, UserFixture, UserRef};
-use super::raw::{RawCall, RawCase, RawRoom};
-use crate::api::RoomType;
+use super::model::{Case, Origin, RoomRef, Setup, UserFixture, UserRef};
+use super::raw::{RawCall, RawCase};
 
 /// Names reserved for things the target already has.
 pub(super) const BUILTIN_USERS: [&str; 2] = ["admin", "bot"];
@@ -99,6 +98,7 @@ impl<'a> Resolver<'a> {
         let versions = version_range(self, &f, raw.since, raw.until);
         let declared_rooms: Vec<String> = raw.setup.rooms.keys().cloned().collect();
         let setup = self.setup(&f, raw.setup);
+        let (requires, versions) = self.requirements(&f, &origin, raw.requires, &setup, versions);
         let single = raw.call.is_some();
         let raw_calls: Vec<Spanned<RawCall>> = match (raw.call, raw.calls) {
             (Some(call), calls) if calls.is_empty() => vec![call],
@@ -142,6 +142,7 @@ impl<'a> Resolver<'a> {
             source: raw.source,
             divergence: raw.divergence,
             versions,
+            requires,
             setup,
             calls,
             origin,
@@ -188,9 +189,15 @@ impl<'a> Resolver<'a> {
                 );
             }
         }
-        for (name, room) in raw.rooms {
+        let declared: Vec<(String, crate::api::RoomType)> = raw
+            .rooms
+            .iter()
+            .map(|(name, room)| (name.clone(), room.value.room_type))
+            .collect();
+        for (index, (name, room)) in raw.rooms.into_iter().enumerate() {
             let field = format!("{f}.setup.rooms.{name}");
-            if let Some(fixture) = self.room(&field, &setup.users, room) {
+            let earlier = &declared[..index];
+            if let Some(fixture) = self.room(&field, &setup.users, earlier, room) {
                 setup.rooms.insert(name, fixture);
             }
         }
@@ -295,65 +302,5 @@ impl<'a> Resolver<'a> {
             ),
         );
         None
-    }
-
-    fn room(
-        &mut self,
-        field: &str,
-        users: &IndexMap<String, UserFixture>,
-        raw: Spanned<RawRoom>,
-    ) -> Option<RoomFixture> {
-        let at = raw.referenced;
-        let raw = raw.value;
-        let before = self.diagnostics.len();
-        let creator = match &raw.creator {
-            Some(c) => self.user_ref(users, format!("{field}.creator"), c),
-            None => Some(UserRef::Admin),
-        };
-        let members = self.user_refs(users, &format!("{field}.members"), &raw.members);
-        let owners = self.user_refs(users, &format!("{field}.owners"), &raw.owners);
-        let moderators = self.user_refs(users, &format!("{field}.moderators"), &raw.moderators);
-        let leaders = self.user_refs(users, &format!("{field}.leaders"), &raw.leaders);
-        let creator = creator?;
-        let fixture = RoomFixture {
-            room_type: raw.room_type,
-            creator,
-            members,
-            owners,
-            moderators,
-            leaders,
-            archived: raw.archived,
-            read_only: raw.read_only,
-        };
-        let all = fixture.all_members();
-        for (role, list, raw_list) in [
-            ("owners", &fixture.owners, &raw.owners),
-            ("moderators", &fixture.moderators, &raw.moderators),
-            ("leaders", &fixture.leaders, &raw.leaders),
-        ] {
-            for (i, user) in list.iter().enumerate() {
-                if !all.contains(user) {
-                    self.report_at(
-                        &raw_list[i].referenced,
-                        format!("{field}.{role}[{i}]"),
-                        format!(
-                            "`{}` holds a room role but is not a member: add it to `members`",
-                            user.name()
-                        ),
-                    );
-                }
-            }
-        }
-        if fixture.room_type == RoomType::Direct {
-            let roles = fixture.owners.len() + fixture.moderators.len() + fixture.leaders.len();
-            if all.len() != 2 || roles > 0 || fixture.archived || fixture.read_only {
-                self.report_at(
-                    &at,
-                    field.to_owned(),
-                    "a direct room (type d) has exactly one member besides its creator and no room roles, archive or read-only state".into(),
-                );
-            }
-        }
-        (self.diagnostics.len() == before).then_some(fixture)
     }
 }

@@ -1,10 +1,10 @@
 //! Holding a case against the premise model: at one version of each line the model knows,
 //! every call's expectation must equal the model's prediction, field by field.
 
-use crate::case::{Case, Expectation, Version};
+use crate::case::{Case, Expectation, MessageExpectation, Version};
 use crate::spec::coverage::Coverage;
 use crate::spec::predict::{Decision, Prediction, predict_case, version_of};
-use crate::spec::premise::PremiseModel;
+use crate::spec::premise::{Answer, PremiseModel};
 
 /// A case whose expectation differs from the model's prediction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,15 +128,69 @@ type Difference = (String, String, String);
 /// Field-by-field differences between an expectation and a prediction.
 fn compare(expect: &Expectation, p: &Prediction) -> Vec<Difference> {
     let why = format!(" ({})", describe(&p.placement.decision));
-    let mut out = compare_answer(expect, p, &why);
+    let mut out = compare_answer(expect, &p.answer, &why);
+    for (k, answer) in p.together.iter().enumerate() {
+        let why = format!(" (the answer to concurrent body {})", k + 2);
+        out.extend(
+            compare_answer(expect, answer, &why)
+                .into_iter()
+                .map(|(field, says, model)| (format!("{field} (body {})", k + 2), says, model)),
+        );
+    }
     out.extend(compare_effects(expect, p, &why));
+    out.extend(compare_messages(expect, p, &why));
+    if expect.answer_room.is_some() && p.answer.status != 200 {
+        out.push((
+            "answer_room".into(),
+            "the room object of a 200 answer".into(),
+            format!("no 200 answer{why}"),
+        ));
+    }
     out
+}
+
+/// The differences in the recorded system messages: per room, the same messages in any
+/// order (an invite adds its users concurrently).
+fn compare_messages(expect: &Expectation, p: &Prediction, why: &str) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for (room, wanted) in &expect.messages_after {
+        let predicted: Vec<&MessageExpectation> = if p.room.as_ref() == Some(room) {
+            p.messages.iter().collect()
+        } else {
+            Vec::new()
+        };
+        let mut left = predicted.clone();
+        let mut same = wanted.len() == predicted.len();
+        for m in wanted {
+            match left.iter().position(|q| *q == m) {
+                Some(i) => {
+                    left.remove(i);
+                }
+                None => same = false,
+            }
+        }
+        if !same {
+            out.push((
+                format!("messages_after.{}", room.name()),
+                show_messages(wanted.iter()),
+                format!("{}{why}", show_messages(predicted.into_iter())),
+            ));
+        }
+    }
+    out
+}
+
+/// Messages as `[au by admin naming bob, …]`.
+fn show_messages<'a>(messages: impl Iterator<Item = &'a MessageExpectation>) -> String {
+    let shown: Vec<String> = messages
+        .map(|m| format!("{} by {} naming {}", m.t, m.by.name(), m.user.name()))
+        .collect();
+    format!("[{}]", shown.join(", "))
 }
 
 /// The differences in the answer: status, `success`, `errorType`, `error`, absent keys,
 /// `details` and schema.
-fn compare_answer(expect: &Expectation, p: &Prediction, why: &str) -> Vec<Difference> {
-    let a = &p.answer;
+fn compare_answer(expect: &Expectation, a: &Answer, why: &str) -> Vec<Difference> {
     let mut out = Vec::new();
     if expect.status != a.status {
         out.push((
@@ -209,7 +263,7 @@ fn compare_answer(expect: &Expectation, p: &Prediction, why: &str) -> Vec<Differ
 }
 
 /// A text field of the predicted answer: stated on its own, or in its whole body.
-fn stated(field: Option<&String>, a: &crate::spec::premise::Answer, key: &str) -> Option<String> {
+fn stated(field: Option<&String>, a: &Answer, key: &str) -> Option<String> {
     field.cloned().or_else(|| {
         a.body
             .as_ref()

@@ -26,6 +26,7 @@ const PUBLIC_ROUTES: &[&str] = &[
     "/api/v1/livechat/visitor",
     "/api/v1/livechat/room",
     "/api/v1/livechat/room.close",
+    "/api/v1/livechat/visitor/{token}",
 ];
 /// Only versioned API routes are rate-limited (`/api/info` is not).
 const LIMITED_PREFIX: &str = "/api/v1/";

@@ -1,7 +1,8 @@
 //! Omnichannel, as far as the invite rules need it: a visitor opens a livechat room (`t: l`)
 //! over REST, unauthenticated, as the Livechat widget does — `POST livechat/visitor`
 //! `{visitor: {token, name?}}`, `GET livechat/room?token=` — and closes it with
-//! `POST livechat/room.close` `{rid, token}`. Omnichannel is always enabled here.
+//! `POST livechat/room.close` `{rid, token}`, and is removed with its rooms by
+//! `DELETE livechat/visitor/:token`. Omnichannel is always enabled here.
 //!
 //! Owns visitors (by token) and their rooms: one open room per visitor, reused by later
 //! `livechat/room` calls; no agent, department or inquiry exists, so the room has no
@@ -14,7 +15,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 use super::App;
@@ -119,5 +120,40 @@ pub(crate) async fn close(State(app): State<Arc<App>>, Body(params): Body) -> Re
             _ => return Err(ApiError::failure("room-closed")),
         }
         success(json!({"rid": rid, "comment": "Closed by visitor"}))
+    })
+}
+
+/// DELETE /api/v1/livechat/visitor/:token : the visitor and its rooms are removed
+/// (apps/meteor/app/livechat/imports/server/rest/visitor.ts: a visitor with an open room is
+/// refused unless the GDPR setting allows it; `removeGuest` → `cleanGuestHistory` deletes its
+/// rooms' messages and subscriptions and the rooms; the visitor is disabled, here removed).
+pub(crate) async fn remove_visitor(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+) -> Reply {
+    app.with_store(|store| {
+        let visitor = store.visitor(&token).cloned().ok_or_else(invalid_token)?;
+        if open_room_of(store, &token).is_some() {
+            return Err(ApiError::meteor(
+                "visitor-has-open-rooms",
+                "Cannot remove visitors with opened rooms",
+            ));
+        }
+        let rooms: Vec<String> = store
+            .rooms()
+            .filter(|room| {
+                room.links
+                    .livechat
+                    .as_ref()
+                    .is_some_and(|chat| chat.visitor_token == token)
+            })
+            .map(|room| room.id.clone())
+            .collect();
+        for room in rooms {
+            store.remove_room(&room);
+        }
+        store.remove_visitor(&token);
+        let ts = store.now();
+        success(json!({"visitor": {"_id": visitor.id, "ts": ts.iso()}}))
     })
 }

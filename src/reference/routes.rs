@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 
 use super::family::Family;
 use super::{
@@ -78,6 +78,7 @@ fn single_routes() -> Vec<Route> {
         ("livechat/visitor", post(livechat::register_visitor)),
         ("livechat/room", get(livechat::room)),
         ("livechat/room.close", post(livechat::close)),
+        ("livechat/visitor/{token}", delete(livechat::remove_visitor)),
     ];
     routes
         .into_iter()

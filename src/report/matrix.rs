@@ -34,8 +34,22 @@ pub(crate) fn endpoint_order(report: &RunReport) -> Vec<Endpoint> {
         .collect()
 }
 
-/// The room-type columns of each endpoint: the three room types, then `-` (no room resolved).
-pub(crate) const ROOM_COLUMNS: [&str; 4] = ["c", "p", "d", "-"];
+/// The room-type columns of each endpoint: the four room types, then `-` (no room resolved).
+/// The omnichannel column `l` is shown only when a case of the report resolves such a room.
+pub(crate) const ROOM_COLUMNS: [&str; 5] = ["c", "p", "d", "l", "-"];
+
+/// The room-type columns `report` shows: [`ROOM_COLUMNS`], without `l` when no case has it.
+fn room_columns(report: &RunReport) -> Vec<&'static str> {
+    let omnichannel = RoomType::Omnichannel.code();
+    let has_omnichannel = report
+        .cases
+        .iter()
+        .any(|c| c.room_type == Some(RoomType::Omnichannel));
+    ROOM_COLUMNS
+        .into_iter()
+        .filter(|t| has_omnichannel || *t != omnichannel)
+        .collect()
+}
 
 /// The compatibility matrix: premises × (endpoint × room type), counting cases.
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +65,7 @@ pub(crate) struct Matrix {
 pub(crate) struct MatrixColumn {
     /// Endpoint name.
     pub(crate) endpoint: String,
-    /// `c`, `p`, `d` or `-`.
+    /// `c`, `p`, `d`, `l` or `-`.
     pub(crate) room_type: String,
 }
 
@@ -89,10 +103,11 @@ pub(crate) struct MatrixCell {
 impl Matrix {
     /// The matrix of `report`.
     pub(crate) fn of(report: &RunReport) -> Matrix {
+        let shown = room_columns(report);
         let columns: Vec<MatrixColumn> = endpoint_order(report)
             .into_iter()
             .flat_map(|endpoint| {
-                ROOM_COLUMNS.iter().map(move |t| MatrixColumn {
+                shown.iter().map(move |t| MatrixColumn {
                     endpoint: endpoint.name().to_owned(),
                     room_type: (*t).to_owned(),
                 })

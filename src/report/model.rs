@@ -310,6 +310,18 @@ pub enum Check {
         /// `usersCount` or `msgs`.
         counter: String,
     },
+    /// The system messages a call recorded in a room.
+    Messages {
+        /// The room's logical name.
+        room: String,
+    },
+    /// A field of the 200 answer's room object against the room as read afterwards.
+    AnswerRoom {
+        /// The room's logical name.
+        room: String,
+        /// The field (`_id`, `msgs`, …).
+        field: String,
+    },
 }
 
 impl Check {
@@ -325,6 +337,8 @@ impl Check {
             Check::Schema { .. } => CheckKind::Schema,
             Check::Members { .. } => CheckKind::MembersAfter,
             Check::Counter { .. } => CheckKind::RoomDelta,
+            Check::Messages { .. } => CheckKind::MessagesAfter,
+            Check::AnswerRoom { .. } => CheckKind::AnswerRoom,
         }
     }
 
@@ -342,6 +356,8 @@ impl Check {
             Check::Schema { schema, .. } => format!("schema {schema}"),
             Check::Members { room } => format!("members of {room}"),
             Check::Counter { room, counter } => format!("{room}.{counter}"),
+            Check::Messages { room } => format!("messages of {room}"),
+            Check::AnswerRoom { room, field } => format!("answer's {room}.{field}"),
         }
     }
 
@@ -433,6 +449,12 @@ fn describe(check: &Check, expected: &str, actual: &str) -> String {
         Check::Members { room } => format!("members of {room}: expected {expected}, got {actual}"),
         Check::Counter { room, counter } => {
             format!("{room}.{counter}: expected {expected}, {actual}")
+        }
+        Check::Messages { room } => {
+            format!("messages recorded in {room}: expected {expected}, got {actual}")
+        }
+        Check::AnswerRoom { room, field } => {
+            format!("the answer's {field} of {room}: expected {expected}, got {actual}")
         }
     }
 }

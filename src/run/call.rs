@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::judge::{Counters, Observed};
+use super::judge::{Counters, Observed, ObservedMessage};
 use super::observe::counters_of;
 use super::provision::Fixtures;
 use crate::api::Endpoint;
@@ -47,9 +47,14 @@ pub fn render(template: &Template, fx: &Fixtures) -> Value {
     }
 }
 
-/// The request of a call.
+/// The request of a call (its first body).
 pub fn request(endpoint: Endpoint, call: &Call, fx: &Fixtures) -> Request {
-    let body = match &call.body {
+    request_with(endpoint, call, &call.body, fx)
+}
+
+/// The request of a call with one of its bodies.
+fn request_with(endpoint: Endpoint, call: &Call, body: &Body, fx: &Fixtures) -> Request {
+    let body = match body {
         Body::Json(t) => RequestBody::Json(render(t, fx)),
         Body::Raw { text, content_type } => RequestBody::Raw {
             text: text.clone(),
@@ -112,6 +117,19 @@ pub async fn read_counters(
     room: &RoomRef,
     transcript: &mut Vec<Exchange>,
 ) -> Option<Counters> {
+    read_room(api, fx, room, transcript)
+        .await
+        .map(|info| counters_of(&info))
+}
+
+/// A room's object read through its info endpoint as a member; the exchange goes into
+/// `transcript` whatever the outcome.
+pub async fn read_room(
+    api: &Api,
+    fx: &Fixtures,
+    room: &RoomRef,
+    transcript: &mut Vec<Exchange>,
+) -> Option<Value> {
     let (live, reader) = (fx.rooms.get(room)?, fx.reader_of(room)?);
     match api
         .room_info(reader, live.room_type, &live.id, Purpose::Verify)
@@ -119,13 +137,57 @@ pub async fn read_counters(
     {
         Ok((ex, info)) => {
             transcript.push(ex);
-            Some(counters_of(&info))
+            Some(info)
         }
         Err(e) => {
             transcript.push(e.exchange().clone());
             None
         }
     }
+}
+
+/// The `count` newest messages of a room, oldest first, as the judge reads them (an
+/// [`ObservedMessage`] each, the user its `msg` names looked up among the case's users);
+/// nothing is read for none. The exchange goes into `transcript` whatever the outcome.
+pub async fn read_new_messages(
+    api: &Api,
+    fx: &Fixtures,
+    room: &RoomRef,
+    count: usize,
+    transcript: &mut Vec<Exchange>,
+) -> Option<Vec<ObservedMessage>> {
+    if count == 0 {
+        return Some(Vec::new());
+    }
+    let (live, reader) = (fx.rooms.get(room)?, fx.reader_of(room)?);
+    match api
+        .newest_messages(reader, live.room_type, &live.id, count)
+        .await
+    {
+        Ok((ex, newest)) => {
+            transcript.push(ex);
+            Some(
+                newest
+                    .iter()
+                    .take(count)
+                    .rev()
+                    .map(|m| ObservedMessage::of(m, fx))
+                    .collect(),
+            )
+        }
+        Err(e) => {
+            transcript.push(e.exchange().clone());
+            None
+        }
+    }
+}
+
+/// The number of messages a room gained: the change of its `msgs`, when both are known.
+pub fn gained(before: Counters, after: Counters) -> Option<usize> {
+    let (Some(b), Some(a)) = (before.1, after.1) else {
+        return None;
+    };
+    Some(usize::try_from(a - b).unwrap_or(0))
 }
 
 /// A room's members (user ids) read through its members endpoint as a member; the exchange
@@ -149,15 +211,60 @@ pub async fn read_members(
     }
 }
 
-/// Sends the call alone: what came back, and the exchange.
+/// Sends the call alone (every body of a `concurrent` call at the same moment, polled
+/// together in this task so that they leave at once): what came back, the first body's
+/// exchange, and the others' exchanges.
 pub async fn send_call(
     api: &Api,
     endpoint: Endpoint,
     call: &Call,
     fx: &Fixtures,
-) -> (Observed, Exchange) {
-    let request = request(endpoint, call, fx);
-    let (exchange, outcome) = api.client().send(&request).await;
+) -> (Observed, Exchange, Vec<Exchange>) {
+    let first = request(endpoint, call, fx);
+    let together: Vec<Request> = call
+        .together
+        .iter()
+        .map(|body| request_with(endpoint, call, body, fx))
+        .collect();
+    let ((exchange, outcome), answers) = tokio::join!(
+        api.client().send(&first),
+        join_all(together.iter().map(|r| api.client().send(r)))
+    );
+    let mut observed = answered(outcome);
+    let mut others = Vec::new();
+    for (exchange, outcome) in answers {
+        others.push(exchange);
+        observed.together.push(answered(outcome));
+    }
+    (observed, exchange, others)
+}
+
+/// Awaits every future of `futures` at once, in this task: their outputs in order.
+async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<std::pin::Pin<Box<F>>> = futures.map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (future, slot) in pending.iter_mut().zip(done.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => *slot = Some(output),
+                    std::task::Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
+}
+
+/// What came back for one request, as the judge reads it.
+fn answered(outcome: Result<crate::target::Response, crate::target::TransportError>) -> Observed {
     let mut observed = Observed::default();
     match outcome {
         Ok(r) => {
@@ -167,7 +274,7 @@ pub async fn send_call(
         }
         Err(e) => observed.transport_error = Some(e.to_string()),
     }
-    (observed, exchange)
+    observed
 }
 
 /// A call made: what was observed, every request made for it, and the call's own exchange.
@@ -182,7 +289,7 @@ pub struct Made {
 }
 
 /// Makes the call and reads back, room by room, what `expect` needs: counters before and
-/// after, members after.
+/// after (with the room object after), members after, and the messages the rooms gained.
 pub async fn make_call(
     api: &Api,
     endpoint: Endpoint,
@@ -192,21 +299,36 @@ pub async fn make_call(
 ) -> Made {
     let mut transcript = Vec::new();
     let mut before: BTreeMap<RoomRef, Counters> = BTreeMap::new();
-    for room in expect.room_delta.keys() {
+    for room in expect.counted_rooms() {
         if let Some(c) = read_counters(api, fx, room, &mut transcript).await {
             before.insert(room.clone(), c);
         }
     }
-    let (mut observed, exchange) = send_call(api, endpoint, call, fx).await;
+    let (mut observed, exchange, others) = send_call(api, endpoint, call, fx).await;
     transcript.push(exchange.clone());
+    transcript.extend(others);
     for (room, b) in before {
-        if let Some(after) = read_counters(api, fx, &room, &mut transcript).await {
-            observed.counters.insert(room, (b, after));
+        if let Some(info) = read_room(api, fx, &room, &mut transcript).await {
+            observed
+                .counters
+                .insert(room.clone(), (b, counters_of(&info)));
+            observed.rooms_after.insert(room, info);
         }
     }
     for room in expect.members_after.keys() {
         if let Some(ids) = read_members(api, fx, room, &mut transcript).await {
             observed.members_after.insert(room.clone(), ids);
+        }
+    }
+    for room in expect.messages_after.keys() {
+        let count = observed
+            .counters
+            .get(room)
+            .and_then(|(b, a)| gained(*b, *a));
+        if let Some(count) = count
+            && let Some(new) = read_new_messages(api, fx, room, count, &mut transcript).await
+        {
+            observed.messages.insert(room.clone(), new);
         }
     }
     Made {

@@ -34,7 +34,10 @@ pub(super) fn rate_limit_note(plan: &Plan<'_>, preflight: &Preflight) -> String 
 /// runnable cases of `plan`.
 fn counts(plan: &Plan<'_>) -> (usize, BTreeMap<String, usize>) {
     let mut calls: BTreeMap<String, usize> = BTreeMap::new();
-    let mut logins: usize = UserPool::needs(plan).values().sum();
+    let mut logins: usize = UserPool::needs(plan)
+        .values()
+        .map(|need| need.sessions.len())
+        .sum();
     for planned in plan.cases.iter().filter(|p| p.skip.is_none()) {
         let case = planned.case;
         for call in &case.calls {

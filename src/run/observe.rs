@@ -87,6 +87,12 @@ impl CounterRead {
         self.by_id.get(id).map(|(_, _, c)| *c)
     }
 
+    /// The document of room `id` as the listing showed it, if it had it.
+    pub fn document(&self, id: &str) -> Option<&Value> {
+        let (page, place, _) = self.by_id.get(id)?;
+        self.pages.get(*page)?.rooms.get(*place)
+    }
+
     /// The evidence for rooms `ids`: each page that listed one of them, its body cut down to
     /// those rooms; or the failing exchange.
     pub fn evidence(&self, ids: &[String], when: &str) -> Vec<Exchange> {

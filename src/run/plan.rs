@@ -205,8 +205,16 @@ pub fn plan<'a>(
         let skip = if filter.is_some_and(|f| !f.matches(&case.id)) {
             Some("not selected by --filter".to_owned())
         } else if !case.versions.contains(version) {
+            let needs = if case.requires.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (the releases with what it requires: {})",
+                    case.requires.join(", ")
+                )
+            };
             Some(format!(
-                "applies to server versions {}, the target is {version}",
+                "applies to server versions {}{needs}, the target is {version}",
                 describe_range(case)
             ))
         } else {

@@ -7,11 +7,21 @@
 //! the shared `general` channel (an invite there would stay for later cases) and those with a
 //! deactivated user (deactivation must follow the user's login and room setup).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::plan::Plan;
 use super::provision::{LiveUser, ProvisionError, Provisioner};
-use crate::case::Case;
+use crate::case::{Case, UserRef};
+
+/// What the pool holds of one role set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Need {
+    /// How many users: as many as the most demanding case takes.
+    pub count: usize,
+    /// The positions (in the order cases take them) whose user some case acts or creates a
+    /// room with: only those log in, since the login route is rate-limited for every caller.
+    pub sessions: BTreeSet<usize>,
+}
 
 /// Pool users by role set, each list long enough for the most demanding case.
 #[derive(Debug, Clone, Default)]
@@ -33,38 +43,43 @@ pub fn poolable(case: &Case) -> bool {
 }
 
 impl UserPool {
-    /// How many users of each role set the runnable poolable cases of `plan` need at most.
-    pub fn needs(plan: &Plan<'_>) -> BTreeMap<Vec<String>, usize> {
-        let mut needs: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    /// How many users of each role set the runnable poolable cases of `plan` need at most, and
+    /// which of them need a session. Positions are counted as [`UserPool::assign`] takes users.
+    pub fn needs(plan: &Plan<'_>) -> BTreeMap<Vec<String>, Need> {
+        let mut needs: BTreeMap<Vec<String>, Need> = BTreeMap::new();
         for planned in plan
             .cases
             .iter()
             .filter(|p| p.skip.is_none() && poolable(p.case))
         {
-            let mut counts: BTreeMap<Vec<String>, usize> = BTreeMap::new();
-            for user in planned.case.setup.users.values() {
-                *counts.entry(key(&user.roles)).or_default() += 1;
-            }
-            for (k, n) in counts {
+            let mut taken: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+            for (name, user) in &planned.case.setup.users {
+                let k = key(&user.roles);
+                let index = taken.entry(k.clone()).or_default();
                 let need = needs.entry(k).or_default();
-                *need = (*need).max(n);
+                need.count = need.count.max(*index + 1);
+                if planned.case.needs_session(&UserRef::Fixture(name.clone())) {
+                    need.sessions.insert(*index);
+                }
+                *index += 1;
             }
         }
         needs
     }
 
-    /// Creates and logs in the pool's users, one after another: their order of creation is
-    /// the order in which a server lists them (a bulk invite resolves its users in that order),
-    /// so it must be the same in every run.
+    /// Creates the pool's users, one after another, and logs in those a case needs a session
+    /// of: their order of creation is the order in which a server lists them (a bulk invite
+    /// resolves its users in that order), so it must be the same in every run.
     pub async fn provision(
         provisioner: &Provisioner,
-        needs: &BTreeMap<Vec<String>, usize>,
+        needs: &BTreeMap<Vec<String>, Need>,
     ) -> Result<UserPool, ProvisionError> {
         let mut pool = UserPool::default();
-        for (n, (roles, count)) in needs.iter().enumerate() {
-            for i in 0..*count {
+        for (n, (roles, need)) in needs.iter().enumerate() {
+            for i in 0..need.count {
                 let username = format!("rcc-{}-pool{n}-{i}", provisioner.run_id);
-                let user = provisioner.create_user(&username, roles, true).await?;
+                let login = need.sessions.contains(&i);
+                let user = provisioner.create_user(&username, roles, login).await?;
                 pool.users.entry(roles.clone()).or_default().push(user);
             }
         }

@@ -109,6 +109,23 @@ pub(super) fn expectation_json(e: &Expectation) -> Value {
                 .collect();
             o.insert("room_delta".into(), Value::Object(m));
         }
+        if !e.messages_after.is_empty() {
+            let m: serde_json::Map<String, Value> = e
+                .messages_after
+                .iter()
+                .map(|(r, list)| {
+                    let list: Vec<Value> = list
+                        .iter()
+                        .map(|m| json!({ "t": m.t, "by": m.by.name(), "user": m.user.name() }))
+                        .collect();
+                    (r.name().to_owned(), Value::Array(list))
+                })
+                .collect();
+            o.insert("messages_after".into(), Value::Object(m));
+        }
+        if let Some(room) = &e.answer_room {
+            o.insert("answer_room".into(), json!(room.name()));
+        }
     }
     v
 }

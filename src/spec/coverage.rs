@@ -2,8 +2,10 @@
 //! the cases exercise, and the matrix `check` prints.
 //!
 //! The required cells are computed from the model, never listed by hand: for each endpoint,
-//! its room type × actor membership × each single grant (or none), every other room type,
-//! and every failure kind the endpoint answers.
+//! its room type × actor membership × each single grant (or none), every other room type it
+//! does not find, every failure kind it answers, and every room and invitee kind of the
+//! model (a team's main room, a discussion, an omnichannel room, a banned invitee, a
+//! federated-looking name).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -33,6 +35,13 @@ pub enum Cell {
         /// The room type, for failures that depend on it.
         room_type: Option<RoomType>,
         /// The failure kind.
+        kind: String,
+    },
+    /// The call met a room or invitee kind of the model (`room_kinds`, `invitee_kinds`).
+    Kind {
+        /// The endpoint.
+        endpoint: Endpoint,
+        /// The kind's name.
         kind: String,
     },
 }
@@ -65,6 +74,7 @@ impl fmt::Display for Cell {
                 room_type: None,
                 kind,
             } => write!(f, "{endpoint} · {kind}"),
+            Cell::Kind { endpoint, kind } => write!(f, "{endpoint} · meets {kind}"),
         }
     }
 }
@@ -125,7 +135,7 @@ pub fn required_cells(model: &PremiseModel) -> Vec<Cell> {
             }
         }
         for room_type in RoomType::ALL {
-            if !em.room_types.contains(&room_type) {
+            if !em.room_types.contains(&room_type) && !em.also_finds.contains(&room_type) {
                 let kind = if room_type == RoomType::Direct {
                     "direct-room"
                 } else {
@@ -149,6 +159,9 @@ pub fn required_cells(model: &PremiseModel) -> Vec<Cell> {
                     kind: kind.clone(),
                 });
             }
+        }
+        for kind in model.kind_names() {
+            cells.push(Cell::Kind { endpoint, kind });
         }
     }
     cells
@@ -179,13 +192,18 @@ impl Coverage {
 
     /// Records that `case_id`'s call landed in `prediction`'s cell.
     pub fn record(&mut self, case_id: &str, endpoint: Endpoint, prediction: &Prediction) {
-        let cell = cell_of(endpoint, &prediction.placement);
-        let ids = match self.required.get_mut(&cell) {
-            Some(ids) => ids,
-            None => self.extra.entry(cell).or_default(),
-        };
-        if !ids.iter().any(|i| i == case_id) {
-            ids.push(case_id.to_owned());
+        let kinds = prediction.placement.kinds.iter().map(|kind| Cell::Kind {
+            endpoint,
+            kind: kind.clone(),
+        });
+        for cell in std::iter::once(cell_of(endpoint, &prediction.placement)).chain(kinds) {
+            let ids = match self.required.get_mut(&cell) {
+                Some(ids) => ids,
+                None => self.extra.entry(cell).or_default(),
+            };
+            if !ids.iter().any(|i| i == case_id) {
+                ids.push(case_id.to_owned());
+            }
         }
         let decision = match &prediction.placement.decision {
             Decision::Premise(p) => p.clone(),
@@ -280,5 +298,83 @@ impl Coverage {
             .flatten()
             .map(String::as_str)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Specs;
+
+    fn specs() -> Specs {
+        let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        Specs::load(&root.join("specs")).expect("specs")
+    }
+
+    #[test]
+    fn every_room_and_invitee_kind_is_required_for_both_endpoints() {
+        let model = specs().model;
+        let cells = required_cells(&model);
+        for endpoint in Endpoint::ALL {
+            for kind in [
+                "team-main",
+                "discussion",
+                "omnichannel",
+                "banned",
+                "federated",
+            ] {
+                let cell = Cell::Kind {
+                    endpoint,
+                    kind: kind.to_owned(),
+                };
+                assert!(cells.contains(&cell), "{cell}");
+            }
+            let banned = Cell::Failure {
+                endpoint,
+                room_type: None,
+                kind: "invitee-banned".to_owned(),
+            };
+            assert!(cells.contains(&banned), "{banned}");
+        }
+        let omnichannel_mismatch = |endpoint| Cell::Failure {
+            endpoint,
+            room_type: Some(RoomType::Omnichannel),
+            kind: "room-type-mismatch".to_owned(),
+        };
+        // channels.invite finds omnichannel rooms; groups.invite does not.
+        assert!(!cells.contains(&omnichannel_mismatch(Endpoint::ChannelsInvite)));
+        assert!(cells.contains(&omnichannel_mismatch(Endpoint::GroupsInvite)));
+    }
+
+    #[test]
+    fn the_suite_covers_every_kind_and_a_case_less_leaves_its_cell_uncovered() {
+        let specs = specs();
+        let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let suite = specs.load_cases(&root.join("cases")).expect("cases");
+        let cover = |skip: &str| {
+            let mut coverage = Coverage::new(&specs.model);
+            for case in suite.cases.iter().filter(|c| c.id.as_str() != skip) {
+                let at = case
+                    .versions
+                    .since
+                    .clone()
+                    .unwrap_or_else(|| crate::case::Version(vec![6, 6, 0]));
+                let predicted = crate::spec::predict::predict_case(&specs.model, case, &at);
+                for prediction in &predicted {
+                    coverage.record(&case.id, case.endpoint, prediction);
+                }
+            }
+            coverage
+        };
+        assert!(cover("").uncovered().is_empty());
+        let without = cover("groups.invite/kinds/omnichannel");
+        let missing: Vec<String> = without.uncovered().iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            missing,
+            [
+                "groups.invite · room type l · room-type-mismatch",
+                "groups.invite · meets omnichannel"
+            ]
+        );
     }
 }

@@ -65,6 +65,12 @@ pub enum CheckKind {
     /// Changes of `usersCount` and `msgs`.
     #[serde(rename = "room_delta")]
     RoomDelta,
+    /// The system messages a call records.
+    #[serde(rename = "messages_after")]
+    MessagesAfter,
+    /// The room object of a 200 answer against the room as read afterwards.
+    #[serde(rename = "answer_room")]
+    AnswerRoom,
     /// The body's `errorType`.
     #[serde(rename = "errorType")]
     ErrorType,
@@ -81,12 +87,14 @@ pub enum CheckKind {
 
 impl CheckKind {
     /// Every kind.
-    pub const ALL: [CheckKind; 9] = [
+    pub const ALL: [CheckKind; 11] = [
         CheckKind::Status,
         CheckKind::Success,
         CheckKind::Schema,
         CheckKind::MembersAfter,
         CheckKind::RoomDelta,
+        CheckKind::MessagesAfter,
+        CheckKind::AnswerRoom,
         CheckKind::ErrorType,
         CheckKind::Error,
         CheckKind::Absent,

@@ -10,6 +10,7 @@ use camino::Utf8Path;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+use super::kinds::{Feature, InviteeKindModel, RoomKindModel};
 use super::levels::Levels;
 use super::lines::{Line, LineId};
 use crate::api::{Endpoint, RoomType};
@@ -56,12 +57,29 @@ pub struct PremiseModel {
     pub premises: Vec<Premise>,
     /// Failure kinds with a one-line description and citation.
     pub failures: IndexMap<String, String>,
+    /// Features a setup may need, by name (see [`super::kinds`]).
+    #[serde(default)]
+    pub features: IndexMap<String, Feature>,
+    /// Kinds of room beyond plain channels and groups, by name.
+    #[serde(default)]
+    pub room_kinds: IndexMap<String, RoomKindModel>,
+    /// Kinds of invitee the decision procedure treats apart, by name.
+    #[serde(default)]
+    pub invitee_kinds: IndexMap<String, InviteeKindModel>,
+    /// The type of the system message an invite records for each user it adds (a room kind
+    /// may name another).
+    #[serde(default = "default_added_message")]
+    pub added_message: String,
     /// Per endpoint, the steps in the order the server runs them.
     pub decision_order: BTreeMap<Endpoint, Vec<Step>>,
     /// Per endpoint, its room lookup and its answers.
     pub endpoints: BTreeMap<Endpoint, EndpointModel>,
     /// Where the docs and the real server disagree.
     pub divergences: Vec<Divergence>,
+}
+
+fn default_added_message() -> String {
+    "au".to_owned()
 }
 
 /// Role ids by scope.
@@ -157,6 +175,10 @@ pub struct EndpointModel {
     pub room_lookup: RoomLookup,
     /// Room types the endpoint accepts.
     pub room_types: Vec<RoomType>,
+    /// Room types its lookup finds besides `room_types`, which no room-type premise of the
+    /// endpoint covers (channels.invite finds omnichannel rooms).
+    #[serde(default)]
+    pub also_finds: Vec<RoomType>,
     /// The lines its answers are established for, unless an answer says otherwise.
     pub established: Vec<LineId>,
     /// The answer per failure kind, plus `success`.
@@ -241,6 +263,7 @@ impl PremiseModel {
     fn consistency(&self) -> Result<(), String> {
         super::lines::consistency(self)?;
         self.levels.consistency(self)?;
+        self.kinds_consistency()?;
         for premise in &self.premises {
             if !self.permissions.contains_key(&premise.permission) {
                 return Err(format!(
@@ -328,7 +351,7 @@ impl Step {
                 "no-invitee-resolved",
             ],
             Step::Authorize => &["not-allowed"],
-            Step::AddInvitees => &[],
+            Step::AddInvitees => &["invitee-banned"],
         }
     }
 }

@@ -84,6 +84,7 @@ impl Specs {
                 .chain(&self.model.roles.room)
                 .cloned()
                 .collect(),
+            features: super::kinds::feature_gates(&self.model),
         }
     }
 

@@ -10,6 +10,7 @@ mod target_support;
 
 mod anywhere;
 mod case_loader;
+mod case_loader_surface;
 mod check_cli;
 mod clients;
 mod distribution;
@@ -34,6 +35,7 @@ mod reference_version_lines;
 mod reports;
 mod reports_interrupted;
 mod runner;
+mod runner_surface;
 mod safety_grants;
 mod safety_preflight;
 mod schemas;

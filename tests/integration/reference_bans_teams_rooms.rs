@@ -320,3 +320,46 @@ async fn a_livechat_room_passes_the_channel_lookup_but_nobody_may_invite() {
     closed.expect_status(200, "livechat/room.close");
     assert_eq!(delete(rid).await.body, json!({"success": true}));
 }
+
+#[tokio::test]
+async fn deleting_a_visitor_refuses_an_open_room_and_then_removes_its_rooms() {
+    let h = Harness::start().await;
+    let room = h.livechat_room("leaving-visitor").await;
+    let rid = room["_id"].as_str().unwrap_or_default().to_owned();
+    let path = "/api/v1/livechat/visitor/leaving-visitor";
+    let delete =
+        || super::reference_support::read(h.api.request(reqwest::Method::DELETE, path, None));
+    let refused = delete().await;
+    refused.expect_status(400, "a visitor with an open room");
+    assert_eq!(refused.body["errorType"], json!("visitor-has-open-rooms"));
+    h.api
+        .post(
+            None,
+            "/api/v1/livechat/room.close",
+            &json!({"rid": rid, "token": "leaving-visitor"}),
+        )
+        .await
+        .expect_status(200, "livechat/room.close");
+    let removed = delete().await;
+    removed.expect_status(200, "DELETE livechat/visitor/:token");
+    assert_eq!(removed.body["success"], json!(true));
+    let info = h
+        .api
+        .get(Some(&h.admin), "/api/v1/channels.info", &[("roomId", &rid)])
+        .await;
+    assert_eq!(
+        info.status, 400,
+        "the room went with its visitor: {}",
+        info.text
+    );
+    let gone = h
+        .api
+        .get(
+            None,
+            "/api/v1/livechat/room",
+            &[("token", "leaving-visitor")],
+        )
+        .await;
+    assert_eq!(gone.body["error"], json!("invalid-token"));
+    assert_eq!(delete().await.body["error"], json!("invalid-token"));
+}

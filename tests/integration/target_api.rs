@@ -318,11 +318,13 @@ async fn listings_and_permissions_are_typed() {
             ListedRoom {
                 id: "r1".into(),
                 name: "rcc-x-town".into(),
+                fname: None,
                 room_type: "c".into()
             },
             ListedRoom {
                 id: "d1".into(),
                 name: "a,b".into(),
+                fname: None,
                 room_type: "d".into()
             },
         ]

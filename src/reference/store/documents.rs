@@ -101,14 +101,25 @@ impl Store {
         self.visitors.get(token)
     }
 
-    /// How many visitors registered.
+    /// How many visitors ever registered (removed ones included).
     pub(crate) fn visitor_count(&self) -> usize {
-        self.visitors.len()
+        self.visitors_registered
     }
 
     /// Inserts or replaces the visitor with this token.
     pub(crate) fn insert_visitor(&mut self, visitor: Visitor) {
-        self.visitors.insert(visitor.token.clone(), visitor);
+        if self
+            .visitors
+            .insert(visitor.token.clone(), visitor)
+            .is_none()
+        {
+            self.visitors_registered += 1;
+        }
+    }
+
+    /// Removes the visitor with this token.
+    pub(crate) fn remove_visitor(&mut self, token: &str) -> Option<Visitor> {
+        self.visitors.shift_remove(token)
     }
 
     /// Notes that the user's subscription to the room was deleted by a kick or a leave.

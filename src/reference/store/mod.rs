@@ -45,6 +45,8 @@ pub(crate) struct Store {
     teams: IndexMap<String, Team>,
     /// Visitor token → visitor.
     visitors: IndexMap<String, Visitor>,
+    /// Visitors ever registered (their usernames are numbered).
+    visitors_registered: usize,
     /// (room, user) pairs whose subscription a kick or leave deleted.
     departed: HashSet<(String, String)>,
     /// Every role list `permissions.update` wrote, in order (the newest [`WRITES_KEPT`]).

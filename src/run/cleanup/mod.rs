@@ -8,12 +8,15 @@
 
 use std::collections::BTreeMap;
 
+mod steps;
+
+use self::steps::{is_gone, undo_one};
 use super::lanes::in_lanes;
 use super::ledger::{Entry, Ledger, Undo, pending_undo, run_of};
 use crate::api::RoomType;
 use crate::report::model::CleanupRecord;
 use crate::target::Purpose;
-use crate::target::api::{Api, ApiError, Session};
+use crate::target::api::{Api, Session};
 
 /// Undoes everything `ledger` still records, using `sessions` (username → session) to
 /// delete private groups as one of their members, and the admin otherwise; rooms and users
@@ -91,9 +94,17 @@ impl Deleter<'_> {
     /// Deletes the rooms, then the users, of `steps` into `record`; the rooms, each with
     /// whether the server confirmed its deletion.
     async fn delete(&self, steps: &[Undo], record: &mut CleanupRecord) -> Vec<(Undo, bool)> {
+        // Teams go with rooms: deleting a team deletes its main room.
         let rooms: Vec<Undo> = steps
             .iter()
-            .filter(|s| matches!(s, Undo::Room { room_type, .. } if *room_type != RoomType::Direct))
+            .filter(|s| match s {
+                Undo::Room { room_type, .. } => *room_type != RoomType::Direct,
+                Undo::Team { .. } => true,
+                Undo::User { .. }
+                | Undo::Permission { .. }
+                | Undo::Role { .. }
+                | Undo::Messages { .. } => false,
+            })
             .cloned()
             .collect();
         let users: Vec<Undo> = steps
@@ -117,7 +128,9 @@ impl Deleter<'_> {
         let done = in_lanes(items, self.jobs, None, |step| {
             let (api, admin) = (self.api.clone(), self.admin.clone());
             let deleter = match &step {
-                Undo::Room { deleter, .. } => self.sessions.get(deleter).cloned(),
+                Undo::Room { deleter, .. } | Undo::Team { deleter, .. } => {
+                    self.sessions.get(deleter).cloned()
+                }
                 _ => None,
             };
             let run_id = self.run_id.map(str::to_owned);
@@ -177,109 +190,6 @@ async fn restore(
         }
     }
     (undone, errors)
-}
-
-/// Undoes one room or user step: `Ok(true)` when something was deleted, `Ok(false)` when it
-/// was never created.
-async fn undo_one(
-    api: &Api,
-    admin: &Session,
-    deleter: Option<&Session>,
-    run_id: Option<&str>,
-    step: &Undo,
-) -> Result<bool, String> {
-    match step {
-        Undo::Room {
-            name,
-            id,
-            room_type,
-            ..
-        } => {
-            // A creation whose answer was lost has no id: look the room up by its name, but
-            // only a name that carries this run's id (the run lock's name does not, and a
-            // room of that name may be another run's).
-            let ours = run_id.is_some_and(|r| name.contains(&format!("rcc-{r}-")));
-            let id = match id {
-                Some(id) => Some(id.clone()),
-                None if !ours => None,
-                None => api
-                    .rooms_named(admin, name)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .into_iter()
-                    .find(|r| &r.name == name)
-                    .map(|r| r.id),
-            };
-            match id {
-                Some(id) => delete_room(api, admin, deleter, *room_type, &id)
-                    .await
-                    .map(|()| true)
-                    .map_err(|e| e.to_string()),
-                None => Ok(false),
-            }
-        }
-        Undo::User { username, id } => {
-            // Likewise a user: by id, or by username when the answer was lost.
-            let id = match id {
-                Some(id) => Some(id.clone()),
-                None => api
-                    .user_id_by_username(admin, username)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            };
-            match id {
-                Some(id) => absent_is_fine(api.delete_user(admin, &id).await)
-                    .map(|()| true)
-                    .map_err(|e| e.to_string()),
-                None => Ok(false),
-            }
-        }
-        Undo::Permission { .. } | Undo::Role { .. } | Undo::Messages { .. } => Ok(false),
-    }
-}
-
-/// Deletes a room as a member (only members may delete a private group), else as the admin.
-/// A room that is gone counts as deleted. A private group the admin cannot see goes with its
-/// last member (users are deleted next), which the leftover check verifies.
-async fn delete_room(
-    api: &Api,
-    admin: &Session,
-    member: Option<&Session>,
-    room_type: RoomType,
-    id: &str,
-) -> Result<(), ApiError> {
-    if let Some(member) = member {
-        match api.delete_room(member, room_type, id).await {
-            Ok(()) => return Ok(()),
-            Err(e) if is_gone(&e) => return Ok(()),
-            Err(_) => {}
-        }
-    }
-    match api.delete_room(admin, room_type, id).await {
-        Err(e) if is_gone(&e) => Ok(()),
-        other => other,
-    }
-}
-
-/// Whether the server says the object does not exist (any more).
-fn is_gone(e: &ApiError) -> bool {
-    matches!(e, ApiError::Refused { status: 400 | 404, message, .. } if message.contains("not-found") || message.contains("not found"))
-}
-
-fn absent_is_fine(r: Result<(), ApiError>) -> Result<(), ApiError> {
-    match r {
-        Err(ApiError::Refused {
-            status: 400 | 404,
-            ref message,
-            ..
-        }) if message.contains("not-found")
-            || message.contains("not found")
-            || message.contains("invalid-user") =>
-        {
-            Ok(())
-        }
-        other => other,
-    }
 }
 
 /// Every user the run set out to create, whether or not its creation answered.

@@ -63,6 +63,20 @@ pub enum Entry {
         /// The id.
         id: String,
     },
+    /// A team is being created (its main room goes with it when it is deleted).
+    Team {
+        /// The team's name (carries the run id), also its main room's.
+        name: String,
+        /// Username of a member that may delete it.
+        deleter: String,
+    },
+    /// The id the server gave a created team.
+    TeamId {
+        /// The name.
+        name: String,
+        /// The id.
+        id: String,
+    },
     /// A permission's role list is about to change; `previous` is what to restore.
     Permission {
         /// Permission id.

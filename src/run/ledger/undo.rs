@@ -19,6 +19,15 @@ pub enum Undo {
         /// Member username that may delete it.
         deleter: String,
     },
+    /// Delete this team (by id when known, else by name) and with it its main room.
+    Team {
+        /// Name.
+        name: String,
+        /// Id, when the creation answered.
+        id: Option<String>,
+        /// Member username that may delete it.
+        deleter: String,
+    },
     /// Delete this user.
     User {
         /// Username.
@@ -66,6 +75,11 @@ pub fn pending_undo(entries: &[Entry]) -> Vec<Undo> {
             Entry::User { username } => undo.push(Undo::User {
                 username: username.clone(),
                 id: live.user_id(i + 1, username),
+            }),
+            Entry::Team { name, deleter } => undo.push(Undo::Team {
+                name: name.clone(),
+                id: live.team_id(i + 1, name),
+                deleter: deleter.clone(),
             }),
             Entry::Room { name, .. } if live.removed_after(i + 1, name) => {}
             Entry::Room {
@@ -123,6 +137,14 @@ impl Live<'_> {
     fn room_id(&self, at: usize, n: &str) -> Option<String> {
         self.0[at..].iter().find_map(|e| match e {
             Entry::RoomId { name, id } if name == n => Some(id.clone()),
+            _ => None,
+        })
+    }
+
+    /// The id a team creation got, as [`Live::user_id`].
+    fn team_id(&self, at: usize, n: &str) -> Option<String> {
+        self.0[at..].iter().find_map(|e| match e {
+            Entry::TeamId { name, id } if name == n => Some(id.clone()),
             _ => None,
         })
     }

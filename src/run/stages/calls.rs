@@ -37,11 +37,13 @@ pub(super) async fn make_calls(run: &Prepared<'_>, members: &[usize], states: &m
             let mut made = Vec::new();
             for call in &case.calls {
                 if bulk {
-                    let (observed, exchange) =
+                    let (observed, exchange, others) =
                         call::send_call(&api, case.endpoint, call, &fixtures).await;
+                    let mut transcript = vec![exchange.clone()];
+                    transcript.extend(others);
                     made.push(Made {
                         observed,
-                        transcript: vec![exchange.clone()],
+                        transcript,
                         exchange,
                     });
                 } else {

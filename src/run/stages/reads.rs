@@ -5,11 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::{CaseState, Live, Prepared, each_case, expectation};
+use super::{CaseState, Live, Prepared, each_case, expectation, members_read_alone};
 use crate::case::RoomRef;
 use crate::run::call::{self, Made};
 use crate::run::judge::Counters;
-use crate::run::observe::{CounterRead, Evidence, MembershipRead};
+use crate::run::observe::{CounterRead, Evidence, MembershipRead, counters_of};
 use crate::target::Exchange;
 
 /// The run's name prefix: every room of a bulk case carries it.
@@ -17,20 +17,27 @@ fn run_prefix(run: &Prepared<'_>) -> String {
     format!("rcc-{}-", run.run_id)
 }
 
-/// Rooms of one case that a bulk read missed.
+/// Rooms of one case that a bulk read missed, and the messages it reads room by room.
 #[derive(Debug, Default)]
 struct Unread {
     /// Rooms whose counters the listing did not give.
     counters: Vec<RoomRef>,
     /// Rooms with a member whose rooms are not known.
     members: Vec<RoomRef>,
+    /// Rooms whose gained messages the expectation names: how many (`None`: the change of
+    /// `msgs` from the counters read alone, against `before`).
+    messages: Vec<(RoomRef, Option<usize>)>,
+    /// The counters before the call, for the rooms whose messages are counted here.
+    before: BTreeMap<RoomRef, Counters>,
 }
 
 /// What reading rooms one by one found for one case.
 #[derive(Debug, Default)]
 struct ReadAlone {
     counters: BTreeMap<RoomRef, Counters>,
+    rooms: BTreeMap<RoomRef, serde_json::Value>,
     members: BTreeMap<RoomRef, Vec<String>>,
+    messages: BTreeMap<RoomRef, Vec<crate::run::judge::ObservedMessage>>,
     evidence: Vec<Exchange>,
 }
 
@@ -43,7 +50,7 @@ pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
         .filter(|(i, s)| {
             s.live().is_some_and(|l| l.bulk)
                 && expectation(run.plan.cases[*i].case, &run.version)
-                    .is_some_and(|e| !e.room_delta.is_empty())
+                    .is_some_and(|e| !e.counted_rooms().is_empty())
         })
         .map(|(i, _)| i)
         .collect();
@@ -61,7 +68,7 @@ pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
             continue;
         };
         let mut listed = BTreeSet::new();
-        for room in expect.room_delta.keys() {
+        for room in expect.counted_rooms() {
             let Some(room_live) = live.fixtures.rooms.get(room) else {
                 continue;
             };
@@ -110,10 +117,11 @@ async fn read_alone(
         async move {
             let mut found = ReadAlone::default();
             for room in rooms.counters {
-                if let Some(c) =
-                    call::read_counters(&api, &fixtures, &room, &mut found.evidence).await
+                if let Some(info) =
+                    call::read_room(&api, &fixtures, &room, &mut found.evidence).await
                 {
-                    found.counters.insert(room, c);
+                    found.counters.insert(room.clone(), counters_of(&info));
+                    found.rooms.insert(room, info);
                 }
             }
             for room in rooms.members {
@@ -123,6 +131,7 @@ async fn read_alone(
                     found.members.insert(room, ids);
                 }
             }
+            read_messages(&api, &fixtures, rooms.messages, &rooms.before, &mut found).await;
             found
         }
     })
@@ -130,6 +139,31 @@ async fn read_alone(
     read.into_iter()
         .filter_map(|(index, outcome)| Some((index, outcome.ok()?)))
         .collect()
+}
+
+/// The messages the rooms of `wanted` gained, room by room: as many as each room's `msgs`
+/// grew (counted by the bulk read, or from the counters `found` read alone against `before`).
+async fn read_messages(
+    api: &crate::target::api::Api,
+    fixtures: &crate::run::provision::Fixtures,
+    wanted: Vec<(RoomRef, Option<usize>)>,
+    before: &BTreeMap<RoomRef, Counters>,
+    found: &mut ReadAlone,
+) {
+    for (room, count) in wanted {
+        let count = count.or_else(|| {
+            let (b, a) = (before.get(&room)?, found.counters.get(&room)?);
+            call::gained(*b, *a)
+        });
+        let Some(count) = count else {
+            continue;
+        };
+        if let Some(new) =
+            call::read_new_messages(api, fixtures, &room, count, &mut found.evidence).await
+        {
+            found.messages.insert(room, new);
+        }
+    }
 }
 
 /// Stage 4: the counters and memberships of the bulk cases of `indices` after their calls,
@@ -155,9 +189,23 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
         ) else {
             continue;
         };
+        let alone = members_read_alone(run.plan.cases[index].case);
         let mut missed = take_counters(live, made, &listing);
-        missed.members = take_members(live, made, expect, &memberships);
-        if !missed.counters.is_empty() || !missed.members.is_empty() {
+        missed.members = take_members(live, made, expect, &memberships, &alone);
+        for room in expect.messages_after.keys() {
+            let gained = made
+                .observed
+                .counters
+                .get(room)
+                .and_then(|(b, a)| call::gained(*b, *a));
+            missed.messages.push((room.clone(), gained));
+            if let Some(b) = live.before.get(room) {
+                missed.before.insert(room.clone(), *b);
+            }
+        }
+        let nothing =
+            missed.counters.is_empty() && missed.members.is_empty() && missed.messages.is_empty();
+        if !nothing {
             unread.insert(index, missed);
         }
     }
@@ -170,7 +218,9 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
                     made.observed.counters.insert(room, (*b, after));
                 }
             }
+            made.observed.rooms_after.extend(alone.rooms);
             made.observed.members_after.extend(alone.members);
+            made.observed.messages.extend(alone.messages);
             live.evidence
                 .extend(alone.evidence.into_iter().map(Evidence::Own));
         }
@@ -193,8 +243,14 @@ async fn bulk_after(
         ) else {
             continue;
         };
-        any_counters |= !expect.room_delta.is_empty();
-        for m in expect.members_after.values() {
+        any_counters |= !expect.counted_rooms().is_empty();
+        let alone = members_read_alone(run.plan.cases[index].case);
+        let shared = expect
+            .members_after
+            .iter()
+            .filter(|(room, _)| !alone.contains(room))
+            .map(|(_, m)| m);
+        for m in shared {
             for user in m.includes.iter().chain(&m.excludes) {
                 if let Some(found) = live.fixtures.users.get(user) {
                     users.insert(found.id.clone());
@@ -227,6 +283,10 @@ fn take_counters(live: &mut Live, made: &mut Made, listing: &Arc<CounterRead>) -
             Some(after) => {
                 listed.insert(room_live.id.clone());
                 made.observed.counters.insert(room.clone(), (*b, after));
+                if let Some(document) = listing.document(&room_live.id) {
+                    let document = document.clone();
+                    made.observed.rooms_after.insert(room.clone(), document);
+                }
             }
             None => missed.counters.push(room.clone()),
         }
@@ -246,6 +306,7 @@ fn take_members(
     made: &mut Made,
     expect: &crate::case::Expectation,
     memberships: &Arc<MembershipRead>,
+    alone: &[RoomRef],
 ) -> Vec<RoomRef> {
     let mut missed = Vec::new();
     let mut shown: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -253,6 +314,10 @@ fn take_members(
         let Some(room_live) = live.fixtures.rooms.get(room) else {
             continue;
         };
+        if alone.contains(room) {
+            missed.push(room.clone());
+            continue;
+        }
         let ids: Vec<&str> = m
             .includes
             .iter()

@@ -114,14 +114,18 @@ impl VerdictStage {
         let mut record = base(case);
         record.duration_ms = millis(elapsed);
         record.setup_transcript = error.exchange().cloned().into_iter().collect();
-        match error.missing_endpoint() {
-            Some(endpoint) => {
+        match (error.missing_endpoint(), error) {
+            (Some(endpoint), _) => {
                 record.verdict = Verdict::Skipped;
                 record.reason = Some(format!(
                     "the target has no {endpoint} (it answered 404), which this case's setup needs"
                 ));
             }
-            None => {
+            (None, ProvisionError::Unavailable { .. }) => {
+                record.verdict = Verdict::Skipped;
+                record.reason = Some(format!("{error}, which this case's setup needs"));
+            }
+            (None, _) => {
                 record.verdict = Verdict::Error;
                 record.reason = Some(format!("setup could not be provisioned: {error}"));
             }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::lines::LineId;
 use super::premise::{Answer, PremiseModel};
 use crate::api::{Endpoint, RoomType};
-use crate::case::{Call, Case, RoomRef, UserRef, Version};
+use crate::case::{Call, Case, MessageExpectation, RoomRef, UserRef, Version};
 
 pub use world::World;
 
@@ -55,10 +55,14 @@ pub struct Prediction {
     pub members_after: BTreeMap<RoomRef, BTreeSet<UserRef>>,
     /// Users newly added to the room by this call.
     pub added: Vec<UserRef>,
+    /// The system messages the call records in its room, one per added user.
+    pub messages: Vec<MessageExpectation>,
     /// The room the call resolved.
     pub room: Option<RoomRef>,
     /// The lines the answer's exact strings are established for.
     pub established: Vec<LineId>,
+    /// The answers to the bodies sent together with the first (`concurrent:`), in order.
+    pub together: Vec<Answer>,
 }
 
 /// Where the model places one call: what decided it, the type of the room it resolved, and
@@ -71,6 +75,9 @@ pub struct Placement {
     pub room_type: Option<RoomType>,
     /// Membership and grants of the actor, for calls that reached `authorize`.
     pub authorization: Option<(ActorMembership, BTreeSet<String>)>,
+    /// The kinds the call met (the premise model's `room_kinds` and `invitee_kinds`): its
+    /// room's kind, a banned invitee, a federated-looking name.
+    pub kinds: Vec<String>,
 }
 
 /// The version a case (or an alternative) is judged at.
@@ -92,8 +99,9 @@ pub fn predict_case(model: &PremiseModel, case: &Case, version: &Version) -> Vec
 pub fn place_first_call(model: &PremiseModel, case: &Case, version: &Version) -> Option<Placement> {
     let call = case.calls.first()?;
     let mut world = World::new(model, case);
-    let outcome = steps::run_steps(model, case.endpoint, &mut world, call, version);
-    Some(outcome.placed(&world).0)
+    let request = (&call.auth, &call.body);
+    let outcome = steps::run_steps(model, case.endpoint, &mut world, request, version);
+    Some(outcome.placed(&world))
 }
 
 pub(super) struct Outcome {
@@ -101,21 +109,38 @@ pub(super) struct Outcome {
     pub(super) room: Option<RoomRef>,
     pub(super) authorization: Option<(ActorMembership, BTreeSet<String>)>,
     pub(super) added: Vec<UserRef>,
+    pub(super) messages: Vec<MessageExpectation>,
+    pub(super) kinds: Vec<String>,
 }
 
 impl Outcome {
-    /// Where the call falls (`world` knows its room's type), and the room it resolved and
-    /// the users it added.
-    fn placed(self, world: &World) -> (Placement, Option<RoomRef>, Vec<UserRef>) {
-        let placement = Placement {
+    /// Where the call falls (`world` knows its room's type and kind).
+    fn placed(&self, world: &World) -> Placement {
+        let kinds = world
+            .kind_of(self.room.as_ref())
+            .map(str::to_owned)
+            .into_iter()
+            .chain(self.kinds.iter().cloned())
+            .collect();
+        Placement {
             room_type: world.type_of(self.room.as_ref()),
-            decision: self.decision,
-            authorization: self.authorization,
-        };
-        (placement, self.room, self.added)
+            decision: self.decision.clone(),
+            authorization: self.authorization.clone(),
+            kinds,
+        }
+    }
+
+    /// The failure kind that answers, or `success`.
+    fn answer_kind(&self) -> &str {
+        match &self.decision {
+            Decision::Premise(_) => "success",
+            Decision::Failure(k) => k.as_str(),
+        }
     }
 }
 
+/// Predicts one call: each of its bodies in turn (bodies sent together reach the server in
+/// some order; invites of users into one room end the same in every order).
 fn predict_call(
     model: &PremiseModel,
     endpoint: Endpoint,
@@ -123,24 +148,42 @@ fn predict_call(
     call: &Call,
     version: &Version,
 ) -> Prediction {
-    let outcome = steps::run_steps(model, endpoint, world, call, version);
-    let kind = match &outcome.decision {
-        Decision::Premise(_) => "success",
-        Decision::Failure(k) => k.as_str(),
-    };
-    let (mut answer, established) = answer_at(model, endpoint, kind, version);
-    if let (Some(template), Some(room)) = (&answer.error_template, &outcome.room) {
-        answer.error = Some(template.replace("{room_name}", room.name()));
+    let outcome = steps::run_steps(model, endpoint, world, (&call.auth, &call.body), version);
+    let (answer, established) = filled_answer(model, endpoint, &outcome, version);
+    let placement = outcome.placed(world);
+    let (mut added, mut messages) = (outcome.added, outcome.messages);
+    let mut together = Vec::new();
+    for body in &call.together {
+        let next = steps::run_steps(model, endpoint, world, (&call.auth, body), version);
+        together.push(filled_answer(model, endpoint, &next, version).0);
+        added.extend(next.added);
+        messages.extend(next.messages);
     }
-    let (placement, room, added) = outcome.placed(world);
     Prediction {
         placement,
         answer,
         members_after: world.members(),
         added,
-        room,
+        messages,
+        room: outcome.room,
         established,
+        together,
     }
+}
+
+/// The answer of `outcome` at `version`, its `error` filled in, and the lines it is
+/// established for.
+fn filled_answer(
+    model: &PremiseModel,
+    endpoint: Endpoint,
+    outcome: &Outcome,
+    version: &Version,
+) -> (Answer, Vec<LineId>) {
+    let (mut answer, established) = answer_at(model, endpoint, outcome.answer_kind(), version);
+    if let (Some(template), Some(room)) = (&answer.error_template, &outcome.room) {
+        answer.error = Some(template.replace("{room_name}", room.name()));
+    }
+    (answer, established)
 }
 
 /// The answer of `endpoint` for `kind` on the line of `version`, and the lines it is
@@ -182,6 +225,8 @@ pub(super) fn fail(kind: &str, room: Option<RoomRef>) -> Outcome {
         room,
         authorization: None,
         added: Vec::new(),
+        messages: Vec::new(),
+        kinds: Vec::new(),
     }
 }
 

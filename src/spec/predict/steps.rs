@@ -8,8 +8,12 @@ use serde_json::{Map, Value};
 use super::world::{World, room_id, truthy};
 use super::{ActorMembership, Decision, Outcome, fail};
 use crate::api::{Endpoint, RoomType};
-use crate::case::{Auth, Call, RoomRef, UserRef, Version};
+use crate::case::{Auth, Body, MessageExpectation, RoomRef, UserRef, Version};
+use crate::spec::kinds::looks_federated;
 use crate::spec::premise::{EndpointModel, Membership, PremiseModel, RoomLookup, Scope, Step};
+
+/// A step passed, or the outcome that decides the call (boxed: most steps pass).
+type Passed = Result<(), Box<Outcome>>;
 
 /// One call going through the steps: what the steps found so far.
 struct Steps<'w> {
@@ -25,12 +29,12 @@ struct Steps<'w> {
     decided_by: String,
 }
 
-/// Runs `call` through `endpoint`'s decision order at `version`.
+/// Runs one request (`auth`, `body`) through `endpoint`'s decision order at `version`.
 pub(super) fn run_steps(
     model: &PremiseModel,
     endpoint: Endpoint,
     world: &mut World,
-    call: &Call,
+    (auth, body): (&Auth, &Body),
     version: &Version,
 ) -> Outcome {
     let (Some(order), Some(em)) = (
@@ -39,7 +43,8 @@ pub(super) fn run_steps(
     ) else {
         return fail("unknown-endpoint", None);
     };
-    let body = world.body(call);
+    let body = world.body(body);
+    let federated = names_federated(&body);
     let mut steps = Steps {
         model,
         endpoint,
@@ -54,7 +59,7 @@ pub(super) fn run_steps(
     };
     for step in order {
         let passed = match step {
-            Step::Authenticate => steps.authenticate(call),
+            Step::Authenticate => steps.authenticate(auth),
             Step::ValidateBody => steps.validate_body(version),
             Step::RequireRoomParam => steps.require_room_param(),
             Step::FindRoom => steps.find_room(),
@@ -63,39 +68,58 @@ pub(super) fn run_steps(
             Step::Authorize => steps.authorize(),
             Step::AddInvitees => Ok(()),
         };
-        if let Err(outcome) = passed {
-            return outcome;
+        if let Err(mut outcome) = passed {
+            if federated {
+                outcome.kinds.push("federated".to_owned());
+            }
+            return *outcome;
         }
     }
-    steps.add_invitees()
+    let mut outcome = steps.add_invitees();
+    if federated {
+        outcome.kinds.push("federated".to_owned());
+    }
+    outcome
+}
+
+/// Whether an invitee parameter names a federated user id (`@user:server`).
+fn names_federated(body: &Map<String, Value>) -> bool {
+    ["userId", "username", "user", "userIds", "usernames"]
+        .iter()
+        .filter_map(|k| body.get(*k))
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        })
+        .any(|v| v.as_str().is_some_and(looks_federated))
 }
 
 impl Steps<'_> {
-    fn authenticate(&mut self, call: &Call) -> Result<(), Outcome> {
-        match &call.auth {
+    fn authenticate(&mut self, auth: &Auth) -> Passed {
+        match auth {
             Auth::As(u) if self.world.users.get(u).is_some_and(|(_, active)| *active) => {
                 self.actor = Some(u.clone());
                 Ok(())
             }
-            _ => Err(fail("unauthenticated", None)),
+            _ => Err(fail("unauthenticated", None).into()),
         }
     }
 
-    fn validate_body(&mut self, version: &Version) -> Result<(), Outcome> {
+    fn validate_body(&mut self, version: &Version) -> Passed {
         let typed = self
             .model
             .behaviour_at(version)
             .is_some_and(|l| l.typed_bodies);
         if typed {
             if !typed_body_ok(self.endpoint, &self.body) {
-                return Err(fail("invalid-body", None));
+                return Err(fail("invalid-body", None).into());
             }
             coerce_to_strings(&mut self.body);
         }
         Ok(())
     }
 
-    fn require_room_param(&mut self) -> Result<(), Outcome> {
+    fn require_room_param(&mut self) -> Passed {
         let id_or_name = if truthy(self.body.get("roomId")) {
             self.body.get("roomId")
         } else {
@@ -103,13 +127,13 @@ impl Steps<'_> {
         };
         match id_or_name {
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
-            v if !truthy(v) => Err(fail("room-param-missing", None)),
-            Some(Value::String(_)) => Err(fail("room-param-missing", None)),
-            _ => Err(fail("room-param-malformed", None)),
+            v if !truthy(v) => Err(fail("room-param-missing", None).into()),
+            Some(Value::String(_)) => Err(fail("room-param-missing", None).into()),
+            _ => Err(fail("room-param-malformed", None).into()),
         }
     }
 
-    fn find_room(&mut self) -> Result<(), Outcome> {
+    fn find_room(&mut self) -> Passed {
         let body = &self.body;
         let world = &*self.world;
         let found = match self.em.room_lookup {
@@ -121,7 +145,7 @@ impl Steps<'_> {
                     let name = v.as_str().unwrap_or("");
                     world.find_room(|_, s| s.name == name)
                 } else {
-                    return Err(fail("room-param-missing", None));
+                    return Err(fail("room-param-missing", None).into());
                 }
             }
             RoomLookup::IdOrName => {
@@ -135,45 +159,47 @@ impl Steps<'_> {
             }
         };
         let Some(found) = found else {
-            return Err(fail("room-not-found", None));
+            return Err(fail("room-not-found", None).into());
         };
         match world.rooms.get(&found).map(|s| s.room_type) {
-            Some(t) if self.em.room_types.contains(&t) => {
+            Some(t) if self.em.room_types.contains(&t) || self.em.also_finds.contains(&t) => {
                 self.room = Some(found);
                 Ok(())
             }
-            Some(RoomType::Direct) => Err(fail("direct-room", Some(found))),
-            _ => Err(fail("room-type-mismatch", Some(found))),
+            Some(RoomType::Direct) => Err(fail("direct-room", Some(found)).into()),
+            _ => Err(fail("room-type-mismatch", Some(found)).into()),
         }
     }
 
-    fn reject_archived(&mut self) -> Result<(), Outcome> {
+    fn reject_archived(&mut self) -> Passed {
         let archived = self
             .room
             .as_ref()
             .and_then(|r| self.world.rooms.get(r))
             .is_some_and(|s| s.archived);
         if archived {
-            Err(fail("room-archived", self.room.clone()))
+            Err(fail("room-archived", self.room.clone()).into())
         } else {
             Ok(())
         }
     }
 
-    fn resolve_invitees(&mut self) -> Result<(), Outcome> {
+    fn resolve_invitees(&mut self) -> Passed {
         match resolve_invitees(self.world, &self.body) {
-            Ok(list) if list.is_empty() => Err(fail("no-invitee-resolved", self.room.clone())),
+            Ok(list) if list.is_empty() => {
+                Err(fail("no-invitee-resolved", self.room.clone()).into())
+            }
             Ok(list) => {
                 self.invitees = list;
                 Ok(())
             }
-            Err(kind) => Err(fail(kind, self.room.clone())),
+            Err(kind) => Err(fail(kind, self.room.clone()).into()),
         }
     }
 
-    fn authorize(&mut self) -> Result<(), Outcome> {
+    fn authorize(&mut self) -> Passed {
         let (Some(actor), Some(room)) = (&self.actor, &self.room) else {
-            return Err(fail("not-allowed", self.room.clone()));
+            return Err(fail("not-allowed", self.room.clone()).into());
         };
         let (verdict, membership, grants) = authorize(self.model, self.world, actor, room);
         self.authorization = Some((membership, grants));
@@ -185,26 +211,52 @@ impl Steps<'_> {
             None => {
                 let mut out = fail("not-allowed", self.room.clone());
                 out.authorization = self.authorization.take();
-                Err(out)
+                Err(out.into())
             }
         }
     }
 
-    /// Every step passed: the invitees not yet members join the room.
+    /// Every step passed: the invitees not yet members join the room, each with the room
+    /// kind's added-user message by the actor; a banned invitee is refused while the others
+    /// join (`Promise.all` over the invitees), and the call answers `invitee-banned`.
     fn add_invitees(self) -> Outcome {
         let mut added = Vec::new();
+        let mut messages = Vec::new();
+        let mut banned = false;
+        let kind = self.world.kind_of(self.room.as_ref());
+        let t = self.model.added_message(kind).to_owned();
+        let by = self.actor.clone().unwrap_or(UserRef::Admin);
         if let Some(state) = self.room.as_ref().and_then(|r| self.world.rooms.get_mut(r)) {
             for user in self.invitees {
-                if state.members.insert(user.clone()) {
+                if state.banned.contains(&user) {
+                    banned = true;
+                } else if state.members.insert(user.clone()) {
+                    messages.push(MessageExpectation {
+                        t: t.clone(),
+                        by: by.clone(),
+                        user: user.clone(),
+                    });
                     added.push(user);
                 }
             }
         }
+        let decision = if banned {
+            Decision::Failure("invitee-banned".to_owned())
+        } else {
+            Decision::Premise(self.decided_by)
+        };
         Outcome {
-            decision: Decision::Premise(self.decided_by),
+            decision,
             room: self.room,
-            authorization: self.authorization,
+            // A refused invitee fails the call after authorization: its cell is the failure's.
+            authorization: if banned { None } else { self.authorization },
             added,
+            messages,
+            kinds: if banned {
+                vec!["banned".to_owned()]
+            } else {
+                Vec::new()
+            },
         }
     }
 }

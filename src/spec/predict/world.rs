@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::super::premise::PremiseModel;
 use crate::api::RoomType;
-use crate::case::{Body, Call, Case, Reference, RoomField, RoomRef, Template, UserField, UserRef};
+use crate::case::{Body, Case, Reference, RoomField, RoomRef, Template, UserField, UserRef};
 
 /// A room as the model sees it.
 pub(super) struct RoomState {
@@ -17,6 +17,10 @@ pub(super) struct RoomState {
     pub(super) archived: bool,
     pub(super) members: BTreeSet<UserRef>,
     pub(super) room_roles: BTreeMap<UserRef, Vec<String>>,
+    /// The room kind's name in the model (`team-main`, …), none for a plain room.
+    pub(super) kind: Option<&'static str>,
+    /// Users whose subscription is banned: no members, refused by an invite.
+    pub(super) banned: BTreeSet<UserRef>,
 }
 
 /// A case's setup as the model sees it, updated call by call.
@@ -63,11 +67,13 @@ impl World {
                 archived: false,
                 members: BTreeSet::from([UserRef::Admin]),
                 room_roles: BTreeMap::new(),
+                kind: None,
+                banned: BTreeSet::new(),
             },
         );
         for (name, r) in &case.setup.rooms {
             let room = RoomRef::Fixture(name.clone());
-            let members: BTreeSet<UserRef> = r.all_members().into_iter().collect();
+            let members: BTreeSet<UserRef> = r.members_after_setup().into_iter().collect();
             let room_roles = members
                 .iter()
                 .map(|m| {
@@ -85,6 +91,8 @@ impl World {
                     archived: r.archived,
                     members,
                     room_roles,
+                    kind: r.kind.name(),
+                    banned: r.removals.banned.iter().cloned().collect(),
                 },
             );
         }
@@ -103,8 +111,9 @@ impl World {
         }
     }
 
-    pub(super) fn body(&self, call: &Call) -> Map<String, Value> {
-        match &call.body {
+    /// A body rendered with the model's ids and names, as the route reads it.
+    pub(super) fn body(&self, body: &Body) -> Map<String, Value> {
+        match body {
             Body::Json(t) => match render(t) {
                 Value::Object(m) => m,
                 _ => Map::new(),
@@ -156,6 +165,11 @@ impl World {
     /// The type of `room`, when the call resolved one.
     pub(super) fn type_of(&self, room: Option<&RoomRef>) -> Option<RoomType> {
         room.and_then(|r| self.rooms.get(r)).map(|s| s.room_type)
+    }
+
+    /// The kind of `room`, when the call resolved one of a kind besides plain.
+    pub(super) fn kind_of(&self, room: Option<&RoomRef>) -> Option<&'static str> {
+        room.and_then(|r| self.rooms.get(r)).and_then(|s| s.kind)
     }
 
     pub(super) fn holds(&self, roles: &[String], permission: &str) -> bool {

@@ -17,8 +17,11 @@ use crate::target::request::{Purpose, Request};
 pub struct ListedRoom {
     /// `_id`
     pub id: String,
-    /// `name` (or the usernames of a direct room, comma-separated).
+    /// `name` (or the usernames of a direct room, comma-separated; or `fname` when the room
+    /// has no name, as an omnichannel room).
     pub name: String,
+    /// `fname`, the display name (a discussion's given name; its `name` is a random id).
+    pub fname: Option<String>,
     /// `t`
     pub room_type: String,
 }
@@ -49,6 +52,9 @@ struct ListedDocument<'a> {
     /// `usernames` (a direct room's members).
     #[serde(default, borrow)]
     usernames: Option<Vec<&'a str>>,
+    /// `fname`.
+    #[serde(default, borrow)]
+    fname: Option<&'a str>,
     /// `t`: the room type.
     #[serde(rename = "t")]
     room_type: &'a str,
@@ -57,7 +63,7 @@ struct ListedDocument<'a> {
 impl Api {
     /// `GET rooms.adminRooms?filter=` page by page ([`LIST_PAGE`] rooms at a time, until the
     /// answer's `total`): each page as sent with the documents it listed, for the rooms of
-    /// every type whose name contains `filter`.
+    /// every type (omnichannel rooms included) whose name contains `filter`.
     pub async fn admin_room_pages(
         &self,
         admin: &Session,
@@ -68,7 +74,7 @@ impl Api {
         let mut listed = 0;
         loop {
             let path = format!(
-                "/api/v1/rooms.adminRooms?filter={}&types[]=c&types[]=p&types[]=d&offset={listed}&count={LIST_PAGE}",
+                "/api/v1/rooms.adminRooms?filter={}&types[]=c&types[]=p&types[]=d&types[]=l&offset={listed}&count={LIST_PAGE}",
                 path_escape(filter),
             );
             let request = Request::get(path, purpose).auth(admin.auth());
@@ -105,14 +111,16 @@ impl Api {
             for (place, document) in page.iter().enumerate() {
                 let at = format!("rooms[{place}]");
                 let room: ListedDocument = decode_at(WHAT, sent, &at, document)?;
-                let name = match (room.name, room.usernames) {
-                    (Some(name), _) => name.to_owned(),
-                    (None, Some(usernames)) => usernames.join(","),
-                    (None, None) => String::new(),
+                let name = match (room.name, room.usernames, room.fname) {
+                    (Some(name), _, _) => name.to_owned(),
+                    (None, Some(usernames), _) => usernames.join(","),
+                    (None, None, Some(fname)) => fname.to_owned(),
+                    (None, None, None) => String::new(),
                 };
                 rooms.push(ListedRoom {
                     id: room.id.to_owned(),
                     name,
+                    fname: room.fname.map(str::to_owned),
                     room_type: room.room_type.to_owned(),
                 });
             }

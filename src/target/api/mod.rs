@@ -1,7 +1,8 @@
 //! The Rocket.Chat endpoints the runner needs besides the calls under test, each a typed
 //! method of [`Api`]: the session ([`session`]: `/api/info`, login, `me`), users ([`users`]),
-//! rooms and room roles ([`rooms`]), permissions ([`permissions`]) and the room listing
-//! ([`listing`]). Failures carry the exchange as evidence ([`ApiError`]).
+//! rooms and room roles ([`rooms`]), the membership surface around the invites (kicks,
+//! bans, teams, discussions, livechat rooms, messages: [`surface`]), permissions
+//! ([`permissions`]) and the room listing ([`listing`]). Failures carry the exchange as evidence ([`ApiError`]).
 //!
 //! It knows the endpoints' requests and answers; it never decides what a run does with them.
 
@@ -22,11 +23,13 @@ pub mod permissions;
 pub mod roles;
 pub mod rooms;
 pub mod session;
+pub mod surface;
 pub mod users;
 
 pub use listing::{LIST_PAGE, ListedRoom};
 pub use rooms::RoomRole;
 pub use session::{Me, Session, two_factor_code};
+pub use surface::Team;
 
 /// Why an API call failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -92,9 +95,11 @@ pub struct Api {
     client: Client,
 }
 
+/// The route family of a room type; an omnichannel room is found by the `channels.*` routes
+/// (`findChannelByIdOrName` accepts `t: l`).
 fn prefix(room_type: RoomType) -> &'static str {
     match room_type {
-        RoomType::Public => "channels",
+        RoomType::Public | RoomType::Omnichannel => "channels",
         RoomType::Private => "groups",
         RoomType::Direct => "im",
     }

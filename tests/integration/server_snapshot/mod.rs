@@ -65,7 +65,8 @@ pub async fn snapshot(url: &str) -> Snapshot {
     };
     let users = get("/api/v1/users.list?count=100".into()).await;
     let rooms =
-        get("/api/v1/rooms.adminRooms?count=100&types[]=c&types[]=p&types[]=d".into()).await;
+        get("/api/v1/rooms.adminRooms?count=100&types[]=c&types[]=p&types[]=d&types[]=l".into())
+            .await;
     let roles = get("/api/v1/roles.list".into()).await;
     let permissions = get("/api/v1/permissions.listAll".into()).await;
     let messages = get("/api/v1/channels.messages?roomId=GENERAL&count=100".into()).await;

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+mod surface;
+
+pub use self::surface::ObservedMessage;
 use crate::case::{Expectation, RoomRef, UserRef};
 use crate::report::model::Check;
 use crate::spec::schemas::SchemaRegistry;
@@ -31,6 +34,14 @@ pub struct Observed {
     pub members_after: BTreeMap<RoomRef, Vec<String>>,
     /// `(usersCount, msgs)` before and after, per room.
     pub counters: BTreeMap<RoomRef, (Counters, Counters)>,
+    /// The answers to the bodies sent together with the first (`concurrent:`), in order:
+    /// their status and body only.
+    pub together: Vec<Observed>,
+    /// The messages each room gained across the call (as many as its `msgs` grew), oldest
+    /// first.
+    pub messages: BTreeMap<RoomRef, Vec<ObservedMessage>>,
+    /// The room objects read after the call.
+    pub rooms_after: BTreeMap<RoomRef, Value>,
 }
 
 /// One expectation that did not hold: which check, what was expected, what came.
@@ -45,7 +56,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(check: Check, expected: impl Into<String>, actual: impl Into<String>) -> Finding {
+    pub(super) fn new(
+        check: Check,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Finding {
         Finding {
             check,
             expected: expected.into(),
@@ -72,11 +87,11 @@ impl Judgement {
 }
 
 /// A value as a mismatch shows it: its JSON text, cut at 200 bytes.
-fn short(v: &Value) -> String {
+pub(super) fn short(v: &Value) -> String {
     crate::excerpt::cut(&v.to_string(), 200).into_owned()
 }
 
-fn shown(v: Option<&Value>) -> String {
+pub(super) fn shown(v: Option<&Value>) -> String {
     v.map_or_else(|| "(absent)".to_owned(), short)
 }
 
@@ -87,6 +102,26 @@ pub fn judge(
     user_ids: &BTreeMap<UserRef, String>,
     schemas: &SchemaRegistry,
 ) -> Judgement {
+    let mut j = judge_answer(expect, observed, schemas);
+    for (k, other) in observed.together.iter().enumerate() {
+        let of_other = judge_answer(expect, other, schemas);
+        j.findings
+            .extend(of_other.findings.into_iter().map(|mut f| {
+                f.actual = format!("{} (concurrent body {})", f.actual, k + 2);
+                f
+            }));
+    }
+    if observed.status.is_some() {
+        judge_members(&mut j, expect, observed, user_ids);
+        judge_counters(&mut j, expect, observed);
+        surface::judge_messages(&mut j, expect, observed, user_ids);
+        surface::judge_answer_room(&mut j, expect, observed);
+    }
+    j
+}
+
+/// Holds one answer (status and body) against the answer parts of `expect`.
+fn judge_answer(expect: &Expectation, observed: &Observed, schemas: &SchemaRegistry) -> Judgement {
     let mut j = Judgement::default();
     let Some(status) = observed.status else {
         j.findings.push(Finding::new(
@@ -124,8 +159,6 @@ pub fn judge(
         }
         None => {}
     }
-    judge_members(&mut j, expect, observed, user_ids);
-    judge_counters(&mut j, expect, observed);
     j
 }
 

@@ -8,9 +8,12 @@ use std::collections::BTreeMap;
 use rand::Rng as _;
 use rand::distr::Alphanumeric;
 
+mod surface;
+
+use self::surface::NewRoom;
 use super::ledger::{Entry, Ledger, LedgerError};
 use crate::api::RoomType;
-use crate::case::{Case, RoomFixture, RoomRef, UserRef};
+use crate::case::{Case, RoomFixture, RoomKind, RoomRef, UserRef};
 use crate::target::api::{Api, ApiError, RoomRole, Session};
 use crate::target::{Exchange, Secret};
 
@@ -96,13 +99,24 @@ pub enum ProvisionError {
     /// The setup needs something the target does not have.
     #[error("{0}")]
     Unsupported(String),
+    /// The target refused a fixture it may legitimately not offer (an omnichannel room when
+    /// no agent is available): the case is skipped.
+    #[error("{what}: {source}")]
+    Unavailable {
+        /// What could not be set up.
+        what: String,
+        /// The refusal.
+        source: ApiError,
+    },
 }
 
 impl ProvisionError {
     /// The failing exchange, if there was one.
     pub fn exchange(&self) -> Option<&Exchange> {
         match self {
-            ProvisionError::Api(e) => Some(e.exchange()),
+            ProvisionError::Api(e) | ProvisionError::Unavailable { source: e, .. } => {
+                Some(e.exchange())
+            }
             _ => None,
         }
     }
@@ -110,7 +124,9 @@ impl ProvisionError {
     /// The endpoint the target lacks (`POST /api/v1/channels.addLeader`), when that is why.
     pub fn missing_endpoint(&self) -> Option<String> {
         match self {
-            ProvisionError::Api(e) => e.missing_endpoint(),
+            ProvisionError::Api(e) | ProvisionError::Unavailable { source: e, .. } => {
+                e.missing_endpoint()
+            }
             _ => None,
         }
     }
@@ -263,7 +279,7 @@ impl Provisioner {
     }
 
     /// Creates room `name` of a case (ledger first), as its creator, with its members, room
-    /// roles and state.
+    /// roles, removals and state.
     async fn room(
         &self,
         prefix: &str,
@@ -271,6 +287,9 @@ impl Provisioner {
         room: &RoomFixture,
         fx: &Fixtures,
     ) -> Result<LiveRoom, ProvisionError> {
+        if room.kind == RoomKind::Omnichannel {
+            return self.omnichannel_room(&format!("{prefix}-{name}")).await;
+        }
         let creator = fx.users.get(&room.creator).cloned().ok_or_else(|| {
             ProvisionError::Unsupported(format!(
                 "room `{name}`: creator `{}` has no session",
@@ -290,38 +309,22 @@ impl Provisioner {
             .filter_map(|m| fx.users.get(m))
             .map(|u| u.username.clone())
             .collect();
-        let (room_name, id) = if room.room_type == RoomType::Direct {
-            let other = others.first().cloned().unwrap_or_default();
-            let room_name = format!("{}+{other}", creator.username);
-            self.ledger.record(&Entry::Room {
-                name: room_name.clone(),
-                room_type: RoomType::Direct,
-                deleter: creator.username.clone(),
-            })?;
-            (room_name, self.api.create_direct(&session, &other).await?)
-        } else {
-            let room_name = format!("{prefix}-{name}");
-            self.ledger.record(&Entry::Room {
-                name: room_name.clone(),
-                room_type: room.room_type,
-                deleter: creator.username.clone(),
-            })?;
-            let id = self
-                .api
-                .create_room(
-                    &session,
-                    room.room_type,
-                    &room_name,
-                    &others,
-                    room.read_only,
-                )
-                .await?;
-            (room_name, id)
+        let new = NewRoom {
+            name: format!("{prefix}-{name}"),
+            creator: &creator,
+            session: &session,
+            others: &others,
         };
-        self.ledger.record_later(&Entry::RoomId {
-            name: room_name.clone(),
-            id: id.clone(),
-        })?;
+        let (room_name, id) = match &room.kind {
+            RoomKind::TeamMain => self.team_room(&new, room).await?,
+            RoomKind::Discussion { parent } => {
+                let parent = fx.rooms.get(parent).ok_or_else(|| {
+                    ProvisionError::Unsupported(format!("room `{name}`: its parent is not created"))
+                })?;
+                self.discussion_room(&new, room, &parent.id).await?
+            }
+            RoomKind::Plain | RoomKind::Omnichannel => self.plain_room(&new, room).await?,
+        };
         self.room_state(&session, room, &id, fx).await?;
         Ok(LiveRoom {
             id,
@@ -355,7 +358,48 @@ impl Provisioner {
         Ok(())
     }
 
-    /// A created room's roles and archive state.
+    /// A channel, group or direct room (ledger first): its name and id.
+    async fn plain_room(
+        &self,
+        new: &NewRoom<'_>,
+        room: &RoomFixture,
+    ) -> Result<(String, String), ProvisionError> {
+        let (session, creator) = (new.session, new.creator);
+        let (room_name, id) = if room.room_type == RoomType::Direct {
+            let other = new.others.first().cloned().unwrap_or_default();
+            let room_name = format!("{}+{other}", creator.username);
+            self.ledger.record(&Entry::Room {
+                name: room_name.clone(),
+                room_type: RoomType::Direct,
+                deleter: creator.username.clone(),
+            })?;
+            (room_name, self.api.create_direct(session, &other).await?)
+        } else {
+            self.ledger.record(&Entry::Room {
+                name: new.name.clone(),
+                room_type: room.room_type,
+                deleter: creator.username.clone(),
+            })?;
+            let id = self
+                .api
+                .create_room(
+                    session,
+                    room.room_type,
+                    &new.name,
+                    new.others,
+                    room.read_only,
+                )
+                .await?;
+            (new.name.clone(), id)
+        };
+        self.ledger.record_later(&Entry::RoomId {
+            name: room_name.clone(),
+            id: id.clone(),
+        })?;
+        Ok((room_name, id))
+    }
+
+    /// A created room's roles, removals and archive state.
     async fn room_state(
         &self,
         session: &Session,
@@ -387,6 +431,7 @@ impl Provisioner {
                 .add_user_to_role(&self.admin, stand_in, &creator.username, Some(id))
                 .await?;
         }
+        self.removals(session, room, id, fx).await?;
         if room.archived {
             self.api.archive(session, room.room_type, id).await?;
         }
