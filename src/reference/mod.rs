@@ -50,6 +50,7 @@ mod routes;
 mod schema;
 mod seed;
 mod store;
+mod tally;
 mod teams;
 mod two_factor;
 mod users;
@@ -222,6 +223,8 @@ pub(crate) struct App {
     pub(crate) version: String,
     store: Mutex<Store>,
     limiter: Mutex<RateLimiter>,
+    /// Every request received, by method and path.
+    pub(crate) tally: Arc<tally::Tally>,
 }
 
 impl App {
@@ -244,6 +247,7 @@ fn app_for(config: &ServerConfig, version: Version) -> Arc<App> {
         version: config.version.clone(),
         store: Mutex::new(seed::fresh_store(config)),
         limiter: Mutex::new(RateLimiter::default()),
+        tally: Arc::default(),
     })
 }
 
@@ -255,7 +259,7 @@ pub fn router(config: ServerConfig) -> axum::Router {
     routes::build(app_for(&config, version))
 }
 
-fn checked_router(config: &ServerConfig) -> Result<axum::Router, ReferenceError> {
+fn checked_app(config: &ServerConfig) -> Result<Arc<App>, ReferenceError> {
     let version =
         Version::parse(&config.version).ok_or_else(|| ReferenceError::InvalidVersion {
             version: config.version.clone(),
@@ -267,7 +271,7 @@ fn checked_router(config: &ServerConfig) -> Result<axum::Router, ReferenceError>
             valid: served.join(", "),
         });
     }
-    Ok(routes::build(app_for(config, version)))
+    Ok(app_for(config, version))
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ReferenceError> {
@@ -281,6 +285,7 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ReferenceErro
 pub struct RunningServer {
     url: String,
     local_addr: SocketAddr,
+    tally: Arc<tally::Tally>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -294,6 +299,17 @@ impl RunningServer {
     /// The bound socket address.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The requests the server has received so far, by `METHOD /path` (query left out),
+    /// counted on its side of the wire whatever it answered.
+    pub fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        self.tally.counts()
+    }
+
+    /// How many requests the server has received so far.
+    pub fn request_total(&self) -> u64 {
+        self.tally.counts().values().sum()
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and waits for the task.
@@ -311,7 +327,9 @@ pub async fn start(
     config: ServerConfig,
     addr: SocketAddr,
 ) -> Result<RunningServer, ReferenceError> {
-    let app = checked_router(&config)?;
+    let app = checked_app(&config)?;
+    let tally = app.tally.clone();
+    let app = routes::build(app);
     let listener = bind(addr).await?;
     let local_addr = listener
         .local_addr()
@@ -330,6 +348,7 @@ pub async fn start(
     Ok(RunningServer {
         url: format!("http://{local_addr}"),
         local_addr,
+        tally,
         stop: Some(stop),
         task,
     })
@@ -340,7 +359,7 @@ pub async fn serve_until_ctrl_c(
     config: ServerConfig,
     addr: SocketAddr,
 ) -> Result<(), ReferenceError> {
-    let app = checked_router(&config)?;
+    let app = routes::build(checked_app(&config)?);
     let listener = bind(addr).await?;
     axum::serve(
         listener,
