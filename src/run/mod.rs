@@ -18,6 +18,7 @@ pub mod differential;
 pub mod events;
 mod finish;
 mod grants;
+pub mod grouping;
 pub mod judge;
 mod judging;
 mod lanes;

@@ -92,7 +92,8 @@ pub(super) async fn prepare<'a>(
         .clone()
         .unwrap_or_else(|| specs.model.default_version());
     let line = reported.and_then(|v| specs.model.line_of(&v)).cloned();
-    let plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
+    let mut plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
+    super::grouping::merge(&mut plan, &specs.model, &version);
     let today = Date::today();
     let verdicts = Arc::new(VerdictStage {
         model: specs.model.clone(),

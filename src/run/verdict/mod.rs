@@ -324,7 +324,10 @@ fn decide(record: &mut CaseRecord, unread: &[String], line: Option<&Line>) {
             unread.join(", ")
         );
         if !fails.is_empty() {
-            note.push_str(&format!("; the answer also differed in {}", fails.join(", ")));
+            note.push_str(&format!(
+                "; the answer also differed in {}",
+                fails.join(", ")
+            ));
         }
         notes.push(note);
         Verdict::Error

@@ -84,7 +84,10 @@ fn unread_state_makes_an_error_even_beside_a_contract_miss() {
     );
     assert_eq!(r.verdict, Verdict::Error);
     let reason = r.reason.unwrap_or_default();
-    assert!(reason.contains("could not be read (members of town)"), "{reason}");
+    assert!(
+        reason.contains("could not be read (members of town)"),
+        "{reason}"
+    );
     assert!(reason.contains("also differed in status"), "{reason}");
     assert_eq!(r.judged, None);
 }
