@@ -94,7 +94,7 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
         jobs: 1,
         report_dir,
         timeout: Duration::from_secs(30),
-        grant_settle: None,
+        grant_settle: Default::default(),
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: Duration::from_secs(600),

@@ -64,6 +64,7 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         default_problems => failing > 0,
         conformance => Value::from(Serde(&report.conformance)),
         rate_limit => Value::from(Serde(&report.rate_limit)),
+        grant_groups => Value::from(Serde(&report.grant_groups)),
         divergences => Value::from(Serde(&report.divergences)),
         preflight => Value::from(Serde(&report.run.preflight)),
         cleanup => Value::from(Serde(&report.cleanup)),

@@ -176,6 +176,7 @@ fn render_with(
         non_strict => Value::from(Serde(&non_strict_briefs(report))),
         conformance => Value::from(Serde(&report.conformance)),
         rate_limit => Value::from(Serde(&report.rate_limit)),
+        grant_groups => Value::from(Serde(&report.grant_groups)),
         rate_limit_seconds => format!("{:.1}", report.rate_limit.waited_ms as f64 / 1000.0),
         skipped => Value::from(Serde(&brief_of(Verdict::Skipped))),
         divergences => Value::from(Serde(&report.divergences)),

@@ -2,6 +2,7 @@
 //! renderers turn it into the formats CI systems and auditors read.
 
 pub mod diff;
+pub mod grants;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::grants::{GrantGroupRecord, GrantRecord, SettleRecord};
 use crate::api::{CaseId, Endpoint, PremiseName, RoomType};
 use crate::spec::levels::{CheckKind, Level};
 use crate::target::Exchange;
@@ -33,6 +34,9 @@ pub struct RunReport {
     pub requests: Vec<RequestCount>,
     /// Waits for the target's rate limiter (429, `Retry-After`, `X-RateLimit-Reset`).
     pub rate_limit: RateLimitRecord,
+    /// The grant groups, in the order they ran, and how long each waited for its change.
+    #[serde(default)]
+    pub grant_groups: Vec<GrantGroupRecord>,
     /// Premises and failure kinds in the order of the premise model the run used.
     pub premise_order: Vec<String>,
 }

@@ -9,7 +9,8 @@ use super::judging::Judging;
 use super::prepare::Prepared;
 use super::{RunError, RunOutcome, cleanup, differential, record};
 use crate::report::model::{
-    CaseRecord, CleanupRecord, Conformance, RateLimitRecord, RequestCount, RunMeta, RunReport,
+    CaseRecord, CleanupRecord, Conformance, GrantGroupRecord, RateLimitRecord, RequestCount,
+    RunMeta, RunReport,
 };
 use crate::verdict::Totals;
 
@@ -17,7 +18,7 @@ use crate::verdict::Totals;
 /// runs, the report is built.
 pub(super) async fn finish(
     mut run: Prepared<'_>,
-    executed: Result<(), RunError>,
+    executed: Result<Vec<GrantGroupRecord>, RunError>,
     records: Vec<Option<CaseRecord>>,
     judging: Judging,
     observer: Observer<'_>,
@@ -32,7 +33,10 @@ pub(super) async fn finish(
     api.client().next_stage();
     // Permissions go back before the run lock does, so the next run reads the server's own.
     let (restored, restore_errors) = cleanup::restore_permissions(api, admin, ledger).await;
-    let mut result = executed;
+    let (grant_groups, mut result) = match executed {
+        Ok(groups) => (groups, Ok(())),
+        Err(e) => (Vec::new(), Err(e)),
+    };
     if let Some(held) = run.lock.take()
         && let Err(e) = held.release(api, admin, ledger).await
     {
@@ -82,7 +86,8 @@ pub(super) async fn finish(
         .as_ref()
         .map(|f| f.ignored(Some(&run.version), run.today))
         .unwrap_or_default();
-    let report = report(&run, cases, cleanup, differential_note);
+    let mut report = report(&run, cases, cleanup, differential_note);
+    report.grant_groups = grant_groups;
     result?;
     Ok(RunOutcome {
         report,
@@ -140,6 +145,7 @@ fn report(
         cleanup,
         requests,
         rate_limit: RateLimitRecord { waits, waited_ms },
+        grant_groups: Vec::new(),
         premise_order: run.specs.model.premise_names(),
     }
 }

@@ -7,7 +7,6 @@
 //! cases need which grants (the plan does).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use indexmap::IndexMap;
 
@@ -22,12 +21,10 @@ use crate::target::api::ApiError;
 /// A permission and the complete role list it gets.
 pub(super) type Grant = (String, Vec<String>);
 
-/// The run's policy for grants: what it adds for the whole run, and how long it waits for a
-/// change to take effect.
+/// The run's policy for grants: what it adds for the whole run (how it waits for a change to
+/// take effect is [`super::settle`]'s).
 #[derive(Debug, Clone)]
 pub(super) struct RunGrants {
-    /// Wait after applying a group's grants (role caches); zero on the embedded server.
-    pub(super) settle: Duration,
     /// Roles added to permissions for the whole run (the rate-limit bypass).
     pub(super) extra: Vec<Grant>,
 }
@@ -35,11 +32,7 @@ pub(super) struct RunGrants {
 impl RunGrants {
     /// The grants of a run of `plan` with `options`, given what preflight found.
     pub(super) fn new(options: &RunOptions, preflight: &Preflight, plan: &Plan<'_>) -> RunGrants {
-        let settle = options.grant_settle.unwrap_or(if options.target.embedded {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(1200)
-        });
+        let _ = options;
         let mut extra = Vec::new();
         if preflight.bypass_rate_limit {
             // Every global role a fixture user of the plan holds; added to the permission's
@@ -56,7 +49,7 @@ impl RunGrants {
             }
             extra.push(("api-bypass-rate-limit".to_owned(), roles));
         }
-        RunGrants { settle, extra }
+        RunGrants { extra }
     }
 }
 
@@ -119,6 +112,14 @@ impl Changes {
                 .map_err(RunError::Permissions)?;
         }
         Ok(changes)
+    }
+
+    /// Every permission's role list before the run, as read from the target.
+    pub(super) fn before(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.before
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// The role list `permission` had before the run.

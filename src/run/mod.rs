@@ -31,6 +31,7 @@ pub mod preflight;
 mod prepare;
 pub mod provision;
 mod record;
+pub mod settle;
 mod stages;
 pub mod verdict;
 
@@ -51,6 +52,7 @@ use crate::target::api::ApiError;
 
 pub use self::events::{Event, Observer};
 pub use self::preflight::AdminCredentials;
+pub use self::settle::GrantSettle;
 
 /// Where the target is and how to act on it as admin.
 #[derive(Debug, Clone)]
@@ -81,8 +83,8 @@ pub struct RunOptions {
     pub report_dir: Utf8PathBuf,
     /// Per-request timeout.
     pub timeout: Duration,
-    /// Wait after changing permissions before relying on them (role caches).
-    pub grant_settle: Option<Duration>,
+    /// How to wait after changing permissions before relying on them (role caches).
+    pub grant_settle: GrantSettle,
     /// Grant `api-bypass-rate-limit` to the fixture users' roles for the run (restored after),
     /// even when preflight sees no rate limiter.
     pub bypass_rate_limit: bool,
@@ -203,6 +205,15 @@ pub async fn run_recorded(
     });
     let mut records: Vec<Option<CaseRecord>> = vec![None; prepared.plan.cases.len()];
     let mut judging = judging::Judging::default();
-    let executed = stages::execute(&prepared, observer, &mut records, &mut judging).await;
+    let mut grant_groups = Vec::new();
+    let executed = stages::execute(
+        &prepared,
+        observer,
+        &mut records,
+        &mut judging,
+        &mut grant_groups,
+    )
+    .await;
+    let executed = executed.map(|()| grant_groups);
     finish::finish(prepared, executed, records, judging, observer).await
 }

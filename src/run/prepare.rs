@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use tokio::sync::Mutex;
 
@@ -265,10 +265,5 @@ impl Prepared<'_> {
     /// Whether the target is the embedded server.
     pub(super) fn embedded(&self) -> bool {
         self.options.target.embedded
-    }
-
-    /// The wait after a group's grants are applied, before its calls.
-    pub(super) fn settle(&self) -> Duration {
-        self.grants.settle
     }
 }

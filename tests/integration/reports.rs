@@ -1169,6 +1169,7 @@ fn small_report() -> RunReport {
             },
         ],
         rate_limit: Default::default(),
+        grant_groups: Vec::new(),
         premise_order: vec![
             "add-user-to-joined-room".into(),
             "add-user-to-any-c-room".into(),
