@@ -31,6 +31,7 @@ mod reference_version_lines;
 mod reports;
 mod runner;
 mod schemas;
+mod settle;
 mod target_api;
 mod target_proxy;
 mod target_tls;
