@@ -14,6 +14,7 @@ mod events;
 mod faults;
 mod gate;
 mod mutation;
+mod read_faults;
 mod reference_auth_and_versions;
 mod reference_bans_teams_rooms;
 mod reference_deviations;
