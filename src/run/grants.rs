@@ -30,9 +30,9 @@ pub(super) struct RunGrants {
 }
 
 impl RunGrants {
-    /// The grants of a run of `plan` with `options`, given what preflight found.
-    pub(super) fn new(options: &RunOptions, preflight: &Preflight, plan: &Plan<'_>) -> RunGrants {
-        let _ = options;
+    /// The grants of a run of `plan`, given what preflight found (`_options` decide nothing
+    /// here since the settle wait moved to [`super::settle`]).
+    pub(super) fn new(_options: &RunOptions, preflight: &Preflight, plan: &Plan<'_>) -> RunGrants {
         let mut extra = Vec::new();
         if preflight.bypass_rate_limit {
             // Every global role a fixture user of the plan holds; added to the permission's

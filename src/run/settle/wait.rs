@@ -12,7 +12,7 @@ use crate::target::Purpose;
 
 /// The first pause between two probes; it doubles up to [`LONGEST_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(25);
-const LONGEST_PAUSE: Duration = Duration::from_millis(200);
+const LONGEST_PAUSE: Duration = Duration::from_millis(100);
 
 /// Waits until the change before group `index`'s calls has taken effect, as the run's
 /// options say, and records how.
