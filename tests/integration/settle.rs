@@ -115,6 +115,9 @@ async fn with_a_round_trip_and_a_lagging_permission_cache_every_case_passes_by_d
     .await;
     let report = &run.report;
     assert_eq!(not_passing(report), Vec::<String>::new());
+    // The probes' fixtures are cleaned up with the cases'.
+    assert_eq!(report.cleanup.leftovers, Vec::<String>::new());
+    assert_eq!(report.cleanup.errors, Vec::<String>::new());
     assert!(!report.grant_groups.is_empty());
     for group in &report.grant_groups {
         assert_eq!(group.settle.how, "observed", "{group:#?}");
