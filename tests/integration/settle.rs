@@ -167,6 +167,12 @@ fn assert_reports_show_the_groups(dir: &std::path::Path, report: &RunReport) {
     assert_eq!(groups.len(), report.grant_groups.len());
     let summary = std::fs::read_to_string(dir.join("summary.md")).expect("summary.md");
     let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    // One list item per group.
+    let items = summary
+        .lines()
+        .filter(|l| l.starts_with("- `") && l.contains(" ms (observed"))
+        .count();
+    assert_eq!(items, report.grant_groups.len(), "{summary}");
     for group in &report.grant_groups {
         let waited = format!("waited {} ms (observed", group.settle.waited_ms);
         assert!(summary.contains(&waited), "{waited} not in summary.md");
