@@ -81,9 +81,10 @@ pub(super) struct SettlePlan {
 
 impl SettlePlan {
     /// The transitions of `plan`'s groups from `before` (the role lists permission checks
-    /// saw before the run, by permission) and the probes that observe them, when the run
-    /// observes; an empty plan otherwise.
+    /// saw before the run, by permission), and the probes that observe them when `probing`
+    /// (the run observes its changes on a target that needs it).
     pub(super) fn new(
+        probing: bool,
         plan: &Plan<'_>,
         model: &PremiseModel,
         version: &Version,
@@ -112,7 +113,11 @@ impl SettlePlan {
                     .map(|(p, _)| p.clone()),
             );
             changed.retain(|p| state.get(p) != next.get(p));
-            let (probes, missing) = found.for_transition(model, version, &state, &next);
+            let (probes, missing) = if probing {
+                found.for_transition(model, version, &state, &next)
+            } else {
+                (Vec::new(), Vec::new())
+            };
             transitions.push(Transition {
                 changed,
                 probes,

@@ -34,7 +34,7 @@ use super::lanes::in_lanes;
 use super::observe::Evidence;
 use super::prepare::Prepared;
 use super::provision::Fixtures;
-use super::settle::SettlePlan;
+use super::settle::{GrantSettle, SettlePlan};
 use super::{RunError, record};
 use crate::api::RoomType;
 use crate::case::{Case, Expectation, RoomRef, UserRef, Version};
@@ -155,7 +155,16 @@ pub(super) async fn execute(
     grant_groups: &mut Vec<GrantGroupRecord>,
 ) -> Result<(), RunError> {
     let mut changes = Changes::begin(run).await?;
-    let mut settle = SettlePlan::new(&run.plan, &run.specs.model, &run.version, &changes.before());
+    // Probes only where a change is observed: not on the embedded server, not with a fixed wait.
+    let probing =
+        !run.embedded() && matches!(run.options.grant_settle, GrantSettle::Observe { .. });
+    let mut settle = SettlePlan::new(
+        probing,
+        &run.plan,
+        &run.specs.model,
+        &run.version,
+        &changes.before(),
+    );
     let mut out = Records { records, observer };
     let mut states: Vec<CaseState> = run.plan.cases.iter().map(|_| CaseState::Idle).collect();
     // 1. Provision every runnable case, and the fixtures of the settle probes.
