@@ -25,9 +25,10 @@ fn members_reads(call: &Value) -> Vec<&Value> {
         .collect()
 }
 
-/// A members read breaks off mid-body the first time it is sent and outlasts `--timeout` the
-/// second: each is sent again and read, and the case passes, marked `flaky` as every retried
-/// request marks it (the retries are in its evidence).
+/// The first members read the run sends breaks off mid-body and the second outlasts
+/// `--timeout` (the proxy counts sightings per path): each is sent again and read, so every
+/// case passes, those whose reads were retried marked `flaky` as every retried request marks
+/// it (the retries are in their evidence).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_members_read_that_breaks_off_or_times_out_is_retried() {
     let sightings = Sightings::default();
@@ -48,27 +49,38 @@ async fn a_members_read_that_breaks_off_or_times_out_is_retried() {
     )
     .await;
     assert_eq!(run.code(), Some(0), "{}", run.text());
-    assert_eq!(run.verdict(READ_CASE), "flaky", "{}", run.text());
-    let call = run.call(READ_CASE);
-    let reads = members_reads(call);
-    assert!(!reads.is_empty(), "{READ_CASE} read its members: {call:#}");
-    // Each distinct members read met both faults and was sent until it was read: as many
-    // truncated bodies as timeouts, and a forwarded attempt after each pair.
     let faults = run.seen(MEMBERS);
     let count = |prefix: &str| faults.iter().filter(|f| f.starts_with(prefix)).count();
-    assert!(count("truncated") > 0, "{faults:?}");
-    assert_eq!(count("truncated"), count("delay"), "{faults:?}");
-    assert!(count("forward") >= count("truncated"), "{faults:?}");
-    for read in &reads {
-        assert_eq!(read["status"], 200, "{read:#}");
-        assert!(read["attempts"].as_u64() >= Some(2), "{read:#}");
-    }
+    assert_eq!((count("truncated"), count("delay")), (1, 1), "{faults:?}");
+    assert!(count("forward") >= 2, "{faults:?}");
     let cases = run.report["cases"].as_array().expect("cases");
+    let verdicts: Vec<&str> = cases
+        .iter()
+        .map(|c| c["verdict"].as_str().expect("verdict"))
+        .collect();
     assert!(
-        cases.iter().all(|c| c["verdict"] == "pass"
-            || c["verdict"] == "flaky"
-            || c["verdict"] == "skipped"),
-        "{cases:#?}"
+        verdicts
+            .iter()
+            .all(|v| ["pass", "flaky", "skipped"].contains(v)),
+        "{verdicts:?}"
+    );
+    // Every members read in the evidence was read in the end; the timed-out one is there
+    // with its retry.
+    let reads: Vec<&Value> = cases
+        .iter()
+        .flat_map(|c| c["calls"].as_array().into_iter().flatten())
+        .flat_map(members_reads)
+        .collect();
+    assert!(!reads.is_empty(), "{cases:#?}");
+    assert!(reads.iter().all(|r| r["status"] == 200), "{reads:#?}");
+    let retries: Vec<&str> = reads
+        .iter()
+        .flat_map(|r| r["retries"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        retries.iter().any(|r| r.contains("no response within 1s")),
+        "{retries:?}"
     );
 }
 
