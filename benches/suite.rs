@@ -234,7 +234,7 @@ async fn suite_run(
         jobs,
         report_dir: Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8"),
         timeout: Duration::from_secs(30),
-        grant_settle: Some(Duration::ZERO),
+        grant_settle: rc_conform::run::GrantSettle::Fixed(Duration::ZERO),
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: Duration::from_secs(60),

@@ -127,7 +127,7 @@ fn options(target: Target, id: &str, report_dir: Utf8PathBuf, strict: bool) -> R
         jobs: 1,
         report_dir,
         timeout: Duration::from_secs(30),
-        grant_settle: None,
+        grant_settle: Default::default(),
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: Duration::from_secs(600),

@@ -8,7 +8,7 @@ use camino::Utf8PathBuf;
 use super::admin::{AdminArgs, CredentialsError};
 use crate::reference::{Deviation, ServerConfig};
 use crate::run::plan::{Filter, Partition, SelectionError};
-use crate::run::{AdminCredentials, ClientSelection, RunOptions, Target};
+use crate::run::{AdminCredentials, ClientSelection, GrantSettle, RunOptions, Target};
 
 /// Why the flags do not make a run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,10 +70,14 @@ pub struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
-    /// Milliseconds to wait after changing permissions (role caches); default 1200 for a
-    /// target, 0 for the embedded server.
-    #[arg(long)]
+    /// Wait this many milliseconds after changing permissions instead of observing the
+    /// change with probes (for a target where no probe works); 0: no wait.
+    #[arg(long, value_name = "MS")]
     pub grant_settle_ms: Option<u64>,
+    /// The longest wait for one grant group's permission change to show in the probes;
+    /// after it the group's calls are made anyway and the report says so.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub grant_settle_deadline_ms: u64,
     /// Grant api-bypass-rate-limit to the fixture users' roles for the run (restored after)
     /// even when preflight sees no rate limiter. When it sees one, this is the default.
     #[arg(long, conflicts_with = "no_bypass_rate_limit")]
@@ -241,7 +245,12 @@ impl RunArgs {
             jobs: self.jobs,
             report_dir: self.report_dir(run_id),
             timeout: Duration::from_secs(self.timeout.max(1)),
-            grant_settle: self.grant_settle_ms.map(Duration::from_millis),
+            grant_settle: match self.grant_settle_ms {
+                Some(ms) => GrantSettle::Fixed(Duration::from_millis(ms)),
+                None => GrantSettle::Observe {
+                    deadline: Duration::from_millis(self.grant_settle_deadline_ms),
+                },
+            },
             bypass_rate_limit: self.bypass_rate_limit,
             keep_rate_limit: self.no_bypass_rate_limit,
             lock_timeout: Duration::from_secs(self.lock_timeout),

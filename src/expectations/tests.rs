@@ -95,6 +95,7 @@ pub(crate) fn report(cases: Vec<CaseRecord>) -> RunReport {
         cleanup: CleanupRecord::default(),
         requests: Vec::new(),
         rate_limit: Default::default(),
+        grant_groups: Vec::new(),
         premise_order: Vec::new(),
         clients: Vec::new(),
         grants: Default::default(),

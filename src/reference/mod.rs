@@ -51,6 +51,7 @@ mod routes;
 mod schema;
 mod seed;
 mod store;
+mod tally;
 mod teams;
 mod two_factor;
 mod users;
@@ -223,6 +224,8 @@ pub(crate) struct App {
     pub(crate) version: String,
     store: Mutex<Store>,
     limiter: Mutex<RateLimiter>,
+    /// Every request received, by method and path.
+    pub(crate) tally: Arc<tally::Tally>,
 }
 
 impl App {
@@ -245,6 +248,7 @@ fn app_for(config: &ServerConfig, version: Version) -> Arc<App> {
         version: config.version.clone(),
         store: Mutex::new(seed::fresh_store(config)),
         limiter: Mutex::new(RateLimiter::default()),
+        tally: Arc::default(),
     })
 }
 
@@ -283,6 +287,7 @@ pub struct RunningServer {
     app: Arc<App>,
     url: String,
     local_addr: SocketAddr,
+    tally: Arc<tally::Tally>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -306,6 +311,17 @@ impl RunningServer {
             .with_store(|store| store.permission_writes().to_vec())
     }
 
+    /// The requests the server has received so far, by `METHOD /path` (query left out),
+    /// counted on its side of the wire whatever it answered.
+    pub fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        self.tally.counts()
+    }
+
+    /// How many requests the server has received so far.
+    pub fn request_total(&self) -> u64 {
+        self.tally.counts().values().sum()
+    }
+
     /// Stops accepting connections, lets in-flight requests finish, and waits for the task.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -322,6 +338,7 @@ pub async fn start(
     addr: SocketAddr,
 ) -> Result<RunningServer, ReferenceError> {
     let app = checked_app(&config)?;
+    let tally = app.tally.clone();
     let router = routes::build(app.clone());
     let listener = bind(addr).await?;
     let local_addr = listener
@@ -342,6 +359,7 @@ pub async fn start(
         app,
         url: format!("http://{local_addr}"),
         local_addr,
+        tally,
         stop: Some(stop),
         task,
     })

@@ -16,8 +16,8 @@ use axum::routing::{MethodRouter, delete, get, post};
 use super::family::Family;
 use super::{
     App, Rules, administration, bans, chat, delay, direct, discussions, envelope, express, gate,
-    invite, livechat, membership, messages, permissions, room_roles, room_settings, rooms, teams,
-    users,
+    invite, livechat, membership, messages, permissions, room_roles, room_settings, rooms, tally,
+    teams, users,
 };
 
 /// Endpoints of the 2026 ban feature: not routed before [`super::version::Version::ROOM_BANS`].
@@ -170,5 +170,7 @@ pub(crate) fn build(app: Arc<App>) -> Router {
             delay::hold_back,
         ));
     }
-    router.with_state(app)
+    router
+        .layer(middleware::from_fn_with_state(app.clone(), tally::count))
+        .with_state(app)
 }

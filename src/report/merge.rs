@@ -107,6 +107,10 @@ pub fn merge(parts: &[Part]) -> Result<Merged, MergeError> {
             cleanup: merge_cleanup(parts),
             requests: merge_requests(parts),
             rate_limit,
+            grant_groups: parts
+                .iter()
+                .flat_map(|p| p.report.grant_groups.iter().cloned())
+                .collect(),
             premise_order: first.report.premise_order.clone(),
             clients: super::clients::merge(parts),
             grants: merge_grants(parts),

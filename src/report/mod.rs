@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod diff;
+pub mod grant_groups;
 pub mod grants;
 pub mod html;
 pub mod json;

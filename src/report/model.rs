@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::grant_groups::{GrantGroupRecord, GrantRecord, SettleRecord};
 pub use super::grants::{BuiltinGrantRecord, GrantsRecord, RunRoleRecord};
 use crate::api::{CaseId, Endpoint, PremiseName, RoomType};
 pub use crate::clients::{ClientRecord, ClientStatus, UseRecord};
@@ -35,6 +36,9 @@ pub struct RunReport {
     pub requests: Vec<RequestCount>,
     /// Waits for the target's rate limiter (429, `Retry-After`, `X-RateLimit-Reset`).
     pub rate_limit: RateLimitRecord,
+    /// The grant groups, in the order they ran, and how long each waited for its change.
+    #[serde(default)]
+    pub grant_groups: Vec<GrantGroupRecord>,
     /// Premises and failure kinds in the order of the premise model the run used.
     pub premise_order: Vec<String>,
     /// Each client compatibility profile (specs/clients.yaml) and how the target served it.

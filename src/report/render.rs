@@ -355,6 +355,7 @@ pub(crate) fn shared_context(report: &RunReport) -> minijinja::Value {
         divergences => Value::from(Serde(&report.divergences)),
         preflight => Value::from(Serde(&report.run.preflight)),
         grants => Value::from(Serde(&report.grants)),
+        grant_groups => Value::from(Serde(&report.grant_groups)),
         cleanup => Value::from(Serde(&report.cleanup)),
         requests => Value::from(Serde(&report.requests)),
         requests_total => report.requests.iter().map(|r| r.count).sum::<u64>(),

@@ -74,7 +74,7 @@ pub async fn attach(
         jobs: options.jobs,
         report_dir: dir.path.clone(),
         timeout: options.timeout,
-        grant_settle: None,
+        grant_settle: Default::default(),
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: options.lock_timeout,

@@ -9,8 +9,8 @@ use super::judging::Judging;
 use super::prepare::Prepared;
 use super::{RunError, RunOutcome, cleanup, differential, record};
 use crate::report::model::{
-    CaseRecord, CleanupRecord, ClientRecord, Conformance, RateLimitRecord, RequestCount, RunMeta,
-    RunReport,
+    CaseRecord, CleanupRecord, ClientRecord, Conformance, GrantGroupRecord, RateLimitRecord,
+    RequestCount, RunMeta, RunReport,
 };
 use crate::verdict::Totals;
 
@@ -18,7 +18,7 @@ use crate::verdict::Totals;
 /// runs, the report is built.
 pub(super) async fn finish(
     mut run: Prepared<'_>,
-    executed: Result<(), RunError>,
+    executed: Result<Vec<GrantGroupRecord>, RunError>,
     records: Vec<Option<CaseRecord>>,
     judging: Judging,
     clients: Vec<ClientRecord>,
@@ -37,7 +37,10 @@ pub(super) async fn finish(
     if restore_errors.is_empty() {
         run.grants.log.all_restored();
     }
-    let mut result = executed;
+    let (grant_groups, mut result) = match executed {
+        Ok(groups) => (groups, Ok(())),
+        Err(e) => (Vec::new(), Err(e)),
+    };
     if let Some(held) = run.lock.take()
         && let Err(e) = held.release(api, admin, ledger).await
     {
@@ -91,7 +94,8 @@ pub(super) async fn finish(
         .as_ref()
         .map(|f| f.ignored(Some(&run.version), run.today))
         .unwrap_or_default();
-    let report = report(&run, cases, clients, cleanup, differential_note);
+    let mut report = report(&run, cases, clients, cleanup, differential_note);
+    report.grant_groups = grant_groups;
     result?;
     Ok(RunOutcome {
         report,
@@ -153,6 +157,7 @@ fn report(
         cleanup,
         requests,
         rate_limit: RateLimitRecord { waits, waited_ms },
+        grant_groups: Vec::new(),
         premise_order: run.specs.model.premise_names(),
         clients,
         grants: run.grants.log.snapshot(),

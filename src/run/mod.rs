@@ -21,6 +21,7 @@ mod estimate;
 pub mod events;
 mod finish;
 mod grants;
+pub mod grouping;
 pub mod judge;
 mod judging;
 mod lanes;
@@ -33,6 +34,7 @@ pub mod preflight;
 mod prepare;
 pub mod provision;
 mod record;
+pub mod settle;
 mod stages;
 pub mod verdict;
 
@@ -54,6 +56,7 @@ use crate::target::api::ApiError;
 pub use self::events::{Event, Observer};
 pub use self::grants::RunRoles;
 pub use self::preflight::AdminCredentials;
+pub use self::settle::GrantSettle;
 
 /// Where the target is and how to act on it as admin.
 #[derive(Debug, Clone)]
@@ -84,8 +87,8 @@ pub struct RunOptions {
     pub report_dir: Utf8PathBuf,
     /// Per-request timeout.
     pub timeout: Duration,
-    /// Wait after changing permissions before relying on them (role caches).
-    pub grant_settle: Option<Duration>,
+    /// How to wait after changing permissions before relying on them (role caches).
+    pub grant_settle: GrantSettle,
     /// Grant `api-bypass-rate-limit` to the fixture users' roles for the run (restored after),
     /// even when preflight sees no rate limiter.
     pub bypass_rate_limit: bool,
@@ -266,7 +269,16 @@ pub async fn run_recorded(
     });
     let mut records: Vec<Option<CaseRecord>> = vec![None; prepared.plan.cases.len()];
     let mut judging = judging::Judging::default();
-    let executed = stages::execute(&prepared, observer, &mut records, &mut judging).await;
+    let mut grant_groups = Vec::new();
+    let executed = stages::execute(
+        &prepared,
+        observer,
+        &mut records,
+        &mut judging,
+        &mut grant_groups,
+    )
+    .await;
     let clients = clients::evaluate(&prepared, &executed).await;
+    let executed = executed.map(|()| grant_groups);
     finish::finish(prepared, executed, records, judging, clients, observer).await
 }

@@ -170,6 +170,9 @@ pub struct Group {
     pub grants: Vec<(String, Vec<String>)>,
     /// Indexes into [`Plan::cases`].
     pub members: Vec<usize>,
+    /// How many distinct grant sets of the cases the group holds (more than one once groups
+    /// are merged, see [`super::grouping`]).
+    pub sets: usize,
 }
 
 /// The plan of a run.
@@ -239,7 +242,11 @@ pub fn plan<'a>(
     }
     let groups = by_grants
         .into_iter()
-        .map(|(grants, members)| Group { grants, members })
+        .map(|(grants, members)| Group {
+            grants,
+            members,
+            sets: 1,
+        })
         .collect();
     Plan { cases, groups }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use tokio::sync::Mutex;
 
@@ -93,6 +93,7 @@ pub(super) async fn prepare<'a>(
         .unwrap_or_else(|| specs.model.default_version());
     let line = reported.and_then(|v| specs.model.line_of(&v)).cloned();
     let mut plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
+    super::grouping::merge(&mut plan, &specs.model, &version);
     let today = Date::today();
     let verdicts = Arc::new(VerdictStage {
         model: specs.model.clone(),
@@ -317,10 +318,5 @@ impl Prepared<'_> {
     /// Whether the target is the embedded server.
     pub(super) fn embedded(&self) -> bool {
         self.options.target.embedded
-    }
-
-    /// The wait after a group's grants are applied, before its calls.
-    pub(super) fn settle(&self) -> Duration {
-        self.grants.settle
     }
 }

@@ -67,7 +67,7 @@ pub struct Client {
     extra_headers: Arc<[(HeaderName, HeaderValue)]>,
     /// Their names as configured, for the records.
     extra_names: Arc<[String]>,
-    counters: Arc<[AtomicU64; 5]>,
+    counters: Arc<[AtomicU64; Purpose::ALL.len()]>,
     /// Rate-limit waits: how many, and milliseconds waited.
     waits: Arc<[AtomicU64; 2]>,
     recording: Option<Recording>,

@@ -23,13 +23,16 @@ pub enum Purpose {
     Verify,
     /// Undoing fixtures and grants.
     Cleanup,
+    /// Observing that a permission change took effect (probes).
+    Settle,
 }
 
 impl Purpose {
     /// Every purpose, in flow order.
-    pub const ALL: [Purpose; 5] = [
+    pub const ALL: [Purpose; 6] = [
         Purpose::Preflight,
         Purpose::Provision,
+        Purpose::Settle,
         Purpose::Call,
         Purpose::Verify,
         Purpose::Cleanup,

@@ -1,6 +1,7 @@
 //! The retry policy of the client: which outcomes are worth another attempt (connection
-//! failures, 503, 429, a timed-out `GET`) and how long to wait first (backoff, or what
-//! `Retry-After` / `X-RateLimit-Reset` ask for).
+//! failures, 503, 429, and for an idempotent read — a `GET` — a timeout or a body that broke
+//! off) and how long to wait first (backoff, or what `Retry-After` / `X-RateLimit-Reset` ask
+//! for).
 //!
 //! It decides; it never sends, sleeps or records (the client does).
 
@@ -20,7 +21,8 @@ pub(super) struct Retry {
 impl Retry {
     /// Whether `outcome` of attempt `attempt` is worth another: connection failures, 503
     /// and 429 for any request (nothing was done, or the server says to come back); a timeout
-    /// only for a `GET`, which changes nothing when sent again.
+    /// or a body that broke off (a timeout while the body was read is one) only for an
+    /// idempotent read (`GET`, `HEAD`), which changes nothing when sent again.
     pub(super) fn of(
         outcome: &Result<Response, TransportError>,
         method: &reqwest::Method,
@@ -36,8 +38,11 @@ impl Retry {
             Err(TransportError::Connection(e)) => {
                 transport(format!("connection failed: {e}"), backoff(attempt))
             }
-            Err(TransportError::Timeout(t)) if method == reqwest::Method::GET => {
+            Err(TransportError::Timeout(t)) if idempotent(method) => {
                 transport(format!("no response within {t:?}"), backoff(attempt))
+            }
+            Err(e @ TransportError::BodyBrokenOff { .. }) if idempotent(method) => {
+                transport(e.to_string(), backoff(attempt))
             }
             Ok(r) if r.status == 503 => transport(
                 "status 503".to_owned(),
@@ -50,6 +55,11 @@ impl Retry {
             _ => None,
         }
     }
+}
+
+/// Whether sending `method` again cannot change the server's state.
+fn idempotent(method: &reqwest::Method) -> bool {
+    method == reqwest::Method::GET || method == reqwest::Method::HEAD
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -85,6 +95,22 @@ fn retry_after(headers: &[(String, String)]) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn broken_off() -> Result<Response, TransportError> {
+        Err(TransportError::BodyBrokenOff {
+            status: 200,
+            message: "operation timed out".to_owned(),
+        })
+    }
+
+    #[test]
+    fn reads_are_retried_on_timeouts_and_broken_bodies_writes_are_not() {
+        let timeout = Err(TransportError::Timeout(Duration::from_secs(1)));
+        for outcome in [&timeout, &broken_off()] {
+            assert!(Retry::of(outcome, &reqwest::Method::GET, 1).is_some());
+            assert!(Retry::of(outcome, &reqwest::Method::POST, 1).is_none());
+        }
+    }
 
     #[test]
     fn retry_after_reads_seconds_then_ratelimit_reset() {

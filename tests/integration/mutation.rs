@@ -45,7 +45,7 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
         jobs: 8,
         report_dir: Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8 temp dir"),
         timeout: Duration::from_secs(30),
-        grant_settle: None,
+        grant_settle: Default::default(),
         bypass_rate_limit: false,
         keep_rate_limit: false,
         lock_timeout: Duration::from_secs(60),

@@ -355,7 +355,10 @@ impl Store {
             self.permission_writes.push((id.to_owned(), roles.clone()));
             let before = std::mem::replace(&mut permission.roles, roles);
             permission.updated_at = now;
-            self.lagging_permissions.change(id.to_owned(), before, now);
+            // The lag runs on the wall clock that checks read (`now` may run ahead of it: it
+            // is strictly increasing over every instant the store hands out).
+            self.lagging_permissions
+                .change(id.to_owned(), before, Moment::now());
         }
     }
 

@@ -15,7 +15,6 @@ mod log;
 pub(crate) mod policy;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use indexmap::IndexMap;
 
@@ -51,8 +50,6 @@ pub struct RunRoles {
 /// The run's grants, decided once the run lock is held.
 #[derive(Debug)]
 pub(super) struct RunGrants {
-    /// Wait after applying a group's grants (role caches); zero on the embedded server.
-    pub(super) settle: Duration,
     /// Every permission's role list before the run.
     pub(super) before: IndexMap<String, Vec<String>>,
     /// Per plan group: the complete lists applied for it.
@@ -134,16 +131,7 @@ impl RunGrants {
                 })
                 .collect()
         };
-        let settle = cx
-            .options
-            .grant_settle
-            .unwrap_or(if cx.options.target.embedded {
-                Duration::ZERO
-            } else {
-                Duration::from_millis(1200)
-            });
         Ok(RunGrants {
-            settle,
             groups: translated.into_iter().map(&substitute).collect(),
             extra: substitute(extra),
             roles: run_roles(&created),
@@ -151,6 +139,15 @@ impl RunGrants {
             log,
             notes,
         })
+    }
+
+    /// Every permission's role list before the run, by permission (what the settle plan
+    /// starts from).
+    pub(super) fn before_by_permission(&self) -> BTreeMap<String, Vec<String>> {
+        self.before
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// The ids of the run's own roles.

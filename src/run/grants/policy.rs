@@ -103,8 +103,18 @@ pub(crate) fn decide(
         let mut mirrored: BTreeSet<Addition<'_>> = BTreeSet::new();
         let mut global: BTreeSet<Addition<'_>> = BTreeSet::new();
         for &(index, case) in members {
+            // Only the case's own additions decide for it: a merged group also holds other
+            // cases' grants, which the premise model predicts leave its outcome unchanged
+            // (run/grouping) and which those cases decide for.
+            let own = |p: &str, r: &str| {
+                case.setup
+                    .permissions
+                    .get(p)
+                    .is_some_and(|list| list.iter().any(|x| x == r))
+            };
             let verdicts: Vec<(Addition<'_>, Result<RoleScope, String>)> = added
                 .iter()
+                .filter(|&&(p, r)| own(p, r))
                 .map(|&(p, r)| ((p, r), stand_in(case, p, r, model, allowed)))
                 .collect();
             let refused: Vec<(&str, &str, &String)> = verdicts

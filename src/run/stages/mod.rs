@@ -17,6 +17,7 @@
 //! its own, so a read of every room sees, in each room, the effects of that room's case only.
 
 mod calls;
+mod groups;
 mod reads;
 
 use std::collections::BTreeMap;
@@ -33,10 +34,11 @@ use super::lanes::in_lanes;
 use super::observe::Evidence;
 use super::prepare::Prepared;
 use super::provision::Fixtures;
+use super::settle::{GrantSettle, SettlePlan};
 use super::{RunError, record};
 use crate::api::RoomType;
 use crate::case::{Case, Expectation, RoomRef, UserRef, Version};
-use crate::report::model::CaseRecord;
+use crate::report::model::{CaseRecord, GrantGroupRecord};
 
 /// A provisioned case between stages.
 #[derive(Debug)]
@@ -158,12 +160,26 @@ pub(super) async fn execute(
     observer: Observer<'_>,
     records: &mut [Option<CaseRecord>],
     judging: &mut Judging,
+    grant_groups: &mut Vec<GrantGroupRecord>,
 ) -> Result<(), RunError> {
     let mut changes = Changes::begin(run).await?;
+    // Probes only where a change is observed: not on the embedded server, not with a fixed wait.
+    let probing =
+        !run.embedded() && matches!(run.options.grant_settle, GrantSettle::Observe { .. });
+    let mut settle = SettlePlan::new(
+        probing,
+        &run.plan,
+        &run.specs.model,
+        &run.version,
+        &run.grants.before_by_permission(),
+    );
     let mut out = Records { records, observer };
     let mut states: Vec<CaseState> = run.plan.cases.iter().map(|_| CaseState::Idle).collect();
-    // 1. Provision every runnable case.
-    provision(run, &mut states, &mut out).await;
+    // 1. Provision every runnable case, and the fixtures of the settle probes.
+    tokio::join!(
+        provision(run, &mut states, &mut out),
+        groups::provision_probes(run, &mut settle)
+    );
     // The ids the fixtures got, which waited for a write, go out now.
     run.ledger.flush()?;
     if run.interrupt.is_set() {
@@ -178,38 +194,24 @@ pub(super) async fn execute(
     // 3. The calls, group by group. With grant groups, the first is read and judged as soon
     // as its calls are made (stages 4 and 5 come twice).
     let first_early = run.plan.groups.len() > 1;
+    let mut held: Vec<String> = Vec::new();
     for (n, group) in run.plan.groups.iter().enumerate() {
         if run.interrupt.is_set() {
             return Ok(());
         }
         run.api.client().next_stage();
         changes.on_disk().await?;
-        match changes.apply(run, n).await {
-            Ok(applied) => {
-                if !applied.is_empty() && !run.settle().is_zero() {
-                    tokio::time::sleep(run.settle()).await;
-                }
-                run.api.client().next_stage();
-                calls::make_calls(run, &group.members, &mut states).await;
-                run.api.client().next_stage();
-                changes.put_back(run, applied).await;
-            }
-            Err((e, applied)) => {
-                run.api.client().next_stage();
-                changes.put_back(run, applied).await;
-                let reason = format!("applying the case's permission grants failed: {e}");
-                for &index in &group.members {
-                    if matches!(states[index], CaseState::Provisioned(_)) {
-                        states[index] = CaseState::Idle;
-                        let case = run.plan.cases[index].case;
-                        let record =
-                            run.verdicts
-                                .stopped(case, &reason, vec![e.exchange().clone()]);
-                        out.emit(index, record);
-                    }
-                }
-            }
-        }
+        groups::call_group(
+            run,
+            &mut changes,
+            &mut settle,
+            (n, group),
+            &mut held,
+            &mut states,
+            &mut out,
+            grant_groups,
+        )
+        .await;
         // 4 and 5 for the first group, while the others run.
         if n == 0 && first_early && !run.interrupt.is_set() {
             run.api.client().next_stage();
@@ -220,6 +222,8 @@ pub(super) async fn execute(
             );
         }
     }
+    run.api.client().next_stage();
+    changes.put_back(run, std::mem::take(&mut held)).await;
     changes.close(run)?;
     if run.interrupt.is_set() {
         return Ok(());

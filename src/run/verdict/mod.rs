@@ -320,14 +320,23 @@ fn decide(record: &mut CaseRecord, unread: &[String], line: Option<&Line>) {
         |l| format!("Rocket.Chat {}", l.id),
     );
     let mut notes = Vec::new();
-    record.verdict = if !fails.is_empty() {
-        Verdict::Fail
-    } else if !unread.is_empty() {
-        notes.push(format!(
+    // State that could not be read is the target's (or the network's) problem: the case is
+    // an error, whatever else differed, never a failure the run cannot stand behind.
+    record.verdict = if !unread.is_empty() {
+        let mut note = format!(
             "the target's state after the call could not be read ({}); see the transcript",
             unread.join(", ")
-        ));
+        );
+        if !fails.is_empty() {
+            note.push_str(&format!(
+                "; the answer also differed in {}",
+                fails.join(", ")
+            ));
+        }
+        notes.push(note);
         Verdict::Error
+    } else if !fails.is_empty() {
+        Verdict::Fail
     } else if !differs.is_empty() {
         notes.push(format!(
             "the contract held; differs from {line_name} in {}",

@@ -61,7 +61,7 @@ fn a_contract_miss_fails_before_anything_else() {
             mismatch(Check::ErrorType, Level::Exact, Effect::NonStrict),
             mismatch(Check::Status, Level::Contract, Effect::Fails),
         ],
-        &["members of town"],
+        &[],
         exchange(vec!["attempt 1: status 503".into()], Vec::new()),
     );
     assert_eq!(r.verdict, Verdict::Fail);
@@ -73,6 +73,23 @@ fn a_contract_miss_fails_before_anything_else() {
             not_established: false
         })
     );
+}
+
+#[test]
+fn unread_state_makes_an_error_even_beside_a_contract_miss() {
+    let r = decided(
+        vec![mismatch(Check::Status, Level::Contract, Effect::Fails)],
+        &["members of town"],
+        exchange(Vec::new(), Vec::new()),
+    );
+    assert_eq!(r.verdict, Verdict::Error);
+    let reason = r.reason.unwrap_or_default();
+    assert!(
+        reason.contains("could not be read (members of town)"),
+        "{reason}"
+    );
+    assert!(reason.contains("also differed in status"), "{reason}");
+    assert_eq!(r.judged, None);
 }
 
 #[test]

@@ -94,6 +94,30 @@ pub fn predict_case(model: &PremiseModel, case: &Case, version: &Version) -> Vec
         .collect()
 }
 
+/// Predicts every call of `case` at `version` as if its setup granted `grants` (permission →
+/// the complete role list) on top of the server's defaults, instead of its own grants: what a
+/// run that applies `grants` for the case should see.
+pub fn predict_case_granted(
+    model: &PremiseModel,
+    case: &Case,
+    version: &Version,
+    grants: &[(String, Vec<String>)],
+) -> Vec<Prediction> {
+    let mut world = World::new(model, case);
+    world.permissions = model
+        .permissions
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (permission, roles) in grants {
+        world.permissions.insert(permission.clone(), roles.clone());
+    }
+    case.calls
+        .iter()
+        .map(|call| predict_call(model, case.endpoint, &mut world, call, version))
+        .collect()
+}
+
 /// Where the model places the first call of `case` at `version`: what [`predict_case`] says
 /// of it, without building its answer and the memberships after it.
 pub fn place_first_call(model: &PremiseModel, case: &Case, version: &Version) -> Option<Placement> {

@@ -15,7 +15,7 @@ fn without_counters(body: &[u8]) -> Vec<u8> {
 }
 
 /// Drops `user.rooms` from a `users.info` answer (a server without `includeUserRooms`).
-fn without_user_rooms(body: &[u8]) -> Vec<u8> {
+pub(crate) fn without_user_rooms(body: &[u8]) -> Vec<u8> {
     let mut answer: Value = serde_json::from_slice(body).expect("a JSON answer");
     if let Some(user) = answer["user"].as_object_mut() {
         user.remove("rooms");

@@ -11,7 +11,7 @@
 //! through the proxy.
 
 mod bodies;
-mod bulk_reads;
+pub(crate) mod bulk_reads;
 mod provisioning;
 mod statuses;
 
@@ -99,22 +99,22 @@ fn report_schema() -> jsonschema::Validator {
 }
 
 /// A run through a faulting proxy, after the checks every faulted run must pass.
-struct Faulted {
+pub(crate) struct Faulted {
     out: Output,
-    report: Value,
+    pub(crate) report: Value,
     log: Vec<Logged>,
 }
 
 impl Faulted {
-    fn code(&self) -> Option<i32> {
+    pub(crate) fn code(&self) -> Option<i32> {
         self.out.status.code()
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         text(&self.out)
     }
 
-    fn case(&self, id: &str) -> &Value {
+    pub(crate) fn case(&self, id: &str) -> &Value {
         self.report["cases"]
             .as_array()
             .expect("cases")
@@ -123,12 +123,12 @@ impl Faulted {
             .unwrap_or_else(|| panic!("no record of {id}:\n{}", self.text()))
     }
 
-    fn verdict(&self, id: &str) -> &str {
+    pub(crate) fn verdict(&self, id: &str) -> &str {
         self.case(id)["verdict"].as_str().expect("verdict")
     }
 
     /// The case's one call.
-    fn call(&self, id: &str) -> &Value {
+    pub(crate) fn call(&self, id: &str) -> &Value {
         let calls = self.case(id)["calls"].as_array().expect("calls");
         assert_eq!(calls.len(), 1, "{id} makes one call: {calls:#?}");
         &calls[0]
@@ -175,7 +175,7 @@ impl Faulted {
     }
 
     /// Requests the proxy handled for `path`, with what it did to each.
-    fn seen(&self, path: &str) -> Vec<String> {
+    pub(crate) fn seen(&self, path: &str) -> Vec<String> {
         self.log
             .iter()
             .filter(|l| l.path == path)
@@ -204,7 +204,7 @@ fn invite_path(id: &str) -> &'static str {
 /// server, then checks what every faulted run must hold: a normal exit, no panic, a
 /// report.json that parses, validates and records a clean cleanup, and the server's users,
 /// rooms, roles and permissions exactly as before.
-async fn faulted_run(
+pub(crate) async fn faulted_run(
     rule: impl Fn(&Seen<'_>) -> Fault + Send + Sync + 'static,
     extra: &[&str],
 ) -> Faulted {
@@ -319,11 +319,11 @@ fn is_invite(seen: &Seen<'_>) -> bool {
 /// body and every case's call names its own fixtures, so "the first sighting" is each case's
 /// first attempt.
 #[derive(Default)]
-struct Sightings(Mutex<HashMap<(String, Vec<u8>), u32>>);
+pub(crate) struct Sightings(Mutex<HashMap<(String, Vec<u8>), u32>>);
 
 impl Sightings {
     /// Counts `seen` and returns how often it has been seen, this time included.
-    fn count(&self, seen: &Seen<'_>) -> u32 {
+    pub(crate) fn count(&self, seen: &Seen<'_>) -> u32 {
         let mut all = self.0.lock().expect("sightings");
         let n = all
             .entry((seen.path.to_owned(), seen.body.to_vec()))

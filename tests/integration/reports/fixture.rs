@@ -153,6 +153,7 @@ pub(crate) fn small_report() -> RunReport {
             },
         ],
         rate_limit: Default::default(),
+        grant_groups: Vec::new(),
         premise_order: vec![
             "add-user-to-joined-room".into(),
             "add-user-to-any-c-room".into(),
