@@ -11,6 +11,7 @@ pub mod junit;
 pub mod markdown;
 mod matrix;
 pub mod merge;
+mod mismatch;
 pub mod model;
 pub mod render;
 mod transcript;
