@@ -161,7 +161,7 @@ pub async fn read_new_messages(
     }
     let (live, reader) = (fx.rooms.get(room)?, fx.reader_of(room)?);
     match api
-        .newest_messages(reader, live.room_type, &live.id, count)
+        .messages(reader, live.room_type, &live.id, count)
         .await
     {
         Ok((ex, newest)) => {

@@ -10,11 +10,10 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::answer::{Identified, decode, take_array};
+use super::answer::{Identified, decode};
 use super::session::Session;
 use super::{Api, ApiError, path_escape, prefix};
 use crate::api::RoomType;
-use crate::evidence::Exchange;
 use crate::target::request::{Purpose, Request};
 
 /// The answer of `teams.create`.
@@ -253,35 +252,5 @@ impl Api {
         request.method = reqwest::Method::DELETE;
         let what = format!("deleting livechat visitor `{token}`");
         self.expect_ok(&what, request).await.map(drop)
-    }
-
-    /// `GET channels.messages` / `groups.messages` as `reader`: the room's `count` newest
-    /// messages, newest first.
-    pub async fn newest_messages(
-        &self,
-        reader: &Session,
-        room_type: RoomType,
-        room_id: &str,
-        count: usize,
-    ) -> Result<(Exchange, Vec<Value>), ApiError> {
-        let p = prefix(room_type);
-        let request = Request::get(
-            format!(
-                "/api/v1/{p}.messages?roomId={}&count={count}",
-                path_escape(room_id)
-            ),
-            Purpose::Verify,
-        )
-        .auth(reader.auth());
-        let what = format!("reading the messages of {room_id} ({p}.messages)");
-        let (sent, mut body) = self.expect_ok(&what, request).await?;
-        let messages = take_array(&mut body, "/messages").ok_or_else(|| {
-            super::refused(
-                &what,
-                &sent,
-                "the answer does not fit: no `messages` array".to_owned(),
-            )
-        })?;
-        Ok((sent.exchange(), messages))
     }
 }
