@@ -239,6 +239,23 @@ pub struct RoomFixture {
 }
 
 impl RoomFixture {
+    /// A plain room of `room_type` the admin creates, with no other members, roles, removals
+    /// or state.
+    pub fn new(room_type: RoomType) -> RoomFixture {
+        RoomFixture {
+            room_type,
+            creator: UserRef::Admin,
+            members: Vec::new(),
+            owners: Vec::new(),
+            moderators: Vec::new(),
+            leaders: Vec::new(),
+            archived: false,
+            read_only: false,
+            kind: RoomKind::default(),
+            removals: Removals::default(),
+        }
+    }
+
     /// Every member: the creator first, then the listed members, without repeats.
     pub fn all_members(&self) -> Vec<UserRef> {
         let mut all = vec![self.creator.clone()];

@@ -169,16 +169,8 @@ impl Resolver<'_> {
             return None;
         }
         Some(RoomFixture {
-            room_type: RoomType::Omnichannel,
-            creator: UserRef::Admin,
-            members: Vec::new(),
-            owners: Vec::new(),
-            moderators: Vec::new(),
-            leaders: Vec::new(),
-            archived: false,
-            read_only: false,
             kind: RoomKind::Omnichannel,
-            removals: Removals::default(),
+            ..RoomFixture::new(RoomType::Omnichannel)
         })
     }
 

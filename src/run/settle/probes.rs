@@ -175,18 +175,7 @@ fn shape(endpoint: Endpoint, relation: Relation) -> Case {
         _ => RoomType::Public,
     };
     let actor = UserRef::Fixture("prober".to_owned());
-    let mut room = RoomFixture {
-        room_type,
-        creator: UserRef::Admin,
-        members: Vec::new(),
-        owners: Vec::new(),
-        moderators: Vec::new(),
-        leaders: Vec::new(),
-        archived: false,
-        read_only: false,
-        kind: Default::default(),
-        removals: Default::default(),
-    };
+    let mut room = RoomFixture::new(room_type);
     let (caller, invitee) = match relation {
         Relation::Outsider => (actor.clone(), UserRef::Admin),
         Relation::AdminOutsider => {
