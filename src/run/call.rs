@@ -160,10 +160,7 @@ pub async fn read_new_messages(
         return Some(Vec::new());
     }
     let (live, reader) = (fx.rooms.get(room)?, fx.reader_of(room)?);
-    match api
-        .messages(reader, live.room_type, &live.id, count)
-        .await
-    {
+    match api.messages(reader, live.room_type, &live.id, count).await {
         Ok((ex, newest)) => {
             transcript.push(ex);
             Some(
