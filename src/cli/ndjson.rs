@@ -16,7 +16,7 @@ use crate::exit::Exit;
 use crate::report::model::{
     CaseRecord, CleanupRecord, ClientStatus, Conformance, Effect, RunReport,
 };
-use crate::run::Event;
+use crate::run::{Event, RunStart};
 use crate::spec::levels::Level;
 use crate::verdict::{Totals, Verdict};
 
@@ -36,12 +36,8 @@ pub enum MessageFormat {
 enum Line<'a> {
     RunStarted {
         time: String,
-        run_id: &'a str,
-        target: &'a str,
-        server_version: Option<&'a str>,
-        line: Option<&'a str>,
-        selected: usize,
-        skipped: usize,
+        #[serde(flatten)]
+        start: RunStart<'a>,
     },
     CaseStarted {
         time: String,
@@ -101,22 +97,7 @@ impl EventStream {
     pub(super) fn event(&self, event: Event<'_>) {
         let time = now();
         let line = match event {
-            Event::Started {
-                run_id,
-                target,
-                server_version,
-                line,
-                selected,
-                skipped,
-            } => Line::RunStarted {
-                time,
-                run_id,
-                target,
-                server_version,
-                line,
-                selected,
-                skipped,
-            },
+            Event::Started(start) => Line::RunStarted { time, start },
             Event::CaseStarted { id } => Line::CaseStarted { time, id },
             Event::CaseFinished(record) => case_finished(time, record),
             Event::ClientFinished(client) => Line::ClientFinished {

@@ -41,7 +41,7 @@ impl Terminal {
     /// Shows one event of the run.
     pub(super) fn event(&self, event: Event<'_>) {
         match event {
-            Event::Started { selected, .. } => self.start(selected),
+            Event::Started(start) => self.start(start.selected),
             Event::CaseFinished(record) => self.case(record),
             Event::ClientFinished(client) => self.client(client),
             Event::CaseStarted { .. } | Event::CleanupFinished(_) => {}

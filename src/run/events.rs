@@ -3,26 +3,33 @@
 //! profile evaluated, cleanup finished. The terminal view and the machine-readable event
 //! stream are observers; the run never waits on them beyond the call.
 
+use serde::Serialize;
+
 use crate::report::model::{CaseRecord, CleanupRecord, ClientRecord};
+
+/// What a run announces once preflight passed and the plan is made (the `run-started`
+/// event of the machine-readable stream carries these fields as they are).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RunStart<'a> {
+    /// The run id.
+    pub run_id: &'a str,
+    /// The target, without credentials.
+    pub target: &'a str,
+    /// The version the target reported.
+    pub server_version: Option<&'a str>,
+    /// The Rocket.Chat line that version falls in.
+    pub line: Option<&'a str>,
+    /// Cases selected to run.
+    pub selected: usize,
+    /// Cases the plan skips (filter, partition, version conditions).
+    pub skipped: usize,
+}
 
 /// One thing that happened during a run.
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
     /// Preflight passed and the plan is made.
-    Started {
-        /// The run id.
-        run_id: &'a str,
-        /// The target, without credentials.
-        target: &'a str,
-        /// The version the target reported.
-        server_version: Option<&'a str>,
-        /// The Rocket.Chat line that version falls in.
-        line: Option<&'a str>,
-        /// Cases selected to run.
-        selected: usize,
-        /// Cases the plan skips (filter, partition, version conditions).
-        skipped: usize,
-    },
+    Started(RunStart<'a>),
     /// A case's setup is about to be provisioned.
     CaseStarted {
         /// The case id.

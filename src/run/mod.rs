@@ -53,7 +53,7 @@ use crate::report::model::{CaseRecord, RunReport};
 use crate::spec::Specs;
 use crate::target::api::ApiError;
 
-pub use self::events::{Event, Observer};
+pub use self::events::{Event, Observer, RunStart};
 pub use self::grants::RunRoles;
 pub use self::preflight::AdminCredentials;
 pub use self::settle::GrantSettle;
@@ -259,14 +259,14 @@ pub async fn run_recorded(
     recording: Option<crate::target::Recording>,
 ) -> Result<RunOutcome, RunError> {
     let prepared = prepare::prepare(suite, specs, options, run_id, interrupt, recording).await?;
-    observer(Event::Started {
+    observer(Event::Started(RunStart {
         run_id,
         target: &prepared.url,
         server_version: prepared.preflight.server_version.as_deref(),
         line: prepared.line.as_ref().map(|l| l.id.0.as_str()),
         selected: prepared.plan.selected(),
         skipped: prepared.plan.cases.len() - prepared.plan.selected(),
-    });
+    }));
     let mut records: Vec<Option<CaseRecord>> = vec![None; prepared.plan.cases.len()];
     let mut judging = judging::Judging::default();
     let mut grant_groups = Vec::new();
