@@ -18,8 +18,8 @@ use super::clients::ClientView;
 use super::matrix::endpoint_order;
 use super::model::{CallRecord, CaseRecord, RunReport, Verdict};
 use super::render::{
-    Ending, MismatchView, RenderError, ViolationView, call_exchange, compared_text, heading_text,
-    headline, reference_text, script_json, without_credentials,
+    CallView, Ending, RenderError, call_exchange, heading_text, headline, script_json,
+    without_credentials,
 };
 use super::transcript::{pretty_body, transcript_text};
 use crate::api::RoomType;
@@ -150,23 +150,15 @@ struct CaseView {
     reason: Option<String>,
     duration_ms: u64,
     setup_transcript: String,
-    calls: Vec<CallView>,
+    calls: Vec<CallDetail>,
 }
 
 #[derive(Serialize)]
-struct CallView {
-    number: usize,
-    expectation_source: String,
-    compared: String,
+struct CallDetail {
+    #[serde(flatten)]
+    call: CallView,
     expected: String,
-    status: String,
     actual: String,
-    mismatches: Vec<MismatchView>,
-    violations: Vec<ViolationView>,
-    reference: Option<String>,
-    curl: String,
-    transcript: String,
-    exchanges: usize,
 }
 
 fn case_view(idx: usize, case: &CaseRecord, open: bool, strict: bool) -> CaseView {
@@ -199,7 +191,7 @@ fn case_view(idx: usize, case: &CaseRecord, open: bool, strict: bool) -> CaseVie
     }
 }
 
-fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallView {
+fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallDetail {
     let exchange = call_exchange(case, call);
     let actual = match exchange {
         Some(e) => match (&e.response_body, &e.error) {
@@ -209,19 +201,11 @@ fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallView {
         },
         None => "(the call's exchange is not in the transcript)".to_owned(),
     };
-    CallView {
-        number,
-        expectation_source: call.expectation_source.clone(),
-        compared: compared_text(call),
+    let transcript = transcript_text(&call.transcript, BODY_LIMIT, true);
+    CallDetail {
+        call: CallView::of(number, call, "none", transcript),
         expected: serde_json::to_string_pretty(&call.expected)
             .unwrap_or_else(|_| call.expected.to_string()),
-        status: call.status.map_or("none".to_owned(), |s| s.to_string()),
         actual,
-        mismatches: MismatchView::of_call(call),
-        violations: ViolationView::of_call(call),
-        reference: reference_text(call),
-        curl: call.curl.clone(),
-        transcript: transcript_text(&call.transcript, BODY_LIMIT, true),
-        exchanges: call.transcript.len(),
     }
 }

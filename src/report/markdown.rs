@@ -16,10 +16,7 @@ use serde::Serialize;
 
 use super::clients::ClientView;
 use super::model::{CaseRecord, RunReport, Verdict};
-use super::render::{
-    Ending, MismatchView, RenderError, ViolationView, compared_text, heading_text, headline,
-    reference_text, without_credentials,
-};
+use super::render::{CallView, Ending, RenderError, heading_text, headline, without_credentials};
 use super::transcript::transcript_text;
 use crate::excerpt::one_line;
 
@@ -102,20 +99,6 @@ struct FailureView {
     setup_transcript: String,
     setup_exchanges: usize,
     calls: Vec<CallView>,
-}
-
-#[derive(Serialize)]
-struct CallView {
-    number: usize,
-    expectation_source: String,
-    compared: String,
-    status: String,
-    mismatches: Vec<MismatchView>,
-    violations: Vec<ViolationView>,
-    reference: Option<String>,
-    curl: String,
-    transcript: String,
-    exchanges: usize,
 }
 
 fn render_with(
@@ -227,23 +210,13 @@ fn failure_view(case: &CaseRecord, transcripts: bool) -> FailureView {
         .calls
         .iter()
         .enumerate()
-        .map(|(i, call)| CallView {
-            number: i + 1,
-            expectation_source: call.expectation_source.clone(),
-            compared: compared_text(call),
-            status: call
-                .status
-                .map_or("none (no response)".to_owned(), |s| s.to_string()),
-            mismatches: MismatchView::of_call(call),
-            violations: ViolationView::of_call(call),
-            reference: reference_text(call),
-            curl: call.curl.clone(),
-            transcript: if transcripts {
+        .map(|(i, call)| {
+            let transcript = if transcripts {
                 transcript_text(&call.transcript, BODY_LIMIT, false)
             } else {
                 String::new()
-            },
-            exchanges: call.transcript.len(),
+            };
+            CallView::of(i + 1, call, "none (no response)", transcript)
         })
         .collect();
     FailureView {

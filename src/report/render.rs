@@ -271,6 +271,47 @@ impl ViolationView {
     }
 }
 
+/// A call as the Markdown and HTML reports show it: what it was compared with, its status,
+/// mismatches, schema violations, the reference answer, the curl and the transcript.
+#[derive(Debug, Serialize)]
+pub(crate) struct CallView {
+    number: usize,
+    expectation_source: String,
+    compared: String,
+    status: String,
+    mismatches: Vec<MismatchView>,
+    violations: Vec<ViolationView>,
+    reference: Option<String>,
+    curl: String,
+    transcript: String,
+    exchanges: usize,
+}
+
+impl CallView {
+    /// The view of `call`, the `number`th of its case (from 1): `no_status` stands for a
+    /// status when there was no response, `transcript` is the call's transcript as the report
+    /// shows it.
+    pub(crate) fn of(
+        number: usize,
+        call: &CallRecord,
+        no_status: &str,
+        transcript: String,
+    ) -> CallView {
+        CallView {
+            number,
+            expectation_source: call.expectation_source.clone(),
+            compared: compared_text(call),
+            status: call.status.map_or(no_status.to_owned(), |s| s.to_string()),
+            mismatches: MismatchView::of_call(call),
+            violations: ViolationView::of_call(call),
+            reference: reference_text(call),
+            curl: call.curl.clone(),
+            transcript,
+            exchanges: call.transcript.len(),
+        }
+    }
+}
+
 /// What a mismatch does, as reports label it.
 pub fn effect_label(effect: Effect) -> &'static str {
     match effect {
