@@ -146,6 +146,29 @@ impl Source {
         Ok(found)
     }
 
+    /// [`Source::files`] directly in this directory, a failure named as one to list the
+    /// `what` directory (`docs`, `schema`).
+    pub fn list(
+        &self,
+        suffixes: &[&str],
+        what: &'static str,
+    ) -> Result<Vec<Utf8PathBuf>, SourceError> {
+        self.files(false, suffixes)
+            .map_err(|source| SourceError::ReadDir {
+                dir: self.root().to_owned(),
+                what,
+                source,
+            })
+    }
+
+    /// [`Source::read`], a failure naming the file's path.
+    pub fn read_text(&self, name: &str) -> Result<Cow<'static, str>, SourceError> {
+        self.read(name).map_err(|source| SourceError::Read {
+            path: self.path(name),
+            source,
+        })
+    }
+
     /// What a report names as the source: `built-in` or the directory.
     pub fn describe(&self) -> String {
         match self {
@@ -198,6 +221,32 @@ pub fn describe_suite(cases: Option<&Source>, specs: &Source) -> String {
         (Some(cases), specs) => format!("{} with the specs {}", name(cases), name(specs)),
         (None, specs) => format!("cases in memory with the specs {}", name(specs)),
     }
+}
+
+/// A directory of a [`Source`] that could not be listed, or a file of it that could not be
+/// read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The directory could not be listed.
+    #[error("{dir}: cannot list the {what} directory: {source}")]
+    ReadDir {
+        /// The directory.
+        dir: Utf8PathBuf,
+        /// What the directory holds (`docs`, `schema`).
+        what: &'static str,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A file could not be read (or is not UTF-8).
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: Utf8PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// Why `cases export` wrote nothing.

@@ -26,7 +26,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::schemas::{SchemaError, SchemaRegistry, Violation};
-use crate::built_in::Source;
+use crate::built_in::{Source, SourceError};
 
 /// Whether an example shows a request body or a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -135,24 +135,9 @@ pub struct DocReport {
 /// What can stop the checker (a failing example is a finding, not an error).
 #[derive(Debug, thiserror::Error)]
 pub enum DocsError {
-    /// The docs directory could not be listed.
-    #[error("{dir}: cannot list the docs directory: {source}")]
-    ReadDir {
-        /// The directory.
-        dir: Utf8PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A page could not be read (or is not UTF-8).
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        /// The page.
-        path: Utf8PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The docs directory could not be listed, or a page could not be read (or is not UTF-8).
+    #[error(transparent)]
+    Source(#[from] SourceError),
     /// A JSON example whose kind the headings around it do not tell.
     #[error(
         "{path}:{line}: found a JSON example but cannot tell whether it is a request or a response (no curl call, status line, \"Example Response\" or \"Body parameters\" heading before it)"
@@ -194,22 +179,14 @@ pub fn check_doc_examples_from(
     docs: &Source,
     registry: &SchemaRegistry,
 ) -> Result<DocReport, DocsError> {
-    let pages = docs
-        .files(false, &[".txt"])
-        .map_err(|source| DocsError::ReadDir {
-            dir: docs.root().to_owned(),
-            source,
-        })?;
+    let pages = docs.list(&[".txt"], "docs")?;
     let mut report = DocReport {
         checked: Vec::new(),
         findings: Vec::new(),
     };
     for page in pages {
         let path = docs.path(page.as_str());
-        let text = docs.read(page.as_str()).map_err(|source| DocsError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let text = docs.read_text(page.as_str())?;
         let page = page.as_str();
         let examples = extract_examples(&path, &text)?;
         let endpoint = page.strip_suffix(".txt").unwrap_or(page);

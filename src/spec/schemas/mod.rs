@@ -16,7 +16,7 @@ use jsonschema::{ValidationError, Validator};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::built_in::Source;
+use crate::built_in::{Source, SourceError};
 
 /// The only `$schema` a file in the registry may declare.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -89,24 +89,9 @@ fn masked_message(error: &ValidationError<'_>) -> String {
 /// Everything that can go wrong while loading the registry or validating against it.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
-    /// The schema directory could not be listed.
-    #[error("{dir}: cannot list the schema directory: {source}")]
-    ReadDir {
-        /// The directory.
-        dir: Utf8PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A schema file could not be read.
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        /// The file.
-        path: Utf8PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
+    /// The schema directory could not be listed, or a schema file could not be read.
+    #[error(transparent)]
+    Source(#[from] SourceError),
     /// A schema file is not JSON.
     #[error("{path}:{line}:{column}: not valid JSON: {source}")]
     Json {
@@ -337,20 +322,12 @@ impl SchemaRegistry {
 
 /// Reads, parses and checks every `*.json` of `dir`, sorted by file name.
 fn read_schema_files(dir: &Source) -> Result<Vec<SchemaFile>, SchemaError> {
-    let names = dir
-        .files(false, &[".json"])
-        .map_err(|source| SchemaError::ReadDir {
-            dir: dir.root().to_owned(),
-            source,
-        })?;
+    let names = dir.list(&[".json"], "schema")?;
     let mut files: Vec<SchemaFile> = Vec::with_capacity(names.len());
     let mut seen: BTreeMap<String, Utf8PathBuf> = BTreeMap::new();
     for name in names {
         let path = dir.path(name.as_str());
-        let text = match dir.read(name.as_str()) {
-            Ok(text) => text,
-            Err(source) => return Err(SchemaError::Read { path, source }),
-        };
+        let text = dir.read_text(name.as_str())?;
         let file = read_schema_file(path, &text)?;
         if let Some(first) = seen.get(&file.id) {
             return Err(SchemaError::DuplicateId {
