@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use camino::Utf8PathBuf;
 use rc_conform::reference::{ServerConfig, start};
 use rc_conform::report::model::Verdict;
-use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, Target, run_recorded};
+use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, Target, run};
 use rc_conform::spec::Specs;
 use rc_conform::target::{RawExchange, Recording, Secret};
 use serde_json::Value;
@@ -246,7 +246,7 @@ async fn suite_run(
         gate_clients: false,
     };
     let timer = Timer::start();
-    let outcome = run_recorded(
+    let outcome = run(
         suite,
         specs,
         &options,

@@ -97,6 +97,7 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
             &run_id,
             &Interrupt::default(),
             &|_| {},
+            None,
         ))
         .map_err(|e| Failed::from(e.to_string()))?;
     if let Some(server) = server {

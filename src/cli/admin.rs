@@ -20,7 +20,18 @@ pub enum CredentialsError {
     Both,
 }
 
-/// Admin credentials flags, shared by `run` and `cleanup`.
+/// The flags that log in to a target and reach it, shared by `run` and `cleanup`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccessArgs {
+    /// Admin credentials.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// The network to the target.
+    #[command(flatten)]
+    pub network: super::network::NetworkArgs,
+}
+
+/// Admin credentials flags.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AdminArgs {
     /// Admin username (or email) on the target.

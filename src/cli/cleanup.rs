@@ -4,7 +4,7 @@
 
 use camino::Utf8PathBuf;
 
-use super::admin::AdminArgs;
+use super::admin::AccessArgs;
 use super::error::CliError;
 use super::run::jobs;
 use crate::exit::Exit;
@@ -26,12 +26,9 @@ pub struct CleanupArgs {
     /// Target server root URL (default: the one the ledger names).
     #[arg(long, env = "RC_CONFORM_TARGET")]
     pub target: Option<String>,
-    /// Admin credentials.
+    /// How to log in to the target and reach it.
     #[command(flatten)]
-    pub admin: AdminArgs,
-    /// The network to the target.
-    #[command(flatten)]
-    pub network: super::network::NetworkArgs,
+    pub access: AccessArgs,
     /// Deletions made at once.
     #[arg(long, default_value_t = 8, value_parser = jobs)]
     pub jobs: usize,
@@ -48,13 +45,14 @@ pub(super) fn cleanup(args: &CleanupArgs) -> Result<Exit, CliError> {
         (None, None) => return Err(CliError::NoTargetInLedger),
     };
     let credentials = args
+        .access
         .admin
         .credentials()
         .map_err(super::ArgsError::from)?
         .ok_or(super::ArgsError::CleanupWithoutCredentials)?;
     let runtime = tokio::runtime::Runtime::new().map_err(CliError::Runtime)?;
     runtime.block_on(async {
-        let config = ClientConfig::new(target.clone()).with_network(&args.network.network());
+        let config = ClientConfig::new(target.clone()).with_network(&args.access.network.network());
         let client =
             Client::new(config, Redactor::default()).map_err(crate::run::RunError::from)?;
         let api = Api::new(client);

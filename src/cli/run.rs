@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use camino::Utf8PathBuf;
 
-use super::admin::{AdminArgs, CredentialsError};
+use super::admin::{AccessArgs, CredentialsError};
 use crate::reference::{Deviation, ServerConfig};
 use crate::run::plan::{Filter, Partition, SelectionError};
 use crate::run::{AdminCredentials, ClientSelection, GrantSettle, RunOptions, Target};
@@ -41,12 +41,9 @@ pub struct RunArgs {
     /// loopback port.
     #[arg(long, env = "RC_CONFORM_TARGET")]
     pub target: Option<String>,
-    /// Admin credentials.
+    /// How to log in to the target and reach it.
     #[command(flatten)]
-    pub admin: AdminArgs,
-    /// The network to the target.
-    #[command(flatten)]
-    pub network: super::network::NetworkArgs,
+    pub access: AccessArgs,
     /// A case directory to run instead of the built-in cases (your own cases; `rc-conform
     /// cases export DIR` writes the built-in suite out to start from).
     #[arg(long, value_name = "DIR", env = "RC_CONFORM_CASES")]
@@ -191,12 +188,12 @@ impl RunArgs {
         if let Some(url) = &self.target {
             check_target(url)?;
         }
-        let admin = self.admin.credentials()?;
+        let admin = self.access.admin.credentials()?;
         match (&self.target, admin) {
             (Some(url), Some(admin)) => Ok(Destination::Target {
                 url: url.clone(),
                 admin,
-                network: self.network.network(),
+                network: self.access.network.network(),
             }),
             (Some(_), None) => Err(ArgsError::TargetWithoutCredentials),
             (None, _) => Ok(Destination::Embedded(ServerConfig {

@@ -62,9 +62,10 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
             strict: args.strict,
         };
         let view = LiveView::new(args.message_format, shown);
-        let ran = crate::run::run(&suite, &specs, &options, &run_id, &interrupt, &|e| {
-            view.event(e)
-        })
+        let observer = |e: crate::run::Event<'_>| view.event(e);
+        let ran = crate::run::run(
+            &suite, &specs, &options, &run_id, &interrupt, &observer, None,
+        )
         .await;
         view.finish();
         if let Some(server) = server {

@@ -201,24 +201,25 @@ mod tests {
 
     #[test]
     fn changes_are_sorted_into_regressions_fixes_and_the_rest() {
-        let old = report(vec![
-            record("regressed", Verdict::Pass, "x:1:1"),
-            record("errors-now", Verdict::Flaky, "x:2:1"),
-            record("fixed", Verdict::Fail, "x:3:1"),
-            record("fixed-expected", Verdict::ExpectedFail, "x:4:1"),
-            record("accepted", Verdict::Pass, "x:5:1"),
-            record("same", Verdict::Fail, "x:6:1"),
-            record("gone", Verdict::Pass, "x:7:1"),
-        ]);
-        let new = report(vec![
-            record("regressed", Verdict::Fail, "x:1:1"),
-            record("errors-now", Verdict::Error, "x:2:1"),
-            record("fixed", Verdict::Pass, "x:3:1"),
-            record("fixed-expected", Verdict::UnexpectedPass, "x:4:1"),
-            record("accepted", Verdict::ExpectedFail, "x:5:1"),
-            record("same", Verdict::Fail, "x:6:1"),
-            record("born", Verdict::Skipped, "x:8:1"),
-        ]);
+        use Verdict::{Error, ExpectedFail, Fail, Flaky, Pass, Skipped, UnexpectedPass};
+        // Each case's verdict in the old and the new report (None: not in that report).
+        let table = [
+            ("regressed", Some(Pass), Some(Fail)),
+            ("errors-now", Some(Flaky), Some(Error)),
+            ("fixed", Some(Fail), Some(Pass)),
+            ("fixed-expected", Some(ExpectedFail), Some(UnexpectedPass)),
+            ("accepted", Some(Pass), Some(ExpectedFail)),
+            ("same", Some(Fail), Some(Fail)),
+            ("gone", Some(Pass), None),
+            ("born", None, Some(Skipped)),
+        ];
+        let side = |pick: fn(&(&str, Option<Verdict>, Option<Verdict>)) -> Option<Verdict>| {
+            let records = table.iter().enumerate().filter_map(|(line, row)| {
+                pick(row).map(|v| record(row.0, v, &format!("x:{}:1", line + 1)))
+            });
+            report(records.collect())
+        };
+        let (old, new) = (side(|r| r.1), side(|r| r.2));
         let d = diff(&old, &new);
         let ids = |l: &[Change]| l.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&d.regressions), ["regressed", "errors-now"]);

@@ -93,6 +93,7 @@ pub async fn attach(
         &run_id,
         &Interrupt::default(),
         &|_| {},
+        None,
     ))
     .await;
     server.shutdown().await;

@@ -236,20 +236,9 @@ pub fn new_run_id() -> String {
 }
 
 /// Runs `suite` against the target of `options`; `observer` hears each event as it happens.
+/// `recording`, when given, receives every request and answer (benchmarks that replay a
+/// run's traffic; the records hold live tokens and are never written out).
 pub async fn run(
-    suite: &Suite,
-    specs: &Specs,
-    options: &RunOptions,
-    run_id: &str,
-    interrupt: &Interrupt,
-    observer: Observer<'_>,
-) -> Result<RunOutcome, RunError> {
-    run_recorded(suite, specs, options, run_id, interrupt, observer, None).await
-}
-
-/// [`run`], also recording every request and answer into `recording` (benchmarks that
-/// replay a run's traffic; the records hold live tokens and are never written out).
-pub async fn run_recorded(
     suite: &Suite,
     specs: &Specs,
     options: &RunOptions,

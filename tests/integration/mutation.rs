@@ -64,6 +64,7 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
         &run_id,
         &Interrupt::default(),
         &|_| {},
+        None,
     )
     .await
     .expect("the run starts")

@@ -76,6 +76,7 @@ async fn run_lagged(latency: Duration, lag: Duration, settle: GrantSettle) -> La
         &run_id,
         &Interrupt::default(),
         &|_| {},
+        None,
     )
     .await
     .expect("the run starts");

@@ -26,24 +26,23 @@ fn part(name: &str, partition: &str, cases: Vec<CaseRecord>) -> Part {
 }
 
 fn shards() -> Vec<Part> {
-    let mut first = part(
-        "one",
-        "hash:1/2",
-        vec![
-            record("b", Verdict::Pass, "cases/b.yaml:4:5"),
-            record("a2", Verdict::Fail, "cases/a/z.yaml:30:5"),
+    use Verdict::{Fail, Pass, Skipped};
+    let cases = [
+        [
+            ("b", Pass, "cases/b.yaml:4:5"),
+            ("a2", Fail, "cases/a/z.yaml:30:5"),
         ],
-    );
+        [
+            ("a1", Pass, "cases/a/z.yaml:4:5"),
+            ("c", Skipped, "cases/b.yaml:10:5"),
+        ],
+    ];
+    let [mut first, mut second] = [("one", 1), ("two", 2)].map(|(name, n)| {
+        let records = cases[n - 1].iter().map(|&(id, v, at)| record(id, v, at));
+        part(name, &format!("hash:{n}/2"), records.collect())
+    });
     first.report.run.started_at = "2026-11-23T05:00:02.000Z".into();
     first.report.run.finished_at = "2026-11-23T05:09:00.000Z".into();
-    let mut second = part(
-        "two",
-        "hash:2/2",
-        vec![
-            record("a1", Verdict::Pass, "cases/a/z.yaml:4:5"),
-            record("c", Verdict::Skipped, "cases/b.yaml:10:5"),
-        ],
-    );
     second.report.requests.push(RequestCount {
         purpose: "provision".into(),
         count: 4,
