@@ -213,13 +213,17 @@ mod tests {
             ("gone", Some(Pass), None),
             ("born", None, Some(Skipped)),
         ];
-        let side = |pick: fn(&(&str, Option<Verdict>, Option<Verdict>)) -> Option<Verdict>| {
-            let records = table.iter().enumerate().filter_map(|(line, row)| {
-                pick(row).map(|v| record(row.0, v, &format!("x:{}:1", line + 1)))
-            });
+        let side = |new: bool| {
+            let records = table
+                .iter()
+                .enumerate()
+                .filter_map(|(line, &(id, old_v, new_v))| {
+                    let verdict = if new { new_v } else { old_v };
+                    verdict.map(|v| record(id, v, &format!("x:{}:1", line + 1)))
+                });
             report(records.collect())
         };
-        let (old, new) = (side(|r| r.1), side(|r| r.2));
+        let (old, new) = (side(false), side(true));
         let d = diff(&old, &new);
         let ids = |l: &[Change]| l.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&d.regressions), ["regressed", "errors-now"]);
