@@ -9,7 +9,7 @@ use camino::Utf8PathBuf;
 use rc_conform::report::model::{RunReport, Totals, Verdict};
 use serde_json::Value;
 
-use crate::reports::{junitparser, report_schema, small_report, violations};
+use crate::reports::{read_junit, report_schema, small_report, violations};
 
 /// A report whose every case that ran passed, interrupted by SIGTERM: what used to look green.
 fn interrupted_passing() -> RunReport {
@@ -70,7 +70,7 @@ fn an_interrupted_run_says_so_in_every_format_and_never_shows_a_check_mark() {
         title.contains("interrupted by SIGTERM") && !title.contains('✓'),
         "{title}"
     );
-    let junit = junitparser(&out.join("junit.xml"));
+    let junit = read_junit(&out.join("junit.xml"));
     let run = &junit["cases"]["run"];
     assert_eq!(run["classname"], "rc-conform", "{junit:#}");
     assert_eq!(run["results"][0]["kind"], "error", "{junit:#}");

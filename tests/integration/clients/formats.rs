@@ -1,39 +1,30 @@
-//! The clients in every format: junit.xml read by junitparser (a testsuite `clients`),
-//! summary.md and report.html (the section, each client, the evidence of a broken one), the
-//! ndjson event stream (one `client-finished` per client, before `cleanup-finished`), and
-//! `diff` naming the clients a release breaks.
+//! The clients in every format: junit.xml read by junitparser or quick-junit (a testsuite
+//! `clients`), summary.md and report.html (the section, each client, the evidence of a broken
+//! one), the ndjson event stream (one `client-finished` per client, before
+//! `cleanup-finished`), and `diff` naming the clients a release breaks.
 
 use serde_json::Value;
 
 use super::{BROKEN_AT_9, OK_AT_9, at_8, at_9, binary, client, root, text};
 
-/// junitparser's reading of a JUnit file, as JSON: the `clients` suite and its cases.
-const JUNITPARSER: &str = r#"
-import json, sys
-from junitparser import JUnitXml
-xml = JUnitXml.fromfile(sys.argv[1])
-out = {}
-for suite in xml:
-    if suite.name != "clients":
-        continue
-    out = {"tests": suite.tests, "failures": suite.failures, "skipped": suite.skipped,
-           "cases": {case.classname: {"name": case.name,
-               "results": [{"kind": type(r).__name__.lower(), "message": r.message,
-                            "text": r.text or ""} for r in case.result]}
-                     for case in suite}}
-print(json.dumps(out))
-"#;
-
 #[test]
 fn junit_has_a_clients_suite_with_a_failure_per_broken_client() {
     let run = at_9();
-    let out = std::process::Command::new("python3")
-        .args(["-c", JUNITPARSER])
-        .arg(run.dir.join("junit.xml"))
-        .output()
-        .expect("python3 runs (junitparser is needed: pip install junitparser==5.0.3)");
-    assert!(out.status.success(), "{}", text(&out));
-    let suite: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let junit = crate::reports::read_junit(&run.dir.join("junit.xml"));
+    let suites = junit["suites"].as_array().expect("suites");
+    let clients = suites.iter().find(|s| s["name"] == "clients");
+    let clients = clients.unwrap_or_else(|| panic!("no clients suite: {junit}"));
+    // The suite's cases by classname (`clients/<id>`).
+    let by_class: serde_json::Map<String, Value> = clients["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| (c["classname"].as_str().unwrap_or("").to_owned(), c.clone()))
+        .collect();
+    let suite = serde_json::json!({
+        "tests": clients["tests"], "failures": clients["failures"],
+        "skipped": clients["skipped"], "cases": by_class,
+    });
     assert_eq!(suite["tests"], 5, "{suite}");
     assert_eq!(suite["failures"], 2, "{suite}");
     assert_eq!(suite["skipped"], 0, "{suite}");

@@ -18,14 +18,17 @@ xml = JUnitXml.fromfile(sys.argv[1])
 out = {"tests": xml.tests, "failures": xml.failures, "errors": xml.errors,
        "skipped": xml.skipped, "suites": [], "cases": {}}
 for suite in xml:
+    listed = []
     out["suites"].append({"name": suite.name, "tests": suite.tests,
         "failures": suite.failures, "errors": suite.errors, "skipped": suite.skipped,
-        "properties": {p.name: p.value for p in suite.properties()}})
+        "properties": {p.name: p.value for p in suite.properties()}, "cases": listed})
     for case in suite:
-        out["cases"][case.name] = {"classname": case.classname, "time": case.time,
+        out["cases"][case.name] = {"name": case.name, "classname": case.classname,
+            "time": case.time,
             "results": [{"kind": type(r).__name__.lower(), "message": r.message,
                          "text": r.text or ""} for r in case.result],
             "system_out": case.system_out or ""}
+        listed.append(out["cases"][case.name])
 print(json.dumps(out))
 "#;
 
