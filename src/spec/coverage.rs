@@ -7,7 +7,7 @@
 //! model (a team's main room, a discussion, an omnichannel room, a banned invitee, a
 //! federated-looking name).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
 use super::predict::{ActorMembership, Decision, Placement, Prediction};
@@ -176,6 +176,9 @@ pub struct Coverage {
     pub extra: BTreeMap<Cell, Vec<String>>,
     /// Count of calls per (decision, endpoint, room type) for the matrix.
     pub matrix: BTreeMap<(String, Endpoint, Option<RoomType>), usize>,
+    /// Every (cell, case id) already listed in `required` or `extra`: a lookup instead of a
+    /// scan of the cell's ids, which made recording quadratic in the number of cases.
+    listed: HashSet<(Cell, String)>,
 }
 
 impl Coverage {
@@ -197,13 +200,17 @@ impl Coverage {
             kind: kind.clone(),
         });
         for cell in std::iter::once(cell_of(endpoint, &prediction.placement)).chain(kinds) {
+            let key = (cell, case_id.to_owned());
+            if self.listed.contains(&key) {
+                continue;
+            }
+            let (cell, id) = key;
             let ids = match self.required.get_mut(&cell) {
                 Some(ids) => ids,
-                None => self.extra.entry(cell).or_default(),
+                None => self.extra.entry(cell.clone()).or_default(),
             };
-            if !ids.iter().any(|i| i == case_id) {
-                ids.push(case_id.to_owned());
-            }
+            ids.push(id.clone());
+            self.listed.insert((cell, id));
         }
         let decision = match &prediction.placement.decision {
             Decision::Premise(p) => p.clone(),
