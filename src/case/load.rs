@@ -152,12 +152,22 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(
     file: &Utf8Path,
     source: &Arc<str>,
 ) -> Result<T, Box<Diagnostic>> {
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        leading_zero_numbers_as_strings: true,
+    let options = || {
+        serde_saphyr::options! {
+            strict_booleans: true,
+            leading_zero_numbers_as_strings: true,
+        }
     };
+    // Tracking the field path costs on every value, so parse without it first; only a file
+    // that fails is parsed again with it, to name the field (the error is the same).
+    let fast = serde_saphyr::with_deserializer_from_str_with_options(source, options(), |de| {
+        T::deserialize(de)
+    });
+    if let Ok(parsed) = fast {
+        return Ok(parsed);
+    }
     let mut path = String::new();
-    let parsed = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
+    let parsed = serde_saphyr::with_deserializer_from_str_with_options(source, options(), |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
             path = e.path().to_string();
             e.into_inner()
