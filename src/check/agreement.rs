@@ -1,6 +1,8 @@
 //! Holding a case against the premise model: at one version of each line the model knows,
 //! every call's expectation must equal the model's prediction, field by field.
 
+use std::sync::Arc;
+
 use crate::case::{Case, Expectation, MessageExpectation, Version};
 use crate::spec::coverage::Coverage;
 use crate::spec::predict::{Decision, Prediction, predict_case, version_of};
@@ -83,6 +85,34 @@ pub fn hold_against_model(
     }
     out
 }
+
+/// [`hold_against_model`] for every case of a suite, spread over the machine's cores: the
+/// disagreements in case order, and the coverage of the model, the same as one by one.
+pub fn hold_all_against_model(
+    model: &PremiseModel,
+    cases: &[Arc<Case>],
+) -> (Coverage, Vec<Disagreement>) {
+    // Contiguous runs of cases, each with its own coverage, absorbed in order afterwards.
+    let runs: Vec<&[Arc<Case>]> = cases.chunks(RUN).collect();
+    let held = crate::parallel::in_parallel(&runs, |run| {
+        let mut coverage = Coverage::new(model);
+        let mut disagreements = Vec::new();
+        for case in *run {
+            disagreements.extend(hold_against_model(model, case, &mut coverage));
+        }
+        (coverage, disagreements)
+    });
+    let mut coverage = Coverage::new(model);
+    let mut disagreements = Vec::new();
+    for (part, found) in held {
+        coverage.absorb(part);
+        disagreements.extend(found);
+    }
+    (coverage, disagreements)
+}
+
+/// Cases per unit of parallel work in [`hold_all_against_model`].
+const RUN: usize = 256;
 
 /// The versions at which `case` is held against the model: the model's default version and
 /// every version threshold it knows, kept when inside the case's range (the range's own

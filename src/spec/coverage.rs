@@ -222,6 +222,31 @@ impl Coverage {
             .or_default() += 1;
     }
 
+    /// Adds what `later` recorded, as if its records had come after this coverage's own: the
+    /// coverage of a suite is the coverage of its parts, absorbed in order.
+    pub fn absorb(&mut self, later: Coverage) {
+        let required = later.required.into_iter().map(|c| (true, c));
+        let extra = later.extra.into_iter().map(|c| (false, c));
+        for (is_required, (cell, ids)) in required.chain(extra) {
+            for id in ids {
+                let key = (cell.clone(), id);
+                if self.listed.contains(&key) {
+                    continue;
+                }
+                let list = if is_required {
+                    self.required.entry(key.0.clone()).or_default()
+                } else {
+                    self.extra.entry(key.0.clone()).or_default()
+                };
+                list.push(key.1.clone());
+                self.listed.insert(key);
+            }
+        }
+        for (row, count) in later.matrix {
+            *self.matrix.entry(row).or_default() += count;
+        }
+    }
+
     /// Required cells no case covers.
     pub fn uncovered(&self) -> Vec<&Cell> {
         self.required
