@@ -349,3 +349,45 @@ fn compare_effects(expect: &Expectation, p: &Prediction, why: &str) -> Vec<Diffe
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{hold_against_model, hold_all_against_model};
+    use crate::case::Case;
+    use crate::spec::Specs;
+    use crate::spec::coverage::Coverage;
+
+    #[test]
+    fn held_in_parallel_the_cases_give_the_disagreements_and_coverage_of_one_by_one() {
+        let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let specs = Specs::load(&root.join("specs")).expect("specs");
+        let suite = specs.load_cases(&root.join("cases")).expect("cases");
+        // Several runs' worth of cases; every fifth claims `not-allowed`, so some disagree.
+        let cases: Vec<Arc<Case>> = (0..4)
+            .flat_map(|copy| {
+                suite.cases.iter().enumerate().map(move |(i, c)| {
+                    let mut case = Case::clone(c);
+                    case.id = format!("{}/copy-{copy}", c.id).into();
+                    if i % 5 == 0 {
+                        case.premise = "not-allowed".into();
+                    }
+                    Arc::new(case)
+                })
+            })
+            .collect();
+        assert!(cases.len() > 2 * super::RUN);
+        let mut one_by_one = Coverage::new(&specs.model);
+        let mut expected = Vec::new();
+        for case in &cases {
+            expected.extend(hold_against_model(&specs.model, case, &mut one_by_one));
+        }
+        let (coverage, disagreements) = hold_all_against_model(&specs.model, &cases);
+        assert!(!expected.is_empty());
+        assert_eq!(disagreements, expected);
+        assert_eq!(coverage.required, one_by_one.required);
+        assert_eq!(coverage.extra, one_by_one.extra);
+        assert_eq!(coverage.matrix, one_by_one.matrix);
+    }
+}
