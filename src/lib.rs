@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod excerpt;
 pub mod exit;
 pub mod expectations;
+mod parallel;
 pub mod reference;
 pub mod report;
 pub mod run;

@@ -88,50 +88,43 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
 }
 
 /// Loads cases from in-memory `(path, text)` pairs; the paths are used in diagnostics.
+///
+/// Files are parsed and resolved in parallel (each one alone); duplicate ids across files are
+/// then found in file order, so the cases and the diagnostics come out in the same order as
+/// from a one-by-one load.
 pub fn load_texts(
     texts: &[(Utf8PathBuf, String)],
     known: &KnownNames,
 ) -> Result<Suite, LoadErrors> {
+    let loaded = crate::parallel::in_parallel(texts, |(file, text)| load_file(file, text, known));
     let mut diagnostics = Vec::new();
     let mut cases: Vec<Arc<Case>> = Vec::new();
     let mut first_seen: BTreeMap<String, Origin> = BTreeMap::new();
-    for (file, text) in texts {
-        let source: Arc<str> = Arc::from(text.as_str());
-        let raw: RawFile = match parse_yaml(file, &source) {
-            Ok(raw) => raw,
-            Err(d) => {
-                diagnostics.push(*d);
-                continue;
-            }
-        };
-        if raw.cases.is_empty() {
-            diagnostics.push(Diagnostic::new(
-                file.clone(),
-                Some(source.clone()),
-                1,
-                1,
-                "cases",
-                "expected at least one case",
-            ));
-        }
-        let mut resolver = Resolver::new(file, source.clone(), known);
-        for (index, raw_case) in raw.cases.into_iter().enumerate() {
-            let id_at = resolver.origin(&raw_case.value.id.referenced);
-            let id = raw_case.value.id.value.clone();
-            if let Some(case) = resolver.case(index, raw_case) {
-                if let Some(previous) = first_seen.get(&id) {
-                    resolver.report(
-                        &id_at,
-                        format!("cases[{index}].id"),
-                        format!("duplicate case id `{id}`: already used at {previous}"),
-                    );
-                } else {
-                    first_seen.insert(id, case.origin.clone());
-                    cases.push(Arc::new(case));
+    for (file, (_, text)) in loaded.into_iter().zip(texts) {
+        diagnostics.extend(file.problems);
+        for resolved in file.cases {
+            let (index, case, id_at) = match resolved {
+                Resolved::Case { index, case, id_at } => (index, case, id_at),
+                Resolved::Failed(problems) => {
+                    diagnostics.extend(problems);
+                    continue;
                 }
+            };
+            let id = case.id.to_string();
+            if let Some(previous) = first_seen.get(&id) {
+                diagnostics.push(Diagnostic::new(
+                    id_at.file,
+                    Some(Arc::from(text.as_str())),
+                    id_at.line,
+                    id_at.column,
+                    format!("cases[{index}].id"),
+                    format!("duplicate case id `{id}`: already used at {previous}"),
+                ));
+            } else {
+                first_seen.insert(id, case.origin.clone());
+                cases.push(case);
             }
         }
-        diagnostics.extend(resolver.into_diagnostics());
     }
     if diagnostics.is_empty() {
         Ok(Suite {
@@ -144,6 +137,62 @@ pub fn load_texts(
     }
 }
 
+/// One file parsed and resolved on its own: its file-level problems, then each case in order.
+struct FileLoad {
+    problems: Vec<Diagnostic>,
+    cases: Vec<Resolved>,
+}
+
+/// One case of a file: resolved (with where its id is written), or its problems.
+enum Resolved {
+    Case {
+        index: usize,
+        case: Arc<Case>,
+        id_at: Origin,
+    },
+    Failed(Vec<Diagnostic>),
+}
+
+fn load_file(file: &Utf8Path, text: &str, known: &KnownNames) -> FileLoad {
+    let source: Arc<str> = Arc::from(text);
+    let mut load = FileLoad {
+        problems: Vec::new(),
+        cases: Vec::new(),
+    };
+    let raw: RawFile = match parse_yaml(file, &source) {
+        Ok(raw) => raw,
+        Err(d) => {
+            load.problems.push(*d);
+            return load;
+        }
+    };
+    if raw.cases.is_empty() {
+        load.problems.push(Diagnostic::new(
+            file.to_owned(),
+            Some(source.clone()),
+            1,
+            1,
+            "cases",
+            "expected at least one case",
+        ));
+    }
+    load.cases.reserve_exact(raw.cases.len());
+    let mut resolver = Resolver::new(file, source, known);
+    for (index, raw_case) in raw.cases.into_iter().enumerate() {
+        let id_at = resolver.origin(&raw_case.value.id.referenced);
+        let resolved = match resolver.case(index, raw_case) {
+            Some(case) => Resolved::Case {
+                index,
+                case: Arc::new(case),
+                id_at,
+            },
+            None => Resolved::Failed(std::mem::take(&mut resolver.diagnostics)),
+        };
+        load.cases.push(resolved);
+    }
+    load
+}
+
 /// Parses YAML the project's way, into any type: strict booleans, leading-zero numbers as
 /// strings, duplicate keys rejected, and a failure as one [`Diagnostic`] with position and
 /// field path. Every YAML file the project reads (cases, premise model, expectations,
@@ -152,12 +201,22 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(
     file: &Utf8Path,
     source: &Arc<str>,
 ) -> Result<T, Box<Diagnostic>> {
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        leading_zero_numbers_as_strings: true,
+    let options = || {
+        serde_saphyr::options! {
+            strict_booleans: true,
+            leading_zero_numbers_as_strings: true,
+        }
     };
+    // Tracking the field path costs on every value, so parse without it first; only a file
+    // that fails is parsed again with it, to name the field (the error is the same).
+    let fast = serde_saphyr::with_deserializer_from_str_with_options(source, options(), |de| {
+        T::deserialize(de)
+    });
+    if let Ok(parsed) = fast {
+        return Ok(parsed);
+    }
     let mut path = String::new();
-    let parsed = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
+    let parsed = serde_saphyr::with_deserializer_from_str_with_options(source, options(), |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
             path = e.path().to_string();
             e.into_inner()

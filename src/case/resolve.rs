@@ -42,10 +42,6 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    pub(super) fn into_diagnostics(self) -> Vec<Diagnostic> {
-        self.diagnostics
-    }
-
     pub(super) fn origin(&self, at: &Location) -> Origin {
         Origin {
             file: self.file.clone(),
@@ -120,7 +116,7 @@ impl<'a> Resolver<'a> {
             users: &setup.users,
             rooms: declared_rooms,
         };
-        let mut calls = Vec::new();
+        let mut calls = Vec::with_capacity(raw_calls.len());
         for (i, call) in raw_calls.into_iter().enumerate() {
             let field = if single {
                 format!("{f}.call")

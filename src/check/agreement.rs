@@ -1,6 +1,8 @@
 //! Holding a case against the premise model: at one version of each line the model knows,
 //! every call's expectation must equal the model's prediction, field by field.
 
+use std::sync::Arc;
+
 use crate::case::{Case, Expectation, MessageExpectation, Version};
 use crate::spec::coverage::Coverage;
 use crate::spec::predict::{Decision, Prediction, predict_case, version_of};
@@ -83,6 +85,34 @@ pub fn hold_against_model(
     }
     out
 }
+
+/// [`hold_against_model`] for every case of a suite, spread over the machine's cores: the
+/// disagreements in case order, and the coverage of the model, the same as one by one.
+pub fn hold_all_against_model(
+    model: &PremiseModel,
+    cases: &[Arc<Case>],
+) -> (Coverage, Vec<Disagreement>) {
+    // Contiguous runs of cases, each with its own coverage, absorbed in order afterwards.
+    let runs: Vec<&[Arc<Case>]> = cases.chunks(RUN).collect();
+    let held = crate::parallel::in_parallel(&runs, |run| {
+        let mut coverage = Coverage::new(model);
+        let mut disagreements = Vec::new();
+        for case in *run {
+            disagreements.extend(hold_against_model(model, case, &mut coverage));
+        }
+        (coverage, disagreements)
+    });
+    let mut coverage = Coverage::new(model);
+    let mut disagreements = Vec::new();
+    for (part, found) in held {
+        coverage.absorb(part);
+        disagreements.extend(found);
+    }
+    (coverage, disagreements)
+}
+
+/// Cases per unit of parallel work in [`hold_all_against_model`].
+const RUN: usize = 256;
 
 /// The versions at which `case` is held against the model: the model's default version and
 /// every version threshold it knows, kept when inside the case's range (the range's own
@@ -318,4 +348,46 @@ fn compare_effects(expect: &Expectation, p: &Prediction, why: &str) -> Vec<Diffe
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{hold_against_model, hold_all_against_model};
+    use crate::case::Case;
+    use crate::spec::Specs;
+    use crate::spec::coverage::Coverage;
+
+    #[test]
+    fn held_in_parallel_the_cases_give_the_disagreements_and_coverage_of_one_by_one() {
+        let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let specs = Specs::load(&root.join("specs")).expect("specs");
+        let suite = specs.load_cases(&root.join("cases")).expect("cases");
+        // Several runs' worth of cases; every fifth claims `not-allowed`, so some disagree.
+        let cases: Vec<Arc<Case>> = (0..4)
+            .flat_map(|copy| {
+                suite.cases.iter().enumerate().map(move |(i, c)| {
+                    let mut case = Case::clone(c);
+                    case.id = format!("{}/copy-{copy}", c.id).into();
+                    if i % 5 == 0 {
+                        case.premise = "not-allowed".into();
+                    }
+                    Arc::new(case)
+                })
+            })
+            .collect();
+        assert!(cases.len() > 2 * super::RUN);
+        let mut one_by_one = Coverage::new(&specs.model);
+        let mut expected = Vec::new();
+        for case in &cases {
+            expected.extend(hold_against_model(&specs.model, case, &mut one_by_one));
+        }
+        let (coverage, disagreements) = hold_all_against_model(&specs.model, &cases);
+        assert!(!expected.is_empty());
+        assert_eq!(disagreements, expected);
+        assert_eq!(coverage.required, one_by_one.required);
+        assert_eq!(coverage.extra, one_by_one.extra);
+        assert_eq!(coverage.matrix, one_by_one.matrix);
+    }
 }

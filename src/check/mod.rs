@@ -18,7 +18,7 @@ use crate::spec::{Specs, SpecsError};
 mod agreement;
 mod render;
 
-pub use agreement::{Disagreement, hold_against_model, version_points};
+pub use agreement::{Disagreement, hold_against_model, hold_all_against_model, version_points};
 pub use render::{LineReport, render_report};
 
 /// Where `check` reads from.
@@ -133,11 +133,7 @@ struct Acknowledgement {
 pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
     let specs = Specs::load_from(&paths.specs)?;
     let suite = specs.load_cases_from(&paths.cases)?;
-    let mut coverage = Coverage::new(&specs.model);
-    let mut disagreements = Vec::new();
-    for case in &suite.cases {
-        disagreements.extend(hold_against_model(&specs.model, case, &mut coverage));
-    }
+    let (coverage, disagreements) = hold_all_against_model(&specs.model, &suite.cases);
     let docs = check_doc_examples_from(&paths.specs.join("docs"), &specs.schemas)?;
     let acks = load_acknowledgements(&paths.specs)?;
     let mut used = vec![false; acks.len()];

@@ -7,7 +7,7 @@
 //! model (a team's main room, a discussion, an omnichannel room, a banned invitee, a
 //! federated-looking name).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
 use super::predict::{ActorMembership, Decision, Placement, Prediction};
@@ -176,6 +176,9 @@ pub struct Coverage {
     pub extra: BTreeMap<Cell, Vec<String>>,
     /// Count of calls per (decision, endpoint, room type) for the matrix.
     pub matrix: BTreeMap<(String, Endpoint, Option<RoomType>), usize>,
+    /// Every (cell, case id) already listed in `required` or `extra`: a lookup instead of a
+    /// scan of the cell's ids, which made recording quadratic in the number of cases.
+    listed: HashSet<(Cell, String)>,
 }
 
 impl Coverage {
@@ -197,13 +200,17 @@ impl Coverage {
             kind: kind.clone(),
         });
         for cell in std::iter::once(cell_of(endpoint, &prediction.placement)).chain(kinds) {
+            let key = (cell, case_id.to_owned());
+            if self.listed.contains(&key) {
+                continue;
+            }
+            let (cell, id) = key;
             let ids = match self.required.get_mut(&cell) {
                 Some(ids) => ids,
-                None => self.extra.entry(cell).or_default(),
+                None => self.extra.entry(cell.clone()).or_default(),
             };
-            if !ids.iter().any(|i| i == case_id) {
-                ids.push(case_id.to_owned());
-            }
+            ids.push(id.clone());
+            self.listed.insert((cell, id));
         }
         let decision = match &prediction.placement.decision {
             Decision::Premise(p) => p.clone(),
@@ -213,6 +220,31 @@ impl Coverage {
             .matrix
             .entry((decision, endpoint, prediction.placement.room_type))
             .or_default() += 1;
+    }
+
+    /// Adds what `later` recorded, as if its records had come after this coverage's own: the
+    /// coverage of a suite is the coverage of its parts, absorbed in order.
+    pub fn absorb(&mut self, later: Coverage) {
+        let required = later.required.into_iter().map(|c| (true, c));
+        let extra = later.extra.into_iter().map(|c| (false, c));
+        for (is_required, (cell, ids)) in required.chain(extra) {
+            for id in ids {
+                let key = (cell.clone(), id);
+                if self.listed.contains(&key) {
+                    continue;
+                }
+                let list = if is_required {
+                    self.required.entry(key.0.clone()).or_default()
+                } else {
+                    self.extra.entry(key.0.clone()).or_default()
+                };
+                list.push(key.1.clone());
+                self.listed.insert(key);
+            }
+        }
+        for (row, count) in later.matrix {
+            *self.matrix.entry(row).or_default() += count;
+        }
     }
 
     /// Required cells no case covers.
