@@ -213,7 +213,8 @@ mod tests {
             ("gone", Some(Pass), None),
             ("born", None, Some(Skipped)),
         ];
-        let side = |pick: fn(&(&str, Option<Verdict>, Option<Verdict>)) -> Option<Verdict>| {
+        type Row<'r> = (&'r str, Option<Verdict>, Option<Verdict>);
+        let side = |pick: fn(&Row<'_>) -> Option<Verdict>| {
             let records = table.iter().enumerate().filter_map(|(line, row)| {
                 pick(row).map(|v| record(row.0, v, &format!("x:{}:1", line + 1)))
             });
