@@ -44,10 +44,17 @@ struct ReadAlone {
 /// Stage 2: the counters of the bulk cases' rooms, from one listing; a room the listing
 /// misses is read on its own.
 pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
+    // A case that reads its rooms around its own call takes the counters before it from the
+    // listing too, for the rooms the listing has, unless it is on `general` (its counters
+    // before are those left by the `general` case before it).
     let needing: Vec<usize> = states
         .iter()
         .enumerate()
-        .filter(|(i, s)| s.live().is_some_and(|l| l.bulk) && !counted_rooms(run, *i).is_empty())
+        .filter(|(i, s)| {
+            s.live().is_some()
+                && !run.plan.cases[*i].case.touches_general()
+                && !counted_rooms(run, *i).is_empty()
+        })
         .map(|(i, _)| i)
         .collect();
     if needing.is_empty() {
@@ -70,11 +77,12 @@ pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
                     live.before.insert(room.clone(), c);
                     listed.insert(room_live.id.clone());
                 }
-                None => unlisted
+                None if live.bulk => unlisted
                     .entry(index)
                     .or_default()
                     .counters
                     .push(room.clone()),
+                None => {}
             }
         }
         live.evidence.push(Evidence::Counters {
