@@ -3,7 +3,9 @@
 //!
 //! Sharing users keeps cases isolated because everything a call changes is per room (an
 //! invite adds a subscription to the case's own room; room roles live on the case's own
-//! subscriptions), and rooms stay per case. Two kinds of case keep dedicated users: those on
+//! subscriptions), and rooms stay per case, but for refusals that share theirs (see
+//! [`super::share`]: each case of a share takes pool users no room-mate takes, at the
+//! positions its place gives). Two kinds of case keep dedicated users: those on
 //! the shared `general` channel (an invite there would stay for later cases) and those with a
 //! deactivated user (deactivation must follow the user's login and room setup).
 

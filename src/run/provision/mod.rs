@@ -1,7 +1,8 @@
 //! Provisioning: a case's setup → users, rooms, room roles and room state on the target,
 //! through its REST API only. Every object is written to the ledger before it is created;
-//! every name carries the run id and the case's number, so cases never share an object and
-//! a run never touches one it did not create.
+//! every name carries the run id and the case's number, so cases share no object but the pool
+//! users and the rooms of a share ([`super::share`], created once by their first case), and a
+//! run never touches one it did not create.
 
 use std::collections::BTreeMap;
 

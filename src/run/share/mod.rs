@@ -8,14 +8,17 @@
 //! - their rooms are set up identically: plain channels or groups, created by the same users
 //!   (up to the logical names), with the same members, room roles and state, and nobody
 //!   removed;
-//! - their users come from the pool, and no user of one is referenced by the call of another:
-//!   the room's users are shared, every other user of a case (its invitees, an outsider who
-//!   acts) is a pool user of its own (a pool position no room-mate takes), and no two room-mates
-//!   name the same room user (or the admin or the bot) in their bodies.
+//! - their users come from the pool, and no user of one is named by the call of another: the
+//!   room's users are shared, a caller from outside the room that no body names is one pool
+//!   user for the whole share (a share needs no more logins, which a rate limiter counts), every
+//!   other user of a case (its invitees) is a pool user of its own (a pool position no
+//!   room-mate takes), and no two room-mates name the same room user (or the admin or the bot)
+//!   in their bodies.
 //!
-//! So every user a wrong add could bring into a shared room belongs to one case at most: the
-//! guard ([`guard`]) reads the room once after the calls, compares it with the state before and
-//! fails the case the change belongs to, never its room-mates.
+//! So every user a call names, that a wrong add could bring into a shared room, belongs to one
+//! case at most: the guard ([`guard`]) reads the room once after the calls, compares it with the
+//! state before and fails the case the change belongs to, never its room-mates (a shared caller
+//! brought in belongs to no single case: every case of the room fails).
 
 pub mod guard;
 
@@ -104,10 +107,6 @@ struct Forming {
     members: Vec<usize>,
     /// The room users (and built-in users) the cases' bodies name, by canonical name.
     named: BTreeSet<String>,
-    /// Per role set, the next pool position for a user of a case's own.
-    next_own: BTreeMap<Vec<String>, usize>,
-    /// Each member's positions.
-    positions: Vec<Vec<Position>>,
 }
 
 /// Plans the shares of `plan` at `version` (see the module documentation).
@@ -122,36 +121,31 @@ pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing
             let rooms = RoomUsers::of(case);
             let key: RoomKey = (group_index, rooms.canonical(case), rooms.role_sets(case));
             let named = rooms.named_by_body(case);
-            let share = forming
+            match forming
                 .iter_mut()
-                .find(|f| f.key == key && f.named.is_disjoint(&named));
-            let share = match share {
-                Some(share) => share,
-                None => {
-                    let next_own = rooms.counts(case);
-                    forming.push(Forming {
-                        key,
-                        members: Vec::new(),
-                        named: BTreeSet::new(),
-                        next_own,
-                        positions: Vec::new(),
-                    });
-                    let Some(last) = forming.last_mut() else {
-                        continue;
-                    };
-                    last
+                .find(|f| f.key == key && f.named.is_disjoint(&named))
+            {
+                Some(share) => {
+                    share.named.extend(named);
+                    share.members.push(index);
                 }
-            };
-            let positions = rooms.positions(case, &mut share.next_own);
-            share.named.extend(named);
-            share.members.push(index);
-            share.positions.push(positions);
+                None => forming.push(Forming {
+                    key,
+                    members: vec![index],
+                    named,
+                }),
+            }
         }
     }
     let mut sharing = Sharing::default();
     for share in forming.into_iter().filter(|f| f.members.len() > 1) {
+        let cases: Vec<&Case> = share
+            .members
+            .iter()
+            .map(|&i| plan.cases[i].case.as_ref())
+            .collect();
         let host = share.members[0];
-        for (&index, positions) in share.members.iter().zip(share.positions) {
+        for (&index, positions) in share.members.iter().zip(positions(&cases)) {
             sharing
                 .by_id
                 .insert(plan.cases[index].case.id.as_str().to_owned(), index);
@@ -166,6 +160,74 @@ pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing
         }
     }
     sharing
+}
+
+/// The pool positions of the users of the cases of one share, case by case. Per role set: the
+/// room users first (the same users for every case), then the callers (users of a case's own
+/// that call and that no body names: the same few users for every case, so that a share does
+/// not need more logins, which a rate limiter counts), then every other user of a case's own
+/// (its invitees, a caller its body names), each at a position no other case of the share takes.
+fn positions(cases: &[&Case]) -> Vec<Vec<Position>> {
+    let kinds: Vec<(RoomUsers, Vec<UserKind>)> = cases
+        .iter()
+        .map(|case| {
+            let rooms = RoomUsers::of(case);
+            let kinds = rooms.kinds(case);
+            (rooms, kinds)
+        })
+        .collect();
+    let Some((host_rooms, _)) = kinds.first() else {
+        return Vec::new();
+    };
+    let mut next = host_rooms.counts(cases[0]);
+    let mut callers_of: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    for (_, case_kinds) in &kinds {
+        let mut count: BTreeMap<&Vec<String>, usize> = BTreeMap::new();
+        for kind in case_kinds.iter().filter(|k| k.caller) {
+            *count.entry(&kind.position.roles).or_default() += 1;
+        }
+        for (roles, n) in count {
+            let most = callers_of.entry(roles.clone()).or_default();
+            *most = (*most).max(n);
+        }
+    }
+    for (roles, n) in &callers_of {
+        *next.entry(roles.clone()).or_default() += n;
+    }
+    let first_caller = host_rooms.counts(cases[0]);
+    kinds
+        .into_iter()
+        .map(|(_, case_kinds)| {
+            let mut callers: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+            case_kinds
+                .into_iter()
+                .map(|kind| {
+                    let mut position = kind.position;
+                    if kind.caller {
+                        let taken = callers.entry(position.roles.clone()).or_default();
+                        position.index =
+                            first_caller.get(&position.roles).copied().unwrap_or(0) + *taken;
+                        *taken += 1;
+                    } else if !kind.room {
+                        let counter = next.entry(position.roles.clone()).or_default();
+                        position.index = *counter;
+                        *counter += 1;
+                    }
+                    position
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One user of a case as the share places it.
+struct UserKind {
+    /// Its position (final for a room user).
+    position: Position,
+    /// A room user.
+    room: bool,
+    /// A user of the case's own that calls and that no body names.
+    caller: bool,
 }
 
 /// Whether `case` may share its rooms: one call sent alone, pool users, plain channels and
@@ -303,27 +365,38 @@ impl RoomUsers {
             .collect()
     }
 
-    /// The pool positions of the case's users: a room user at its place among the room users
-    /// of its role set, a user of the case's own at the next position of `next_own`.
-    fn positions(&self, case: &Case, next_own: &mut BTreeMap<Vec<String>, usize>) -> Vec<Position> {
+    /// Each user of the case: a room user with its position (its place among the room users
+    /// of its role set), or a user of its own, a caller or not.
+    fn kinds(&self, case: &Case) -> Vec<UserKind> {
         let role_sets = self.role_sets(case);
+        let mut named = Vec::new();
+        for call in &case.calls {
+            for body in call.bodies() {
+                if let Body::Json(template) = body {
+                    users_in(template, &mut named);
+                }
+            }
+        }
         case.setup
             .users
             .iter()
             .map(|(name, user)| {
                 let roles = key(&user.roles);
-                let index = match self.0.iter().position(|n| n == name) {
-                    Some(k) => role_sets[..k].iter().filter(|r| **r == roles).count(),
-                    None => {
-                        let next = next_own.entry(roles.clone()).or_default();
-                        *next += 1;
-                        *next - 1
-                    }
-                };
-                Position {
-                    name: name.clone(),
-                    roles,
-                    index,
+                let user_ref = UserRef::Fixture(name.clone());
+                let place = self.0.iter().position(|n| n == name);
+                let index = place.map_or(0, |k| {
+                    role_sets[..k].iter().filter(|r| **r == roles).count()
+                });
+                UserKind {
+                    position: Position {
+                        name: name.clone(),
+                        roles,
+                        index,
+                    },
+                    room: place.is_some(),
+                    caller: place.is_none()
+                        && case.needs_session(&user_ref)
+                        && !named.contains(&user_ref),
                 }
             })
             .collect()

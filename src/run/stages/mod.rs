@@ -14,7 +14,9 @@
 //! A case whose reads cannot be shared (several calls, the shared `general` channel, a direct
 //! room, the admin or the bot in a membership expectation) reads room by room around its own
 //! call in stage 3 ([`super::call::make_call`]). Isolation is unchanged: a case's rooms are
-//! its own, so a read of every room sees, in each room, the effects of that room's case only.
+//! its own, so a read of every room sees, in each room, the effects of that room's case only;
+//! the rooms refusals share ([`super::share`]) are read once more, their members, and the
+//! guard says which case a change of theirs belongs to.
 
 mod calls;
 mod groups;
