@@ -5,7 +5,9 @@
 //! it is (no two room-mates have one in common, see [`super`]), and that case fails; its
 //! room-mates are judged as if the change had not happened. A change no single case explains
 //! (a member gone, a user nobody named, counters the new members do not account for) fails
-//! every case of the room: never a case outside it.
+//! every case of the room: never a case outside it. When the room's `msgs` grew, the new
+//! messages are read: each must be the `au` message of a new member, else a room-mate's call
+//! may have left one, and every case of the room fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -53,12 +55,23 @@ impl Finding {
     }
 }
 
-/// Compares `after` with `before` for the cases `mates`; `name_of` names a user id in a
-/// finding.
+/// A message the room gained across the calls, as the guard reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gained {
+    /// `t`.
+    pub t: Option<String>,
+    /// The id of the user its `msg` names, when it names one of the room's cases' users.
+    pub names: Option<String>,
+}
+
+/// Compares `after` with `before` for the cases `mates`; `messages` are the messages the room
+/// gained (read only when `msgs` grew; `None` when they could not be read); `name_of` names a
+/// user id in a finding.
 pub fn compare(
     before: &RoomState,
     after: &RoomState,
     mates: &[Mate],
+    messages: Option<&[Gained]>,
     name_of: &dyn Fn(&str) -> String,
 ) -> Finding {
     let mut finding = Finding::default();
@@ -85,8 +98,22 @@ pub fn compare(
     let users = delta(after.counters.0, before.counters.0);
     let msgs = delta(after.counters.1, before.counters.1);
     let joined = i64::try_from(gained.len()).unwrap_or(i64::MAX);
-    // Each new member may count once and bring one `au` message; anything else is no case's.
-    if users.is_some_and(|d| d != joined) || msgs.is_some_and(|d| d < 0 || d > joined) {
+    // Each new member counts once and may bring one `au` message naming it (read to tell it
+    // from a message a room-mate's call left); anything else is no single case's.
+    let messages_explained = match msgs {
+        Some(d) if d > 0 => messages.is_some_and(|m| {
+            let named: BTreeSet<&str> = m.iter().filter_map(|g| g.names.as_deref()).collect();
+            usize::try_from(d).is_ok_and(|d| d == m.len())
+                && named.len() == m.len()
+                && m.iter().all(|g| {
+                    g.t.as_deref() == Some("au")
+                        && g.names.as_ref().is_some_and(|id| gained.contains(&id))
+                })
+        }),
+        Some(d) => d == 0,
+        None => true,
+    };
+    if users.is_some_and(|d| d != joined) || !messages_explained {
         unexplained.push(format!(
             "usersCount {:?} → {:?}, msgs {:?} → {:?} with {} new member(s)",
             before.counters.0,
@@ -129,10 +156,17 @@ mod tests {
         format!("user {id}")
     }
 
+    fn au(id: &str) -> Gained {
+        Gained {
+            t: Some("au".to_owned()),
+            names: Some(id.to_owned()),
+        }
+    }
+
     #[test]
     fn an_unchanged_room_charges_nobody() {
         let before = state(&["admin"], (1, 1));
-        let found = compare(&before, &before.clone(), &mates(), &named);
+        let found = compare(&before, &before.clone(), &mates(), None, &named);
         assert!(!found.changed());
         assert!(mates().iter().all(|m| found.charged(m.index).is_none()));
     }
@@ -141,10 +175,31 @@ mod tests {
     fn a_new_member_is_charged_to_the_case_it_belongs_to_only() {
         let before = state(&["admin"], (1, 1));
         let after = state(&["admin", "u5"], (2, 2));
-        let found = compare(&before, &after, &mates(), &named);
+        let found = compare(&before, &after, &mates(), Some(&[au("u5")]), &named);
         assert_eq!(found.charged(5), Some("user u5 became a member"));
         assert_eq!(found.charged(3), None);
         assert_eq!(found.charged(8), None);
+        // Added without its `au` message: nothing else changed either.
+        let quiet = state(&["admin", "u5"], (2, 1));
+        let found = compare(&before, &quiet, &mates(), None, &named);
+        assert_eq!(found.charged(3), None);
+        assert!(found.charged(5).is_some());
+    }
+
+    #[test]
+    fn a_message_that_is_not_the_new_members_au_is_charged_to_every_case_of_the_room() {
+        let before = state(&["admin"], (1, 1));
+        let after = state(&["admin", "u5"], (2, 2));
+        let posted = Gained {
+            t: None,
+            names: None,
+        };
+        for messages in [None, Some(vec![posted]), Some(vec![au("u3")])] {
+            let found = compare(&before, &after, &mates(), messages.as_deref(), &named);
+            for mate in mates() {
+                assert!(found.charged(mate.index).is_some(), "{messages:?}");
+            }
+        }
     }
 
     #[test]
@@ -156,7 +211,7 @@ mod tests {
             state(&["admin", "m"], (2, 3)),
             state(&["admin", "m", "u3"], (2, 2)),
         ] {
-            let found = compare(&before, &after, &mates(), &named);
+            let found = compare(&before, &after, &mates(), None, &named);
             for mate in mates() {
                 assert!(found.charged(mate.index).is_some(), "{after:?}");
             }

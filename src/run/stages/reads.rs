@@ -199,6 +199,7 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
     let (listing, memberships) = bulk_after(run, states, &called).await;
     let mut shared_rooms = shared::shared_rooms(run, states, &called);
     shared::read_members(run, states, &mut shared_rooms).await;
+    shared::read_messages(run, states, &mut shared_rooms, &listing).await;
     let mut unread: BTreeMap<usize, Unread> = BTreeMap::new();
     for &index in &called {
         if let CaseState::Called(live, made) = &mut states[index]

@@ -11,7 +11,7 @@ use crate::run::call;
 use crate::run::judge::SharedRoomNote;
 use crate::run::lanes::in_lanes;
 use crate::run::observe::CounterRead;
-use crate::run::share::guard::{self, Mate, RoomState};
+use crate::run::share::guard::{self, Gained, Mate, RoomState};
 use crate::target::Exchange;
 
 /// A room the called cases of a batch share: its id and, per case, the room's logical name.
@@ -23,6 +23,10 @@ pub(super) struct SharedRoom {
     read: Option<(Vec<String>, Exchange)>,
     /// Its read failed: the exchange.
     failed: Option<Exchange>,
+    /// The messages it gained across the calls, read only when its `msgs` grew (`None`: not
+    /// read, or the read failed), and the exchange.
+    messages: Option<Vec<Gained>>,
+    messages_read: Option<Exchange>,
 }
 
 /// The rooms two or more of the bulk cases of `indices` that share rooms use (a guest whose
@@ -55,6 +59,8 @@ pub(super) fn shared_rooms(
             cases,
             read: None,
             failed: None,
+            messages: None,
+            messages_read: None,
         })
         .collect()
 }
@@ -94,6 +100,65 @@ pub(super) async fn read_members(
     }
 }
 
+/// Reads the messages each shared room gained across the calls, where its `msgs` grew (on a
+/// target that changed a shared room only): whether they are the new members' `au` messages.
+pub(super) async fn read_messages(
+    run: &Prepared<'_>,
+    states: &[CaseState],
+    rooms: &mut [SharedRoom],
+    listing: &CounterRead,
+) {
+    let items = rooms
+        .iter()
+        .enumerate()
+        .filter_map(|(n, room)| {
+            let before = state_before(run, states, room)?.counters.1?;
+            let gained = usize::try_from(listing.get(&room.id)?.1? - before).ok()?;
+            let (index, name) = room.cases.first()?;
+            let fixtures = states[*index].live()?.fixtures.clone();
+            (gained > 0).then(|| (*index + 1, (n, fixtures, name.clone(), gained)))
+        })
+        .collect();
+    let read = in_lanes(
+        items,
+        run.options.jobs,
+        None,
+        |(n, fixtures, name, count)| {
+            let api = run.api.clone();
+            async move {
+                let mut transcript = Vec::new();
+                let messages =
+                    call::read_new_messages(&api, &fixtures, &name, count, &mut transcript).await;
+                (n, messages, transcript.pop())
+            }
+        },
+    )
+    .await;
+    for (n, messages, exchange) in read.into_values().filter_map(Result::ok) {
+        let Some(room) = rooms.get_mut(n) else {
+            continue;
+        };
+        // The user each message's `msg` names, among every user of the room's cases.
+        let mut by_username: BTreeMap<String, String> = BTreeMap::new();
+        for (index, _) in &room.cases {
+            if let Some(live) = states[*index].live() {
+                for user in live.fixtures.users.values() {
+                    by_username.insert(user.username.to_lowercase(), user.id.clone());
+                }
+            }
+        }
+        room.messages = messages.map(|all| {
+            all.into_iter()
+                .map(|m| Gained {
+                    names: by_username.get(&m.msg.to_lowercase()).cloned(),
+                    t: m.t,
+                })
+                .collect()
+        });
+        room.messages_read = exchange;
+    }
+}
+
 /// The guard: each shared room compared with its state before the calls. Puts into each case's
 /// call its members of the room, the counters it is judged on (a room-mate's change taken out)
 /// and the guard's notes against it.
@@ -123,9 +188,10 @@ pub(super) fn guard(
             })
             .collect();
         let names = names(states, room);
-        let finding = after
-            .as_ref()
-            .map(|after| guard::compare(&before, after, &mates, &|id| name_of(&names, id)));
+        let finding = after.as_ref().map(|after| {
+            let messages = room.messages.as_deref();
+            guard::compare(&before, after, &mates, messages, &|id| name_of(&names, id))
+        });
         for (index, name) in &room.cases {
             let CaseState::Called(_, made) = &mut states[*index] else {
                 continue;
@@ -138,6 +204,7 @@ pub(super) fn guard(
                 (Some((ids, exchange)), Some(finding)) => {
                     observed.members_after.insert(name.clone(), ids.clone());
                     made.transcript.push(exchange.clone());
+                    made.transcript.extend(room.messages_read.iter().cloned());
                     if let Some(change) = finding.charged(*index) {
                         observed.shared.push(SharedRoomNote::Changed {
                             room: name.clone(),
