@@ -34,7 +34,8 @@ pub(super) fn rate_limit_note(plan: &Plan<'_>, preflight: &Preflight) -> String 
 /// runnable cases of `plan`.
 fn counts(plan: &Plan<'_>) -> (usize, BTreeMap<String, usize>) {
     let mut calls: BTreeMap<String, usize> = BTreeMap::new();
-    let mut logins: usize = UserPool::needs(plan)
+    // Without the room shares (a shared case's own acting user is one login more): an estimate.
+    let mut logins: usize = UserPool::needs(plan, &super::share::Sharing::default())
         .values()
         .map(|need| need.sessions.len())
         .sum();

@@ -35,6 +35,7 @@ mod prepare;
 pub mod provision;
 mod record;
 pub mod settle;
+pub mod share;
 mod stages;
 pub mod verdict;
 

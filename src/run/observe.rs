@@ -1,7 +1,8 @@
 //! Reading room state in bulk, for every case at once.
 //!
-//! Cases never touch each other's rooms, so one read of every room the run created sees, for
-//! each room, the effects of its own case only. The counters (`usersCount`, `msgs`) come from
+//! Cases never touch each other's rooms (the refusals that share a room change nothing, or
+//! the guard of [`super::share::guard`] says whose change it is), so one read of every room the
+//! run created sees, for each room, the effects of its own case only. The counters (`usersCount`, `msgs`) come from
 //! one `rooms.adminRooms` listing of the run's rooms (a page per 100 rooms), read once after
 //! all fixtures exist and once after the last call; memberships come from the users' side,
 //! one `users.info?includeUserRooms=true` per user a membership expectation names (it reads

@@ -3,7 +3,9 @@
 //!
 //! Sharing users keeps cases isolated because everything a call changes is per room (an
 //! invite adds a subscription to the case's own room; room roles live on the case's own
-//! subscriptions), and rooms stay per case. Two kinds of case keep dedicated users: those on
+//! subscriptions), and rooms stay per case, but for refusals that share theirs (see
+//! [`super::share`]: each case of a share takes pool users no room-mate takes, at the
+//! positions its place gives). Two kinds of case keep dedicated users: those on
 //! the shared `general` channel (an invite there would stay for later cases) and those with a
 //! deactivated user (deactivation must follow the user's login and room setup).
 
@@ -11,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::plan::Plan;
 use super::provision::{LiveUser, ProvisionError, Provisioner};
+use super::share::{Position, Sharing};
 use crate::case::{Case, UserRef};
 
 /// What the pool holds of one role set.
@@ -30,7 +33,7 @@ pub struct UserPool {
 }
 
 /// The key a user is pooled under: its sorted global roles.
-fn key(roles: &[String]) -> Vec<String> {
+pub(super) fn key(roles: &[String]) -> Vec<String> {
     let mut roles = roles.to_vec();
     roles.sort();
     roles.dedup();
@@ -44,24 +47,24 @@ pub fn poolable(case: &Case) -> bool {
 
 impl UserPool {
     /// How many users of each role set the runnable poolable cases of `plan` need at most, and
-    /// which of them need a session. Positions are counted as [`UserPool::assign`] takes users.
-    pub fn needs(plan: &Plan<'_>) -> BTreeMap<Vec<String>, Need> {
+    /// which of them need a session: positions as [`positions`] gives them (a case that shares
+    /// rooms takes the positions of its place in `sharing`).
+    pub fn needs(plan: &Plan<'_>, sharing: &Sharing) -> BTreeMap<Vec<String>, Need> {
         let mut needs: BTreeMap<Vec<String>, Need> = BTreeMap::new();
-        for planned in plan
-            .cases
-            .iter()
-            .filter(|p| p.skip.is_none() && poolable(p.case))
-        {
-            let mut taken: BTreeMap<Vec<String>, usize> = BTreeMap::new();
-            for (name, user) in &planned.case.setup.users {
-                let k = key(&user.roles);
-                let index = taken.entry(k.clone()).or_default();
-                let need = needs.entry(k).or_default();
-                need.count = need.count.max(*index + 1);
-                if planned.case.needs_session(&UserRef::Fixture(name.clone())) {
-                    need.sessions.insert(*index);
+        for (index, planned) in plan.cases.iter().enumerate() {
+            if planned.skip.is_some() || !poolable(planned.case) {
+                continue;
+            }
+            let place = sharing.place(index).map(|p| p.positions.as_slice());
+            for position in positions(planned.case, place) {
+                let need = needs.entry(position.roles).or_default();
+                need.count = need.count.max(position.index + 1);
+                if planned
+                    .case
+                    .needs_session(&UserRef::Fixture(position.name.clone()))
+                {
+                    need.sessions.insert(position.index);
                 }
-                *index += 1;
             }
         }
         needs
@@ -86,20 +89,25 @@ impl UserPool {
         Ok(pool)
     }
 
-    /// The pool users `case` gets, by logical name; `None` when the case is not poolable or
-    /// the pool is short (it then provisions its own).
-    pub fn assign(&self, case: &Case) -> Option<BTreeMap<String, LiveUser>> {
+    /// The pool users `case` gets, by logical name, at `shared` positions when it shares
+    /// rooms; `None` when the case is not poolable or the pool is short (it then provisions
+    /// its own).
+    pub fn assign(
+        &self,
+        case: &Case,
+        shared: Option<&[Position]>,
+    ) -> Option<BTreeMap<String, LiveUser>> {
         if !poolable(case) {
             return None;
         }
-        let mut taken: BTreeMap<Vec<String>, usize> = BTreeMap::new();
         let mut assigned = BTreeMap::new();
-        for (name, user) in &case.setup.users {
-            let k = key(&user.roles);
-            let index = taken.entry(k.clone()).or_default();
-            let live = self.users.get(&k)?.get(*index)?.clone();
-            *index += 1;
-            assigned.insert(name.clone(), live);
+        for position in positions(case, shared) {
+            let live = self
+                .users
+                .get(&position.roles)?
+                .get(position.index)?
+                .clone();
+            assigned.insert(position.name, live);
         }
         Some(assigned)
     }
@@ -108,4 +116,27 @@ impl UserPool {
     pub fn users(&self) -> impl Iterator<Item = &LiveUser> {
         self.users.values().flatten()
     }
+}
+
+/// Where each user of `case` comes from in the pool: the `shared` positions of a case that
+/// shares rooms, else the users in setup order, each role set counted from 0.
+pub fn positions(case: &Case, shared: Option<&[Position]>) -> Vec<Position> {
+    if let Some(shared) = shared {
+        return shared.to_vec();
+    }
+    let mut taken: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    case.setup
+        .users
+        .iter()
+        .map(|(name, user)| {
+            let roles = key(&user.roles);
+            let index = taken.entry(roles.clone()).or_default();
+            *index += 1;
+            Position {
+                name: name.clone(),
+                roles,
+                index: *index - 1,
+            }
+        })
+        .collect()
 }

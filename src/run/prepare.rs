@@ -116,6 +116,7 @@ pub(super) async fn prepare<'a>(
         run_id,
     };
     let grants = decide_grants(&cx, &mut plan).await?;
+    let sharing = Arc::new(super::share::plan(&plan, &specs.model, &version));
     let provisioner = Provisioner {
         api: api.clone(),
         admin: preflight.admin.clone(),
@@ -125,6 +126,7 @@ pub(super) async fn prepare<'a>(
         run_id: run_id.to_owned(),
         pool: None,
         roles: Arc::new(grants.roles.clone()),
+        sharing,
     };
     notes.extend(grants.notes.iter().cloned());
     record_touched_rooms(&plan, &ledger)?;
@@ -295,7 +297,12 @@ impl Prepared<'_> {
             return None;
         }
         self.api.client().next_stage();
-        match UserPool::provision(&self.provisioner, &UserPool::needs(&self.plan)).await {
+        match UserPool::provision(
+            &self.provisioner,
+            &UserPool::needs(&self.plan, &self.provisioner.sharing),
+        )
+        .await
+        {
             Ok(pool) => {
                 let mut all = self.sessions.lock().await;
                 for user in pool.users() {

@@ -41,6 +41,7 @@ mod safety_grants;
 mod safety_preflight;
 mod schemas;
 mod settle;
+mod sharing;
 mod signals;
 mod target_api;
 mod target_proxy;

@@ -6,7 +6,7 @@
 //! ledger after a crash (`rc-conform cleanup --ledger FILE`). It only ever touches objects
 //! the ledger names.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 mod steps;
 
@@ -55,7 +55,7 @@ pub async fn undo(
         run_id: run_id.as_deref(),
         jobs,
     };
-    let ledger_rooms = deleter.delete(&steps, &mut record).await;
+    let (ledger_rooms, users_deleted) = deleter.delete(&steps, &mut record).await;
     // Then the system messages the run left in rooms it did not create, the permissions,
     // and last the run's roles (nobody holds them now, and no permission names them).
     residue::delete_messages(api, admin, run_id.as_deref(), &steps, &mut record).await;
@@ -71,6 +71,12 @@ pub async fn undo(
         None
     };
     if let Some(run_id) = run_id {
+        // A user whose deletion the server just confirmed is not looked up again: the run has
+        // that answer already.
+        let created = created
+            .into_iter()
+            .filter(|u| !users_deleted.contains(u))
+            .collect();
         let found = leftovers(api, admin, &run_id, &ledger_rooms, created, jobs).await;
         record.leftovers = found.left;
         record.unverified = found.unverified;
@@ -92,8 +98,13 @@ struct Deleter<'a> {
 
 impl Deleter<'_> {
     /// Deletes the rooms, then the users, of `steps` into `record`; the rooms, each with
-    /// whether the server confirmed its deletion.
-    async fn delete(&self, steps: &[Undo], record: &mut CleanupRecord) -> Vec<(Undo, bool)> {
+    /// whether the server confirmed its deletion, and the usernames whose deletion it
+    /// confirmed.
+    async fn delete(
+        &self,
+        steps: &[Undo],
+        record: &mut CleanupRecord,
+    ) -> (Vec<(Undo, bool)>, BTreeSet<String>) {
         // Teams go with rooms: deleting a team deletes its main room.
         let rooms: Vec<Undo> = steps
             .iter()
@@ -113,12 +124,20 @@ impl Deleter<'_> {
             .cloned()
             .collect();
         let deleted = self.batch(rooms.clone(), record).await;
-        self.batch(users, record).await;
-        rooms
+        let gone = self.batch(users.clone(), record).await;
+        let users_deleted = gone
+            .into_iter()
+            .filter_map(|i| match users.get(i) {
+                Some(Undo::User { username, .. }) => Some(username.clone()),
+                _ => None,
+            })
+            .collect();
+        let rooms = rooms
             .into_iter()
             .enumerate()
             .map(|(i, room)| (room, deleted.contains(&i)))
-            .collect()
+            .collect();
+        (rooms, users_deleted)
     }
 
     /// Undoes `batch`, `jobs` at a time: the positions the server confirmed as deleted.

@@ -42,6 +42,23 @@ pub struct Observed {
     pub messages: BTreeMap<RoomRef, Vec<ObservedMessage>>,
     /// The room objects read after the call.
     pub rooms_after: BTreeMap<RoomRef, Value>,
+    /// What the guard of a room the case shares with others found against this case (see
+    /// `run::share::guard`).
+    pub shared: Vec<SharedRoomNote>,
+}
+
+/// The guard's word on one shared room, for one of its cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharedRoomNote {
+    /// The room changed, and the change is this case's (or no single case's).
+    Changed {
+        /// The room.
+        room: RoomRef,
+        /// What changed.
+        change: String,
+    },
+    /// The room's state after the calls could not be read.
+    Unread(RoomRef),
 }
 
 /// One expectation that did not hold: which check, what was expected, what came.
@@ -110,6 +127,20 @@ pub fn judge(
                 f.actual = format!("{} (concurrent body {})", f.actual, k + 2);
                 f
             }));
+    }
+    for note in &observed.shared {
+        match note {
+            SharedRoomNote::Changed { room, change } => j.findings.push(Finding::new(
+                Check::Members {
+                    room: room.name().to_owned(),
+                },
+                "the room unchanged: it is shared with other refusals, and a refusal changes nothing",
+                change.clone(),
+            )),
+            SharedRoomNote::Unread(room) => j
+                .unread
+                .push(format!("the shared room {} after the calls", room.name())),
+        }
     }
     if observed.status.is_some() {
         judge_members(&mut j, expect, observed, user_ids);

@@ -1,7 +1,8 @@
 //! Provisioning: a case's setup → users, rooms, room roles and room state on the target,
 //! through its REST API only. Every object is written to the ledger before it is created;
-//! every name carries the run id and the case's number, so cases never share an object and
-//! a run never touches one it did not create.
+//! every name carries the run id and the case's number, so cases share no object but the pool
+//! users and the rooms of a share ([`super::share`], created once by their first case), and a
+//! run never touches one it did not create.
 
 use std::collections::BTreeMap;
 
@@ -36,6 +37,8 @@ pub struct Provisioner {
     pub pool: Option<std::sync::Arc<super::pool::UserPool>>,
     /// The run's own roles, given to fixture users as they are created.
     pub roles: std::sync::Arc<super::grants::RunRoles>,
+    /// Which cases share rooms, and the pool positions of their users.
+    pub sharing: std::sync::Arc<super::share::Sharing>,
 }
 
 /// A user the case uses, as it exists on the target.
@@ -209,23 +212,7 @@ impl Provisioner {
     /// Creates the fixtures of `case` (number `n` in the plan).
     pub async fn provision(&self, n: usize, case: &Case) -> Result<Fixtures, ProvisionError> {
         let prefix = self.prefix(n);
-        let mut fx = self.builtins();
-        match self.pool.as_ref().and_then(|p| p.assign(case)) {
-            Some(assigned) => {
-                for (name, live) in assigned {
-                    fx.users.insert(UserRef::Fixture(name), live);
-                }
-            }
-            None => {
-                for (name, user) in &case.setup.users {
-                    let login = case.needs_session(&UserRef::Fixture(name.clone()));
-                    let live = self
-                        .create_user(&format!("{prefix}-{name}"), &user.roles, login)
-                        .await?;
-                    fx.users.insert(UserRef::Fixture(name.clone()), live);
-                }
-            }
-        }
+        let mut fx = self.users_of(&prefix, case).await?;
         for (name, room) in &case.setup.rooms {
             let live = self.room(&prefix, name, room, &fx).await?;
             fx.rooms.insert(RoomRef::Fixture(name.clone()), live);
@@ -242,6 +229,58 @@ impl Provisioner {
                         crate::target::Purpose::Provision,
                     )
                     .await?;
+            }
+        }
+        Ok(fx)
+    }
+
+    /// The fixtures of `case` that uses the rooms of its host (see [`super::share`]): its
+    /// users from the pool at its place's positions, the host's rooms under its own room
+    /// names (read by its own creator of each room, the same user as the host's). `None`
+    /// when the pool cannot give its users (it then provisions rooms of its own).
+    pub fn guest(&self, case: &Case, host: &Case, host_fx: &Fixtures) -> Option<Fixtures> {
+        let place = self.sharing.place_of(case.id.as_str())?;
+        let assigned = self
+            .pool
+            .as_ref()?
+            .assign(case, Some(place.positions.as_slice()))?;
+        let mut fx = self.builtins();
+        for (name, live) in assigned {
+            fx.users.insert(UserRef::Fixture(name), live);
+        }
+        let host_rooms = host.setup.rooms.keys();
+        for ((name, room), host_name) in case.setup.rooms.iter().zip(host_rooms) {
+            let live = host_fx.rooms.get(&RoomRef::Fixture(host_name.clone()))?;
+            let live = LiveRoom {
+                reader: room.creator.clone(),
+                ..live.clone()
+            };
+            fx.rooms.insert(RoomRef::Fixture(name.clone()), live);
+        }
+        Some(fx)
+    }
+
+    /// The built-in fixtures and the users of `case`: from the pool, or its own.
+    async fn users_of(&self, prefix: &str, case: &Case) -> Result<Fixtures, ProvisionError> {
+        let mut fx = self.builtins();
+        let shared = self
+            .sharing
+            .place_of(case.id.as_str())
+            .map(|p| p.positions.as_slice());
+        match self.pool.as_ref().and_then(|p| p.assign(case, shared)) {
+            Some(assigned) => {
+                for (name, live) in assigned {
+                    fx.users.insert(UserRef::Fixture(name), live);
+                }
+            }
+            None => {
+                for (name, user) in &case.setup.users {
+                    let login = case.needs_session(&UserRef::Fixture(name.clone()));
+                    let live = self
+                        .create_user(&format!("{prefix}-{name}"), &user.roles, login)
+                        .await?;
+                    fx.users.insert(UserRef::Fixture(name.clone()), live);
+                }
             }
         }
         Ok(fx)

@@ -20,9 +20,9 @@ pub(super) async fn make_calls(run: &Prepared<'_>, members: &[usize], states: &m
         .collect();
     let made = each_case(run, &ready, "while calling", |index| {
         let api = run.api.clone();
-        let (fixtures, bulk) = states[index]
+        let (fixtures, bulk, mut known) = states[index]
             .live()
-            .map(|l| (l.fixtures.clone(), l.bulk))
+            .map(|l| (l.fixtures.clone(), l.bulk, l.before.clone()))
             .unwrap_or_default();
         let case = run.plan.cases[index].case.clone();
         let version = run.version.clone();
@@ -47,8 +47,18 @@ pub(super) async fn make_calls(run: &Prepared<'_>, members: &[usize], states: &m
                         exchange,
                     });
                 } else {
+                    // The counters before a call: listed before the calls for the first, as
+                    // the previous call left them for the next (the case's rooms are its own).
                     let expect = call.expectation_for(Some(&version));
-                    made.push(call::make_call(&api, case.endpoint, call, expect, &fixtures).await);
+                    let one =
+                        call::make_call(&api, case.endpoint, call, expect, &fixtures, &known).await;
+                    known.extend(
+                        one.observed
+                            .counters
+                            .iter()
+                            .map(|(r, (_, a))| (r.clone(), *a)),
+                    );
+                    made.push(one);
                 }
             }
             (made, started.elapsed())

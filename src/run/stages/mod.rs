@@ -14,11 +14,14 @@
 //! A case whose reads cannot be shared (several calls, the shared `general` channel, a direct
 //! room, the admin or the bot in a membership expectation) reads room by room around its own
 //! call in stage 3 ([`super::call::make_call`]). Isolation is unchanged: a case's rooms are
-//! its own, so a read of every room sees, in each room, the effects of that room's case only.
+//! its own, so a read of every room sees, in each room, the effects of that room's case only;
+//! the rooms refusals share ([`super::share`]) are read once more, their members, and the
+//! guard says which case a change of theirs belongs to.
 
 mod calls;
 mod groups;
 mod reads;
+mod shared;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -249,14 +252,68 @@ pub(super) async fn execute(
 /// permissions. A case whose setup fails gets its record here.
 async fn provision(run: &Prepared<'_>, states: &mut [CaseState], out: &mut Records<'_, '_>) {
     run.api.client().next_stage();
+    let sharing = run.provisioner.sharing.clone();
     let runnable: Vec<usize> = run
         .plan
         .groups
         .iter()
         .flat_map(|g| g.members.iter().copied())
+        .filter(|&i| !sharing.is_guest(i))
         .collect();
+    provision_each(run, &runnable, states, out).await;
+    // The cases that use their host's rooms; a host that failed leaves its guests to
+    // provision rooms of their own.
+    let mut alone = Vec::new();
+    for (index, place) in (0..run.plan.cases.len()).filter_map(|i| Some((i, sharing.place(i)?))) {
+        if place.host == index {
+            continue;
+        }
+        let host = run.plan.cases[place.host].case;
+        let guest = states[place.host].live().and_then(|l| {
+            run.provisioner
+                .guest(run.plan.cases[index].case, host, &l.fixtures)
+        });
+        match guest {
+            Some(fixtures) => {
+                (out.observer)(Event::CaseStarted {
+                    id: &run.plan.cases[index].case.id,
+                });
+                provisioned(run, states, index, fixtures, Duration::ZERO).await;
+            }
+            None => alone.push(index),
+        }
+    }
+    provision_each(run, &alone, states, out).await;
+}
+
+/// A provisioned case into `states`, its sessions registered.
+async fn provisioned(
+    run: &Prepared<'_>,
+    states: &mut [CaseState],
+    index: usize,
+    fixtures: Fixtures,
+    elapsed: Duration,
+) {
+    let case = run.plan.cases[index].case;
+    record::register_sessions(&run.sessions, &fixtures).await;
+    states[index] = CaseState::Provisioned(Live {
+        bulk: bulk_verifiable(case, &run.version, &fixtures),
+        fixtures: Arc::new(fixtures),
+        before: BTreeMap::new(),
+        evidence: Vec::new(),
+        elapsed,
+    });
+}
+
+/// The fixtures of the cases of `indices`, each of its own, `jobs` at a time.
+async fn provision_each(
+    run: &Prepared<'_>,
+    runnable: &[usize],
+    states: &mut [CaseState],
+    out: &mut Records<'_, '_>,
+) {
     let observer = out.observer;
-    let provisioned = each_case(run, &runnable, "while its setup was provisioned", |index| {
+    let made = each_case(run, runnable, "while its setup was provisioned", |index| {
         let provisioner = run.provisioner.clone();
         let planned = &run.plan.cases[index];
         observer(Event::CaseStarted {
@@ -272,19 +329,10 @@ async fn provision(run: &Prepared<'_>, states: &mut [CaseState], out: &mut Recor
         }
     })
     .await;
-    for (index, outcome) in provisioned {
+    for (index, outcome) in made {
         let case = run.plan.cases[index].case;
         match outcome {
-            Ok((Ok(fixtures), elapsed)) => {
-                record::register_sessions(&run.sessions, &fixtures).await;
-                states[index] = CaseState::Provisioned(Live {
-                    bulk: bulk_verifiable(case, &run.version, &fixtures),
-                    fixtures: Arc::new(fixtures),
-                    before: BTreeMap::new(),
-                    evidence: Vec::new(),
-                    elapsed,
-                });
-            }
+            Ok((Ok(fixtures), elapsed)) => provisioned(run, states, index, fixtures, elapsed).await,
             Ok((Err(e), elapsed)) => out.emit(index, run.verdicts.setup_failed(case, &e, elapsed)),
             Err(panic) => out.emit(index, run.verdicts.stopped(case, &panic, Vec::new())),
         }

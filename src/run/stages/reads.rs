@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::{CaseState, Live, Prepared, each_case, expectation, members_read_alone};
+use super::{CaseState, Live, Prepared, each_case, expectation, members_read_alone, shared};
 use crate::case::RoomRef;
 use crate::run::call::{self, Made};
 use crate::run::judge::Counters;
@@ -44,13 +44,16 @@ struct ReadAlone {
 /// Stage 2: the counters of the bulk cases' rooms, from one listing; a room the listing
 /// misses is read on its own.
 pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
+    // A case that reads its rooms around its own call takes the counters before it from the
+    // listing too, for the rooms the listing has, unless it is on `general` (its counters
+    // before are those left by the `general` case before it).
     let needing: Vec<usize> = states
         .iter()
         .enumerate()
         .filter(|(i, s)| {
-            s.live().is_some_and(|l| l.bulk)
-                && expectation(run.plan.cases[*i].case, &run.version)
-                    .is_some_and(|e| !e.counted_rooms().is_empty())
+            s.live().is_some()
+                && !run.plan.cases[*i].case.touches_general()
+                && !counted_rooms(run, *i).is_empty()
         })
         .map(|(i, _)| i)
         .collect();
@@ -61,14 +64,11 @@ pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
         Arc::new(CounterRead::read(&run.api, &run.preflight.admin, &run_prefix(run)).await);
     let mut unlisted: BTreeMap<usize, Unread> = BTreeMap::new();
     for &index in &needing {
-        let (CaseState::Provisioned(live), Some(expect)) = (
-            &mut states[index],
-            expectation(run.plan.cases[index].case, &run.version),
-        ) else {
+        let CaseState::Provisioned(live) = &mut states[index] else {
             continue;
         };
         let mut listed = BTreeSet::new();
-        for room in expect.counted_rooms() {
+        for room in &counted_rooms(run, index) {
             let Some(room_live) = live.fixtures.rooms.get(room) else {
                 continue;
             };
@@ -77,11 +77,12 @@ pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
                     live.before.insert(room.clone(), c);
                     listed.insert(room_live.id.clone());
                 }
-                None => unlisted
+                None if live.bulk => unlisted
                     .entry(index)
                     .or_default()
                     .counters
                     .push(room.clone()),
+                None => {}
             }
         }
         live.evidence.push(Evidence::Counters {
@@ -97,6 +98,24 @@ pub(super) async fn read_before(run: &Prepared<'_>, states: &mut [CaseState]) {
                 .extend(alone.evidence.into_iter().map(Evidence::Own));
         }
     }
+}
+
+/// The rooms whose counters case `index` needs before and after its call: those its
+/// expectation counts and, for a case that shares rooms, every room (the guard compares them).
+fn counted_rooms(run: &Prepared<'_>, index: usize) -> Vec<RoomRef> {
+    let case = run.plan.cases[index].case;
+    let mut rooms: Vec<RoomRef> = expectation(case, &run.version)
+        .map(|e| e.counted_rooms().into_iter().cloned().collect())
+        .unwrap_or_default();
+    if run.provisioner.sharing.place(index).is_some() {
+        for name in case.setup.rooms.keys() {
+            let room = RoomRef::Fixture(name.clone());
+            if !rooms.contains(&room) {
+                rooms.push(room);
+            }
+        }
+    }
+    rooms
 }
 
 /// Reads the rooms of `unread` one by one, as the case's own readers (`jobs` cases at a
@@ -178,7 +197,19 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
         return;
     }
     let (listing, memberships) = bulk_after(run, states, &called).await;
+    let mut shared_rooms = shared::shared_rooms(run, states, &called);
+    shared::read_members(run, states, &mut shared_rooms).await;
+    shared::read_messages(run, states, &mut shared_rooms, &listing).await;
     let mut unread: BTreeMap<usize, Unread> = BTreeMap::new();
+    for &index in &called {
+        if let CaseState::Called(live, made) = &mut states[index]
+            && let Some(made) = made.first_mut()
+        {
+            unread.insert(index, take_counters(live, made, &listing));
+        }
+    }
+    shared::guard(states, &shared_rooms, &listing, run);
+    let mut missing: BTreeMap<usize, Unread> = BTreeMap::new();
     for &index in &called {
         let CaseState::Called(live, made) = &mut states[index] else {
             continue;
@@ -190,7 +221,7 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
             continue;
         };
         let alone = members_read_alone(run.plan.cases[index].case);
-        let mut missed = take_counters(live, made, &listing);
+        let mut missed = unread.remove(&index).unwrap_or_default();
         missed.members = take_members(live, made, expect, &memberships, &alone);
         for room in expect.messages_after.keys() {
             let gained = made
@@ -206,9 +237,10 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
         let nothing =
             missed.counters.is_empty() && missed.members.is_empty() && missed.messages.is_empty();
         if !nothing {
-            unread.insert(index, missed);
+            missing.insert(index, missed);
         }
     }
+    let unread = std::mem::take(&mut missing);
     for (index, alone) in read_alone(run, states, unread).await {
         if let CaseState::Called(live, made) = &mut states[index]
             && let Some(made) = made.first_mut()
@@ -243,12 +275,14 @@ async fn bulk_after(
         ) else {
             continue;
         };
-        any_counters |= !expect.counted_rooms().is_empty();
+        // A case that shares rooms reads them through the rooms' own members read.
+        let sharing = run.provisioner.sharing.place(index).is_some();
+        any_counters |= sharing || !expect.counted_rooms().is_empty();
         let alone = members_read_alone(run.plan.cases[index].case);
         let shared = expect
             .members_after
             .iter()
-            .filter(|(room, _)| !alone.contains(room))
+            .filter(|(room, _)| !sharing && !alone.contains(room))
             .map(|(_, m)| m);
         for m in shared {
             for user in m.includes.iter().chain(&m.excludes) {
@@ -314,6 +348,10 @@ fn take_members(
         let Some(room_live) = live.fixtures.rooms.get(room) else {
             continue;
         };
+        if made.observed.members_after.contains_key(room) {
+            // Read with the room it shares with other cases.
+            continue;
+        }
         if alone.contains(room) {
             missed.push(room.clone());
             continue;

@@ -1,0 +1,302 @@
+//! Stage 4 for the rooms several cases share (see [`crate::run::share`]): each room's members
+//! read once, through its members endpoint (it does not depend on `includeUserRooms`), for
+//! every case of the room, and the guard's comparison with the state before the calls.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::{CaseState, Prepared};
+use crate::case::RoomRef;
+use crate::run::call;
+use crate::run::judge::SharedRoomNote;
+use crate::run::lanes::in_lanes;
+use crate::run::observe::CounterRead;
+use crate::run::share::guard::{self, Gained, Mate, RoomState};
+use crate::target::Exchange;
+
+/// A room the called cases of a batch share: its id and, per case, the room's logical name.
+#[derive(Debug)]
+pub(super) struct SharedRoom {
+    id: String,
+    cases: Vec<(usize, RoomRef)>,
+    /// Its members after the calls, and the exchange that read them (shared by its cases).
+    read: Option<(Vec<String>, Exchange)>,
+    /// Its read failed: the exchange.
+    failed: Option<Exchange>,
+    /// The messages it gained across the calls, read only when its `msgs` grew (`None`: not
+    /// read, or the read failed), and the exchange.
+    messages: Option<Vec<Gained>>,
+    messages_read: Option<Exchange>,
+}
+
+/// The rooms two or more of the bulk cases of `indices` that share rooms use (a guest whose
+/// host could not be provisioned has rooms of its own).
+pub(super) fn shared_rooms(
+    run: &Prepared<'_>,
+    states: &[CaseState],
+    indices: &[usize],
+) -> Vec<SharedRoom> {
+    let mut by_id: BTreeMap<String, Vec<(usize, RoomRef)>> = BTreeMap::new();
+    let sharing = &run.provisioner.sharing;
+    for &index in indices.iter().filter(|&&i| sharing.place(i).is_some()) {
+        let Some(live) = states[index].live().filter(|l| l.bulk) else {
+            continue;
+        };
+        for (room, room_live) in &live.fixtures.rooms {
+            if matches!(room, RoomRef::Fixture(_)) {
+                by_id
+                    .entry(room_live.id.clone())
+                    .or_default()
+                    .push((index, room.clone()));
+            }
+        }
+    }
+    by_id
+        .into_iter()
+        .filter(|(_, cases)| cases.len() > 1)
+        .map(|(id, cases)| SharedRoom {
+            id,
+            cases,
+            read: None,
+            failed: None,
+            messages: None,
+            messages_read: None,
+        })
+        .collect()
+}
+
+/// Reads the members of every shared room, `jobs` rooms at a time, as the room's reader.
+pub(super) async fn read_members(
+    run: &Prepared<'_>,
+    states: &[CaseState],
+    rooms: &mut [SharedRoom],
+) {
+    let items = rooms
+        .iter()
+        .enumerate()
+        .filter_map(|(n, room)| {
+            let (index, name) = room.cases.first()?;
+            let fixtures = states[*index].live()?.fixtures.clone();
+            Some((*index + 1, (n, fixtures, name.clone())))
+        })
+        .collect();
+    let read = in_lanes(items, run.options.jobs, None, |(n, fixtures, name)| {
+        let api = run.api.clone();
+        async move {
+            let mut transcript = Vec::new();
+            let ids = call::read_members(&api, &fixtures, &name, &mut transcript).await;
+            (n, ids, transcript.pop())
+        }
+    })
+    .await;
+    for (n, ids, exchange) in read.into_values().filter_map(Result::ok) {
+        let Some(room) = rooms.get_mut(n) else {
+            continue;
+        };
+        match (ids, exchange) {
+            (Some(ids), Some(exchange)) => room.read = Some((ids, exchange)),
+            (_, exchange) => room.failed = exchange,
+        }
+    }
+}
+
+/// Reads the messages each shared room gained across the calls, where its `msgs` grew (on a
+/// target that changed a shared room only): whether they are the new members' `au` messages.
+pub(super) async fn read_messages(
+    run: &Prepared<'_>,
+    states: &[CaseState],
+    rooms: &mut [SharedRoom],
+    listing: &CounterRead,
+) {
+    let items = rooms
+        .iter()
+        .enumerate()
+        .filter_map(|(n, room)| {
+            let before = state_before(run, states, room)?.counters.1?;
+            let gained = usize::try_from(listing.get(&room.id)?.1? - before).ok()?;
+            let (index, name) = room.cases.first()?;
+            let fixtures = states[*index].live()?.fixtures.clone();
+            (gained > 0).then(|| (*index + 1, (n, fixtures, name.clone(), gained)))
+        })
+        .collect();
+    let read = in_lanes(
+        items,
+        run.options.jobs,
+        None,
+        |(n, fixtures, name, count)| {
+            let api = run.api.clone();
+            async move {
+                let mut transcript = Vec::new();
+                let messages =
+                    call::read_new_messages(&api, &fixtures, &name, count, &mut transcript).await;
+                (n, messages, transcript.pop())
+            }
+        },
+    )
+    .await;
+    for (n, messages, exchange) in read.into_values().filter_map(Result::ok) {
+        let Some(room) = rooms.get_mut(n) else {
+            continue;
+        };
+        // The user each message's `msg` names, among every user of the room's cases.
+        let mut by_username: BTreeMap<String, String> = BTreeMap::new();
+        for (index, _) in &room.cases {
+            if let Some(live) = states[*index].live() {
+                for user in live.fixtures.users.values() {
+                    by_username.insert(user.username.to_lowercase(), user.id.clone());
+                }
+            }
+        }
+        room.messages = messages.map(|all| {
+            all.into_iter()
+                .map(|m| Gained {
+                    names: by_username.get(&m.msg.to_lowercase()).cloned(),
+                    t: m.t,
+                })
+                .collect()
+        });
+        room.messages_read = exchange;
+    }
+}
+
+/// The guard: each shared room compared with its state before the calls. Puts into each case's
+/// call its members of the room, the counters it is judged on (a room-mate's change taken out)
+/// and the guard's notes against it.
+pub(super) fn guard(
+    states: &mut [CaseState],
+    rooms: &[SharedRoom],
+    listing: &Arc<CounterRead>,
+    run: &Prepared<'_>,
+) {
+    for room in rooms {
+        let Some(before) = state_before(run, states, room) else {
+            continue;
+        };
+        let after = match &room.read {
+            Some((ids, _)) => Some(RoomState {
+                members: ids.iter().cloned().collect(),
+                counters: listing.get(&room.id).unwrap_or(before.counters),
+            }),
+            None => None,
+        };
+        let mates: Vec<Mate> = room
+            .cases
+            .iter()
+            .map(|(index, _)| Mate {
+                index: *index,
+                marks: marks(run, states, *index, &before),
+            })
+            .collect();
+        let names = names(states, room);
+        let finding = after.as_ref().map(|after| {
+            let messages = room.messages.as_deref();
+            guard::compare(&before, after, &mates, messages, &|id| name_of(&names, id))
+        });
+        for (index, name) in &room.cases {
+            let CaseState::Called(_, made) = &mut states[*index] else {
+                continue;
+            };
+            let Some(made) = made.first_mut() else {
+                continue;
+            };
+            let observed = &mut made.observed;
+            match (&room.read, &finding) {
+                (Some((ids, exchange)), Some(finding)) => {
+                    observed.members_after.insert(name.clone(), ids.clone());
+                    made.transcript.push(exchange.clone());
+                    made.transcript.extend(room.messages_read.iter().cloned());
+                    if let Some(change) = finding.charged(*index) {
+                        observed.shared.push(SharedRoomNote::Changed {
+                            room: name.clone(),
+                            change: change.to_owned(),
+                        });
+                    } else if finding.changed()
+                        && let Some((b, _)) = observed.counters.get(name).copied()
+                    {
+                        // A room-mate's change, charged to it: this case is judged on the room
+                        // as its own call left it.
+                        observed.counters.insert(name.clone(), (b, b));
+                    }
+                }
+                _ => {
+                    if let Some(exchange) = &room.failed {
+                        made.transcript.push(exchange.clone());
+                    }
+                    observed.shared.push(SharedRoomNote::Unread(name.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// The room's state before the calls: the members the run gave it (the setup of its first
+/// case, as that case's users) and the counters listed before the calls.
+fn state_before(run: &Prepared<'_>, states: &[CaseState], room: &SharedRoom) -> Option<RoomState> {
+    let (index, name) = room.cases.first()?;
+    let live = states[*index].live()?;
+    let case = run.plan.cases[*index].case;
+    let fixture = case.setup.rooms.get(name.name())?;
+    let members = fixture
+        .members_after_setup()
+        .iter()
+        .filter_map(|u| live.fixtures.users.get(u).map(|l| l.id.clone()))
+        .collect();
+    let counters = room
+        .cases
+        .iter()
+        .find_map(|(i, n)| states[*i].live()?.before.get(n).copied())
+        .unwrap_or_default();
+    Some(RoomState { members, counters })
+}
+
+/// The user ids a change of the room may belong to for case `index`: its users that are not
+/// members before (its own), and every user its bodies name.
+fn marks(
+    run: &Prepared<'_>,
+    states: &[CaseState],
+    index: usize,
+    before: &RoomState,
+) -> BTreeSet<String> {
+    let Some(live) = states[index].live() else {
+        return BTreeSet::new();
+    };
+    let mut named = Vec::new();
+    for call in &run.plan.cases[index].case.calls {
+        for body in call.bodies() {
+            if let crate::case::Body::Json(template) = body {
+                crate::run::share::users_in(template, &mut named);
+            }
+        }
+    }
+    let own = live
+        .fixtures
+        .users
+        .iter()
+        .filter(|(u, l)| {
+            matches!(u, crate::case::UserRef::Fixture(_)) && !before.members.contains(&l.id)
+        })
+        .map(|(_, l)| l.id.clone());
+    let by_body = named
+        .iter()
+        .filter_map(|u| live.fixtures.users.get(u).map(|l| l.id.clone()));
+    own.chain(by_body).collect()
+}
+
+/// User id → `case-id: user` for every user of the room's cases.
+fn names(states: &[CaseState], room: &SharedRoom) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for (index, _) in &room.cases {
+        if let Some(live) = states[*index].live() {
+            for (user, l) in &live.fixtures.users {
+                names
+                    .entry(l.id.clone())
+                    .or_insert_with(|| format!("{} ({})", user.name(), l.username));
+            }
+        }
+    }
+    names
+}
+
+fn name_of(names: &BTreeMap<String, String>, id: &str) -> String {
+    names.get(id).cloned().unwrap_or_else(|| id.to_owned())
+}
