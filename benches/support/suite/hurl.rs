@@ -19,7 +19,7 @@ use rc_conform::target::RawExchange;
 use serde_json::Value;
 
 use super::process::Serve;
-use super::replay::{ID_KEYS, map_tokens};
+use super::replay::{ID_KEYS, label, map_tokens};
 use super::timing::Timer;
 
 /// Whether `hurl` runs.
@@ -66,21 +66,44 @@ struct Captured {
     file: usize,
 }
 
-/// The captures of `answer` (objects only, not inside arrays, as the replay learns ids):
-/// `(JSONPath, value)` for every id or token key.
+/// The captures of `answer`: `(query, value)` for every id or token key, outside arrays, and
+/// inside arrays in the entries whose label (see [`super::replay::label`]) is unique there,
+/// found by a filter on it (as the replay pairs listings).
 fn id_paths(answer: &Value, path: &str, out: &mut Vec<(String, String)>) {
-    let Value::Object(map) = answer else { return };
-    for (k, v) in map {
-        if !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            continue;
-        }
-        let here = format!("{path}.{k}");
-        match v {
-            Value::String(s) if ID_KEYS.contains(&k.as_str()) && !s.is_empty() => {
-                out.push((here, s.clone()));
+    match answer {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let here = format!("{path}.{k}");
+                match v {
+                    Value::String(s) if ID_KEYS.contains(&k.as_str()) && !s.is_empty() => {
+                        out.push((here, s.clone()));
+                    }
+                    _ => id_paths(v, &here, out),
+                }
             }
-            _ => id_paths(v, &here, out),
         }
+        Value::Array(list) => {
+            let labels: Vec<_> = list.iter().map(label).collect();
+            for (entry, l) in list.iter().zip(&labels) {
+                let Some((key, text)) = l else { continue };
+                let unique = labels
+                    .iter()
+                    .filter(|m| m.as_ref() == Some(&(key, text)))
+                    .count()
+                    == 1;
+                if unique
+                    && text
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_ .@".contains(c))
+                {
+                    id_paths(entry, &format!("{path}[?(@.{key}=='{text}')]"), out);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -146,6 +169,7 @@ pub(crate) fn plan(records: &[RawExchange]) -> Plan {
                 continue;
             }
             let name = format!("v{}", known.len());
+            // (A filter selects the one entry with that label: Hurl gives its value.)
             let _ = writeln!(captures, "{name}: jsonpath \"{path}\"");
             known.insert(value, Captured { name, step, file });
         }
@@ -225,7 +249,7 @@ pub(crate) fn run(plan: &Plan, base: &str, jobs: usize) {
     for (i, step) in plan.steps.iter().enumerate() {
         std::fs::write(&variables, &known).expect("write the variables");
         let report = dir.join(format!("report-{i}"));
-        let status = Command::new("hurl")
+        let output = Command::new("hurl")
             .args(["--test", "--jobs", &jobs.to_string(), "--variables-file"])
             .arg(&variables)
             .arg("--report-json")
@@ -233,14 +257,15 @@ pub(crate) fn run(plan: &Plan, base: &str, jobs: usize) {
             .args(&step.files)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
+            .stderr(Stdio::piped())
+            .output()
             .expect("hurl starts");
         assert!(
-            status.success(),
-            "hurl failed in step {i} ({} file(s), lanes: {})",
+            output.status.success(),
+            "hurl failed in step {i} ({} file(s), lanes: {}):\n{}",
             step.files.len(),
-            step.lanes
+            step.lanes,
+            String::from_utf8_lossy(&output.stderr)
         );
         let mut found = Vec::new();
         captures(&read_report(&report), &mut found);
