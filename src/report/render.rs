@@ -48,13 +48,16 @@ pub const MARKDOWN_FILE: &str = "summary.md";
 /// File name of the self-contained HTML report.
 pub const HTML_FILE: &str = "report.html";
 
+/// A report format's rendering of a [`RunReport`].
+type Renderer = fn(&RunReport) -> Result<String, RenderError>;
+
 /// Writes `report.json`, `junit.xml`, `summary.md` and `report.html` into `dir` (created when
 /// missing) and returns their paths, in that order. The four are rendered and written at once
 /// (JUnit's and HTML's rendering are the long ones): `report.json` on this thread, each other
 /// on a thread of its own; the first error, in that order, is the one returned.
 pub fn write_all(dir: &Utf8Path, report: &RunReport) -> Result<Vec<Utf8PathBuf>, RenderError> {
     fs_err::create_dir_all(dir).map_err(write_error(dir.to_owned()))?;
-    let renders: [(&str, fn(&RunReport) -> Result<String, RenderError>); 3] = [
+    let renders: [(&str, Renderer); 3] = [
         (JUNIT_FILE, super::junit::render),
         (MARKDOWN_FILE, super::markdown::render),
         (HTML_FILE, super::html::render),

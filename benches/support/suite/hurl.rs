@@ -30,17 +30,17 @@ pub(crate) fn available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The first line of `hurl --version`.
+/// `hurl N.N.N`, from `hurl --version`.
 pub(crate) fn version() -> String {
     Command::new("hurl")
         .arg("--version")
         .output()
         .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_owned()
+            let text = String::from_utf8_lossy(&o.stdout);
+            text.split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
         })
         .unwrap_or_default()
 }
