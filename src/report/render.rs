@@ -48,24 +48,53 @@ pub const MARKDOWN_FILE: &str = "summary.md";
 /// File name of the self-contained HTML report.
 pub const HTML_FILE: &str = "report.html";
 
+/// A report format's rendering of a [`RunReport`].
+type Renderer = fn(&RunReport) -> Result<String, RenderError>;
+
 /// Writes `report.json`, `junit.xml`, `summary.md` and `report.html` into `dir` (created when
-/// missing) and returns their paths, in that order.
+/// missing) and returns their paths, in that order. The four are rendered and written at once
+/// (JUnit's and HTML's rendering are the long ones): `report.json` on this thread, each other
+/// on a thread of its own; the first error, in that order, is the one returned.
 pub fn write_all(dir: &Utf8Path, report: &RunReport) -> Result<Vec<Utf8PathBuf>, RenderError> {
-    let write_error = |path: Utf8PathBuf| move |source| RenderError::Write { path, source };
     fs_err::create_dir_all(dir).map_err(write_error(dir.to_owned()))?;
-    let json = dir.join(JSON_FILE);
-    super::json::write(dir, report).map_err(write_error(json.clone()))?;
-    let mut written = vec![json];
-    for (name, text) in [
-        (JUNIT_FILE, super::junit::render(report)?),
-        (MARKDOWN_FILE, super::markdown::render(report)?),
-        (HTML_FILE, super::html::render(report)?),
-    ] {
-        let path = dir.join(name);
-        fs_err::write(&path, text).map_err(write_error(path.clone()))?;
-        written.push(path);
-    }
-    Ok(written)
+    let renders: [(&str, Renderer); 3] = [
+        (JUNIT_FILE, super::junit::render),
+        (MARKDOWN_FILE, super::markdown::render),
+        (HTML_FILE, super::html::render),
+    ];
+    std::thread::scope(|scope| {
+        let others: Vec<_> = renders
+            .into_iter()
+            .map(|(name, render)| {
+                scope.spawn(move || {
+                    let path = dir.join(name);
+                    let text = render(report)?;
+                    fs_err::write(&path, text).map_err(write_error(path.clone()))?;
+                    Ok(path)
+                })
+            })
+            .collect();
+        let json = dir.join(JSON_FILE);
+        let json_written = super::json::write(dir, report).map_err(write_error(json.clone()));
+        let mut written = vec![json];
+        let others: Vec<Result<Utf8PathBuf, RenderError>> = others
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect();
+        json_written?;
+        for path in others {
+            written.push(path?);
+        }
+        Ok(written)
+    })
+}
+
+/// The error of a failed write of `path`.
+fn write_error(path: Utf8PathBuf) -> impl FnOnce(std::io::Error) -> RenderError {
+    move |source| RenderError::Write { path, source }
 }
 
 /// Whether the run as a whole holds: its gate lets it pass.
