@@ -82,8 +82,15 @@ fn main() {
         })
         .collect();
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    // RC_CONFORM_BENCH_CASES=DIR keeps the case directory there, to time `rc-conform check
+    // --cases DIR` as a whole process afterwards.
     let temp = tempfile::tempdir().expect("a temporary directory");
-    let cases_dir = Utf8Path::from_path(temp.path()).expect("a UTF-8 path");
+    let kept = std::env::var("RC_CONFORM_BENCH_CASES")
+        .ok()
+        .map(Utf8PathBuf::from);
+    let cases_dir = kept
+        .as_deref()
+        .unwrap_or_else(|| Utf8Path::from_path(temp.path()).expect("a UTF-8 path"));
     write_cases(&root, cases_dir, &texts);
 
     // The whole `check`, as `rc-conform check --cases DIR --specs specs` runs it.
