@@ -73,12 +73,13 @@ fn unchanged(model: &PremiseModel, case: &Case, version: &Version, grants: &[Gra
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::run::plan::plan;
     use crate::spec::Specs;
 
-    fn loaded() -> (Specs, crate::case::Suite) {
+    /// The repository's specs and cases, loaded from the checkout.
+    pub(crate) fn loaded() -> (Specs, crate::case::Suite) {
         let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let specs = Specs::load(&root.join("specs")).expect("specs");
         let suite = specs.load_cases(&root.join("cases")).expect("cases");

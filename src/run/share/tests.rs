@@ -1,15 +1,8 @@
 use std::collections::BTreeSet;
 
 use super::*;
+use crate::run::grouping::tests::loaded;
 use crate::run::plan::plan as plan_suite;
-use crate::spec::Specs;
-
-fn loaded() -> (Specs, crate::case::Suite) {
-    let root = camino::Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let specs = Specs::load(&root.join("specs")).expect("specs");
-    let suite = specs.load_cases(&root.join("cases")).expect("cases");
-    (specs, suite)
-}
 
 #[test]
 fn shares_hold_refusals_of_one_group_with_the_same_rooms_and_no_invitee_in_common() {
