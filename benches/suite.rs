@@ -34,7 +34,7 @@ use rc_conform::report::model::Verdict;
 use rc_conform::spec::Specs;
 use rc_conform::target::RawExchange;
 
-use process::{Serve, embedded_target, in_process, record, run_args, run_process};
+use process::{Serve, in_process, record, run_args, run_process};
 use tables::Measured;
 use timing::{Timer, Took};
 
@@ -48,7 +48,7 @@ async fn fresh_server() -> (
     let server = start(config.clone(), "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("server");
-    let target = embedded_target(&server, &config);
+    let target = rc_conform::run::Target::embedded(server.url(), &config);
     (server, target)
 }
 

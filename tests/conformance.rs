@@ -8,7 +8,6 @@
 //! `RC_CONFORM_ADMIN_PASSWORD` (or `_TOKEN` / `_ID`).
 
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use camino::Utf8PathBuf;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -68,15 +67,7 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
         ),
     };
     let target = match (&server, target) {
-        (Some(server), _) => Target {
-            url: server.url().to_owned(),
-            admin: AdminCredentials::Password {
-                user: config.admin_username.clone(),
-                password: Secret::new(config.admin_password.clone()),
-            },
-            embedded: true,
-            network: Default::default(),
-        },
+        (Some(server), _) => Target::embedded(server.url(), &config),
         (None, Some(url)) => Target {
             url,
             admin: admin_from_env().ok_or_else(|| {
@@ -122,22 +113,11 @@ fn run_one(suite: &Suite, specs: &Specs, id: &str, target: Option<String>) -> Re
 /// The options of one trial: its case only, one job, strict on the embedded server.
 fn options(target: Target, id: &str, report_dir: Utf8PathBuf, strict: bool) -> RunOptions {
     RunOptions {
-        target,
         filter: Some(Filter::exact(id)),
-        partition: None,
         jobs: 1,
-        report_dir,
-        timeout: Duration::from_secs(30),
-        grant_settle: Default::default(),
-        bypass_rate_limit: false,
-        keep_rate_limit: false,
-        lock_timeout: Duration::from_secs(600),
-        lock_stale_after: Duration::from_secs(60),
-        allow_global_grants: false,
         strict,
-        expectations: None,
         clients: rc_conform::run::ClientSelection::Never,
-        gate_clients: false,
+        ..RunOptions::new(target, report_dir)
     }
 }
 

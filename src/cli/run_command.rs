@@ -18,9 +18,8 @@ use crate::exit::Exit;
 use crate::expectations::{self, ExpectationsFile};
 use crate::reference::RunningServer;
 use crate::report::model::RunReport;
-use crate::run::{AdminCredentials, Interrupt, RunOutcome, Target};
+use crate::run::{Interrupt, RunOutcome, Target};
 use crate::spec::Specs;
-use crate::target::Secret;
 
 /// Runs `rc-conform run`.
 pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
@@ -110,16 +109,7 @@ async fn start(destination: Destination) -> Result<(Target, Option<RunningServer
             let server =
                 crate::reference::start(config.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
                     .await?;
-            let target = Target {
-                url: server.url().to_owned(),
-                admin: AdminCredentials::Password {
-                    user: config.admin_username,
-                    password: Secret::new(config.admin_password),
-                },
-                embedded: true,
-                network: crate::target::Network::default(),
-            };
-            Ok((target, Some(server)))
+            Ok((Target::embedded(server.url(), &config), Some(server)))
         }
     }
 }

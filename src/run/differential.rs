@@ -12,12 +12,11 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::plan::Filter;
-use super::{AdminCredentials, Interrupt, RunOptions, Target};
+use super::{Interrupt, RunOptions, Target};
 use crate::case::{Suite, Version};
 use crate::reference::ServerConfig;
 use crate::report::model::{CaseRecord, ReferenceAnswer, Verdict};
 use crate::spec::Specs;
-use crate::target::Secret;
 
 /// Whether a case's record gets the reference server's answers: it failed, or differs from
 /// Rocket.Chat in an exact detail.
@@ -60,30 +59,12 @@ pub async fn attach(
         Err(e) => return Some(format!("the reference server did not start: {e}")),
     };
     let reference = RunOptions {
-        target: Target {
-            url: server.url().to_owned(),
-            admin: AdminCredentials::Password {
-                user: config.admin_username.clone(),
-                password: Secret::new(config.admin_password.clone()),
-            },
-            embedded: true,
-            network: crate::target::Network::default(),
-        },
         filter: Some(Filter::exactly(ids.iter().map(String::as_str))),
-        partition: None,
         jobs: options.jobs,
-        report_dir: dir.path.clone(),
         timeout: options.timeout,
-        grant_settle: Default::default(),
-        bypass_rate_limit: false,
-        keep_rate_limit: false,
         lock_timeout: options.lock_timeout,
-        lock_stale_after: std::time::Duration::from_secs(60),
-        allow_global_grants: false,
-        strict: false,
-        expectations: None,
         clients: super::ClientSelection::Never,
-        gate_clients: false,
+        ..RunOptions::new(Target::embedded(server.url(), &config), dir.path.clone())
     };
     let run_id = super::new_run_id();
     let ran = Box::pin(super::run(

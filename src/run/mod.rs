@@ -73,6 +73,22 @@ pub struct Target {
     pub network: crate::target::Network,
 }
 
+impl Target {
+    /// The embedded reference server listening at `url`, started with `config` (whose admin
+    /// the run logs in as).
+    pub fn embedded(url: &str, config: &crate::reference::ServerConfig) -> Self {
+        Target {
+            url: url.to_owned(),
+            admin: AdminCredentials::Password {
+                user: config.admin_username.clone(),
+                password: crate::target::Secret::new(config.admin_password.clone()),
+            },
+            embedded: true,
+            network: crate::target::Network::default(),
+        }
+    }
+}
+
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -111,6 +127,32 @@ pub struct RunOptions {
     pub clients: ClientSelection,
     /// A broken client fails the gate (`--gate-clients`).
     pub gate_clients: bool,
+}
+
+impl RunOptions {
+    /// A run of the whole suite against `target` with the command line's defaults (8 jobs,
+    /// 30 s timeouts, settle by probe, a 600 s lock wait, no built-in grants, client profiles
+    /// as `run` decides), its ledger and reports in `report_dir`.
+    pub fn new(target: Target, report_dir: Utf8PathBuf) -> Self {
+        RunOptions {
+            target,
+            filter: None,
+            partition: None,
+            jobs: 8,
+            report_dir,
+            timeout: Duration::from_secs(30),
+            grant_settle: GrantSettle::default(),
+            bypass_rate_limit: false,
+            keep_rate_limit: false,
+            lock_timeout: Duration::from_secs(600),
+            lock_stale_after: Duration::from_secs(60),
+            allow_global_grants: false,
+            strict: false,
+            expectations: None,
+            clients: ClientSelection::Auto,
+            gate_clients: false,
+        }
+    }
 }
 
 /// Whether a run evaluates the client compatibility profiles (`specs/clients.yaml`).

@@ -6,22 +6,27 @@
 //! the README between `<!-- mutation-table:start -->` and `<!-- mutation-table:end -->`; this
 //! test fails when the README is stale (run with `RC_CONFORM_BLESS=1` to rewrite it).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use camino::Utf8PathBuf;
 use rc_conform::case::Suite;
 use rc_conform::reference::{Deviation, ServerConfig, start};
 use rc_conform::report::model::{RunReport, Verdict};
-use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, Target};
+use rc_conform::run::{Interrupt, RunOptions, Target};
 use rc_conform::spec::Specs;
-use rc_conform::target::Secret;
 
 fn root() -> Utf8PathBuf {
     Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviation>) -> RunReport {
+/// One run of `suite` against a fresh reference server with `deviations`, as the embedded
+/// target: the report and the requests the server counted, by path.
+pub(crate) async fn run_against(
+    suite: &Suite,
+    specs: &Specs,
+    deviations: BTreeSet<Deviation>,
+) -> (RunReport, BTreeMap<String, u64>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = ServerConfig {
         deviations,
@@ -30,31 +35,11 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
     let server = start(config.clone(), "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("the reference server starts");
+    let report_dir = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8 dir");
     let options = RunOptions {
-        target: Target {
-            url: server.url().to_owned(),
-            admin: AdminCredentials::Password {
-                user: config.admin_username.clone(),
-                password: Secret::new(config.admin_password.clone()),
-            },
-            embedded: true,
-            network: Default::default(),
-        },
-        filter: None,
-        partition: None,
-        jobs: 8,
-        report_dir: Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8 temp dir"),
-        timeout: Duration::from_secs(30),
-        grant_settle: Default::default(),
-        bypass_rate_limit: false,
-        keep_rate_limit: false,
         lock_timeout: Duration::from_secs(60),
-        lock_stale_after: std::time::Duration::from_secs(60),
-        allow_global_grants: false,
-        strict: false,
-        expectations: None,
         clients: rc_conform::run::ClientSelection::Never,
-        gate_clients: false,
+        ..RunOptions::new(Target::embedded(server.url(), &config), report_dir)
     };
     let run_id = rc_conform::run::new_run_id();
     let report = rc_conform::run::run(
@@ -69,8 +54,9 @@ async fn run_against(suite: &Suite, specs: &Specs, deviations: BTreeSet<Deviatio
     .await
     .expect("the run starts")
     .report;
+    let requests = server.requests();
     server.shutdown().await;
-    report
+    (report, requests)
 }
 
 fn failing(report: &RunReport, strict: bool) -> Vec<String> {
@@ -87,7 +73,7 @@ async fn every_deviation_is_caught_by_a_case_and_the_faithful_server_passes_all(
     let specs = std::sync::Arc::new(Specs::load(&root().join("specs")).expect("specs load"));
     let suite = std::sync::Arc::new(specs.load_cases(&root().join("cases")).expect("cases load"));
 
-    let faithful = run_against(&suite, &specs, BTreeSet::new()).await;
+    let (faithful, _) = run_against(&suite, &specs, BTreeSet::new()).await;
     assert!(
         failing(&faithful, true).is_empty(),
         "against the faithful server these failed: {:?}",
@@ -109,7 +95,7 @@ async fn every_deviation_is_caught_by_a_case_and_the_faithful_server_passes_all(
     let mut runs = tokio::task::JoinSet::new();
     for &d in Deviation::ALL {
         let (suite, specs) = (suite.clone(), specs.clone());
-        runs.spawn(async move { (d, run_against(&suite, &specs, BTreeSet::from([d])).await) });
+        runs.spawn(async move { (d, run_against(&suite, &specs, BTreeSet::from([d])).await.0) });
     }
     let mut results = runs.join_all().await;
     results.sort_by_key(|(d, _)| *d);

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 use camino::Utf8PathBuf;
 use rc_conform::reference::{ServerConfig, start};
 use rc_conform::report::model::{RunReport, Verdict};
-use rc_conform::run::{AdminCredentials, GrantSettle, Interrupt, RunOptions, Target};
+use rc_conform::run::{GrantSettle, Interrupt, RunOptions, Target};
 use rc_conform::spec::Specs;
-use rc_conform::target::Secret;
 use serde_json::Value;
 
 fn root() -> Utf8PathBuf {
@@ -40,32 +39,19 @@ async fn run_lagged(latency: Duration, lag: Duration, settle: GrantSettle) -> La
         .await
         .expect("the reference server starts");
     let dir = tempfile::tempdir().expect("temp dir");
+    // Judged as a target of its own (lock, settle), not as the embedded server.
+    let target = Target {
+        embedded: false,
+        ..Target::embedded(server.url(), &config)
+    };
+    let report_dir = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8");
     let options = RunOptions {
-        target: Target {
-            url: server.url().to_owned(),
-            admin: AdminCredentials::Password {
-                user: config.admin_username.clone(),
-                password: Secret::new(config.admin_password.clone()),
-            },
-            embedded: false,
-            network: Default::default(),
-        },
-        filter: None,
-        partition: None,
-        jobs: 8,
-        report_dir: Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8"),
-        timeout: Duration::from_secs(30),
         grant_settle: settle,
-        bypass_rate_limit: false,
-        keep_rate_limit: false,
         lock_timeout: Duration::from_secs(60),
-        lock_stale_after: Duration::from_secs(60),
         // A disposable reference server: built-in grants are harmless there.
         allow_global_grants: true,
-        strict: false,
-        expectations: None,
         clients: rc_conform::run::ClientSelection::Never,
-        gate_clients: false,
+        ..RunOptions::new(target, report_dir)
     };
     let started = Instant::now();
     let run_id = rc_conform::run::new_run_id();

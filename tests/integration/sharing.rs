@@ -3,77 +3,17 @@
 //! charges each with its own change) and none of their room-mates; and the run's requests a
 //! case, counted by the server, with the shares.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::collections::BTreeSet;
 
+use crate::mutation::run_against;
 use camino::Utf8PathBuf;
 use rc_conform::case::{Suite, Version};
-use rc_conform::reference::{Deviation, ServerConfig, start};
+use rc_conform::reference::Deviation;
 use rc_conform::report::model::{CaseRecord, RunReport, Verdict};
-use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, Target};
 use rc_conform::spec::Specs;
-use rc_conform::target::Secret;
 
 fn root() -> Utf8PathBuf {
     Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// One run of `suite` against a fresh reference server with `deviations`, as the embedded
-/// target: the report and the requests the server counted.
-async fn run_against(
-    suite: &Suite,
-    specs: &Specs,
-    deviations: BTreeSet<Deviation>,
-) -> (RunReport, BTreeMap<String, u64>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = ServerConfig {
-        deviations,
-        ..ServerConfig::default()
-    };
-    let server = start(config.clone(), "127.0.0.1:0".parse().expect("address"))
-        .await
-        .expect("the reference server starts");
-    let options = RunOptions {
-        target: Target {
-            url: server.url().to_owned(),
-            admin: AdminCredentials::Password {
-                user: config.admin_username.clone(),
-                password: Secret::new(config.admin_password.clone()),
-            },
-            embedded: true,
-            network: Default::default(),
-        },
-        filter: None,
-        partition: None,
-        jobs: 8,
-        report_dir: Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8 temp dir"),
-        timeout: Duration::from_secs(30),
-        grant_settle: Default::default(),
-        bypass_rate_limit: false,
-        keep_rate_limit: false,
-        lock_timeout: Duration::from_secs(60),
-        lock_stale_after: Duration::from_secs(60),
-        allow_global_grants: false,
-        strict: false,
-        expectations: None,
-        clients: rc_conform::run::ClientSelection::Never,
-        gate_clients: false,
-    };
-    let report = rc_conform::run::run(
-        suite,
-        specs,
-        &options,
-        &rc_conform::run::new_run_id(),
-        &Interrupt::default(),
-        &|_| {},
-        None,
-    )
-    .await
-    .expect("the run starts")
-    .report;
-    let requests = server.requests();
-    server.shutdown().await;
-    (report, requests)
 }
 
 fn loaded() -> (Specs, Suite) {

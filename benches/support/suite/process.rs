@@ -12,11 +12,10 @@ use camino::{Utf8Path, Utf8PathBuf};
 use clap::Parser;
 use rc_conform::case::Suite;
 use rc_conform::cli::run::{Destination, RunArgs};
-use rc_conform::reference::{RunningServer, ServerConfig};
 use rc_conform::report::model::{RunReport, Verdict};
-use rc_conform::run::{AdminCredentials, Interrupt, RunOptions, Target};
+use rc_conform::run::{Interrupt, RunOptions, Target};
 use rc_conform::spec::Specs;
-use rc_conform::target::{RawExchange, Recording, Secret};
+use rc_conform::target::{RawExchange, Recording};
 
 use super::timing::{Timer, Took};
 
@@ -51,19 +50,6 @@ pub(crate) fn given_target(args: &RunArgs) -> Target {
             network,
         },
         Destination::Embedded(_) => panic!("the flags name no --target"),
-    }
-}
-
-/// The embedded-server target the command makes of `server`, started with `config`.
-pub(crate) fn embedded_target(server: &RunningServer, config: &ServerConfig) -> Target {
-    Target {
-        url: server.url().to_owned(),
-        admin: AdminCredentials::Password {
-            user: config.admin_username.clone(),
-            password: Secret::new(config.admin_password.clone()),
-        },
-        embedded: true,
-        network: Default::default(),
     }
 }
 
