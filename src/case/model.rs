@@ -84,6 +84,27 @@ impl Case {
             .any(|r| &r.creator == user || r.removals.left.contains(user))
     }
 
+    /// The users the JSON bodies of the case's calls reference, in order (repeats kept).
+    pub fn users_named_by_bodies(&self) -> Vec<UserRef> {
+        fn users_in(template: &Template, out: &mut Vec<UserRef>) {
+            match template {
+                Template::Literal(_) | Template::Ref(Reference::Room(..)) => {}
+                Template::Ref(Reference::User(user, _)) => out.push(user.clone()),
+                Template::Array(items) => items.iter().for_each(|t| users_in(t, out)),
+                Template::Object(map) => map.values().for_each(|t| users_in(t, out)),
+            }
+        }
+        let mut users = Vec::new();
+        for call in &self.calls {
+            for body in call.bodies() {
+                if let Body::Json(template) = body {
+                    users_in(template, &mut users);
+                }
+            }
+        }
+        users
+    }
+
     /// Whether the case uses the target's shared `general` channel (in a body or an
     /// expectation): such cases must not run alongside each other.
     pub fn touches_general(&self) -> bool {

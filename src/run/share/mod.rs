@@ -27,9 +27,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::plan::Plan;
 use super::pool::{key, poolable};
 use crate::api::RoomType;
-use crate::case::{
-    Body, Case, Reference, RoomFixture, RoomKind, RoomRef, Template, UserRef, Version,
-};
+use crate::case::{Case, RoomFixture, RoomKind, RoomRef, UserRef, Version};
 use crate::spec::predict::{Decision, predict_case};
 use crate::spec::premise::PremiseModel;
 
@@ -351,15 +349,7 @@ impl RoomUsers {
 
     /// The room users and built-in users the case's bodies name, by canonical name.
     fn named_by_body(&self, case: &Case) -> BTreeSet<String> {
-        let mut users = Vec::new();
-        for call in &case.calls {
-            for body in call.bodies() {
-                if let Body::Json(template) = body {
-                    users_in(template, &mut users);
-                }
-            }
-        }
-        users
+        case.users_named_by_bodies()
             .iter()
             .filter_map(|u| self.canonical_name(u))
             .collect()
@@ -369,14 +359,7 @@ impl RoomUsers {
     /// of its role set), or a user of its own, a caller or not.
     fn kinds(&self, case: &Case) -> Vec<UserKind> {
         let role_sets = self.role_sets(case);
-        let mut named = Vec::new();
-        for call in &case.calls {
-            for body in call.bodies() {
-                if let Body::Json(template) = body {
-                    users_in(template, &mut named);
-                }
-            }
-        }
+        let named = case.users_named_by_bodies();
         case.setup
             .users
             .iter()
@@ -400,16 +383,6 @@ impl RoomUsers {
                 }
             })
             .collect()
-    }
-}
-
-/// The users a template references, appended to `out`.
-pub(crate) fn users_in(template: &Template, out: &mut Vec<UserRef>) {
-    match template {
-        Template::Literal(_) | Template::Ref(Reference::Room(..)) => {}
-        Template::Ref(Reference::User(user, _)) => out.push(user.clone()),
-        Template::Array(items) => items.iter().for_each(|t| users_in(t, out)),
-        Template::Object(map) => map.values().for_each(|t| users_in(t, out)),
     }
 }
 

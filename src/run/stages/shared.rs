@@ -260,14 +260,7 @@ fn marks(
     let Some(live) = states[index].live() else {
         return BTreeSet::new();
     };
-    let mut named = Vec::new();
-    for call in &run.plan.cases[index].case.calls {
-        for body in call.bodies() {
-            if let crate::case::Body::Json(template) = body {
-                crate::run::share::users_in(template, &mut named);
-            }
-        }
-    }
+    let named = run.plan.cases[index].case.users_named_by_bodies();
     let own = live
         .fixtures
         .users
