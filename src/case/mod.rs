@@ -9,6 +9,7 @@ mod kinds;
 mod load;
 mod model;
 mod raw;
+mod references;
 mod resolve;
 mod rooms;
 
