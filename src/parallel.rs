@@ -1,5 +1,5 @@
 //! Work spread over the machine's cores, results kept in order: `check` parses case files
-//! and holds cases against the model this way.
+//! and holds cases against the model this way, and a run's four reports are written so.
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};

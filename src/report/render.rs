@@ -52,44 +52,31 @@ pub const HTML_FILE: &str = "report.html";
 type Renderer = fn(&RunReport) -> Result<String, RenderError>;
 
 /// Writes `report.json`, `junit.xml`, `summary.md` and `report.html` into `dir` (created when
-/// missing) and returns their paths, in that order. The four are rendered and written at once
-/// (JUnit's and HTML's rendering are the long ones): `report.json` on this thread, each other
-/// on a thread of its own; the first error, in that order, is the one returned.
+/// missing) and returns their paths, in that order. The four are rendered and written on the
+/// machine's cores at once (JUnit's and HTML's rendering are the long ones); the first error,
+/// in that order, is the one returned.
 pub fn write_all(dir: &Utf8Path, report: &RunReport) -> Result<Vec<Utf8PathBuf>, RenderError> {
     fs_err::create_dir_all(dir).map_err(write_error(dir.to_owned()))?;
-    let renders: [(&str, Renderer); 3] = [
-        (JUNIT_FILE, super::junit::render),
-        (MARKDOWN_FILE, super::markdown::render),
-        (HTML_FILE, super::html::render),
+    // `None`: report.json, which is serialized straight into its file.
+    let renders: [(&str, Option<Renderer>); 4] = [
+        (JSON_FILE, None),
+        (JUNIT_FILE, Some(super::junit::render)),
+        (MARKDOWN_FILE, Some(super::markdown::render)),
+        (HTML_FILE, Some(super::html::render)),
     ];
-    std::thread::scope(|scope| {
-        let others: Vec<_> = renders
-            .into_iter()
-            .map(|(name, render)| {
-                scope.spawn(move || {
-                    let path = dir.join(name);
-                    let text = render(report)?;
-                    fs_err::write(&path, text).map_err(write_error(path.clone()))?;
-                    Ok(path)
-                })
-            })
-            .collect();
-        let json = dir.join(JSON_FILE);
-        let json_written = super::json::write(dir, report).map_err(write_error(json.clone()));
-        let mut written = vec![json];
-        let others: Vec<Result<Utf8PathBuf, RenderError>> = others
-            .into_iter()
-            .map(|t| {
-                t.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect();
-        json_written?;
-        for path in others {
-            written.push(path?);
+    crate::parallel::in_parallel(&renders, |&(name, render)| {
+        let path = dir.join(name);
+        match render {
+            None => super::json::write(dir, report).map_err(write_error(path.clone()))?,
+            Some(render) => {
+                let text = render(report)?;
+                fs_err::write(&path, text).map_err(write_error(path.clone()))?;
+            }
         }
-        Ok(written)
+        Ok(path)
     })
+    .into_iter()
+    .collect()
 }
 
 /// The error of a failed write of `path`.
