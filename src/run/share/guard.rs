@@ -2,12 +2,15 @@
 //! counters from the listing) and compared with the state before (the members the run gave it,
 //! the counters listed before the calls). A change is the change of the case it belongs to:
 //! a user newly a member belongs to the one case whose body names that user or whose own user
-//! it is (no two room-mates have one in common, see [`super`]), and that case fails; its
-//! room-mates are judged as if the change had not happened. A change no single case explains
+//! it is (no two room-mates have one in common, see [`super`]), and so does the `au` message
+//! naming that user. Each case is judged on its own change only, as if its room-mates' calls
+//! had not happened: a refusal with a change fails, an addition is judged on the members and
+//! messages it added (its share of the counters). A change no single case explains
 //! (a member gone, a user nobody named, counters the new members do not account for) fails
-//! every case of the room: never a case outside it. When the room's `msgs` grew, the new
-//! messages are read: each must be the `au` message of a new member, else a room-mate's call
-//! may have left one, and every case of the room fails.
+//! every case of the room: never a case outside it. When the room's `msgs` grew by as many as
+//! it has new members, each new member is credited with one (its `au` message); when it grew
+//! otherwise, the new messages are read: each must be the `au` message of a new member, else a
+//! room-mate's call may have left one, and every case of the room fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +42,9 @@ pub struct Finding {
     pub culprits: BTreeMap<usize, String>,
     /// A change no single case explains, failing every case of the room.
     pub unexplained: Option<String>,
+    /// Per case, its own change of the counters: the members it added and their `au`
+    /// messages (cases that changed nothing are absent).
+    pub own: BTreeMap<usize, (i64, i64)>,
 }
 
 impl Finding {
@@ -47,6 +53,13 @@ impl Finding {
         self.unexplained
             .as_deref()
             .or_else(|| self.culprits.get(&index).map(String::as_str))
+    }
+
+    /// The counters of the room as case `index`'s call alone would have left them, from the
+    /// counters `before` the calls.
+    pub fn own_counters(&self, index: usize, before: Counters) -> Counters {
+        let (users, msgs) = self.own.get(&index).copied().unwrap_or_default();
+        (before.0.map(|b| b + users), before.1.map(|b| b + msgs))
     }
 
     /// Whether the room changed at all.
@@ -65,8 +78,8 @@ pub struct Gained {
 }
 
 /// Compares `after` with `before` for the cases `mates`; `messages` are the messages the room
-/// gained (read only when `msgs` grew; `None` when they could not be read); `name_of` names a
-/// user id in a finding.
+/// gained (read only when `msgs` grew by other than its new members; `None` when not read or
+/// not readable); `name_of` names a user id in a finding.
 pub fn compare(
     before: &RoomState,
     after: &RoomState,
@@ -82,6 +95,7 @@ pub fn compare(
         let owners: Vec<&Mate> = mates.iter().filter(|m| m.marks.contains(*id)).collect();
         match owners.as_slice() {
             [owner] => {
+                finding.own.entry(owner.index).or_default().0 += 1;
                 let entry = finding.culprits.entry(owner.index).or_default();
                 if !entry.is_empty() {
                     entry.push_str(", ");
@@ -98,10 +112,11 @@ pub fn compare(
     let users = delta(after.counters.0, before.counters.0);
     let msgs = delta(after.counters.1, before.counters.1);
     let joined = i64::try_from(gained.len()).unwrap_or(i64::MAX);
-    // Each new member counts once and may bring one `au` message naming it (read to tell it
-    // from a message a room-mate's call left); anything else is no single case's.
-    let messages_explained = match msgs {
-        Some(d) if d > 0 => messages.is_some_and(|m| {
+    // Each new member counts once and may bring one `au` message naming it; anything else is
+    // no single case's. Messages as many as the new members are theirs, one each; otherwise
+    // the messages read tell each new member's `au` from a message a room-mate's call left.
+    let messages_explained = match (msgs, messages) {
+        (Some(d), Some(m)) if d > 0 => {
             let named: BTreeSet<&str> = m.iter().filter_map(|g| g.names.as_deref()).collect();
             usize::try_from(d).is_ok_and(|d| d == m.len())
                 && named.len() == m.len()
@@ -109,10 +124,23 @@ pub fn compare(
                     g.t.as_deref() == Some("au")
                         && g.names.as_ref().is_some_and(|id| gained.contains(&id))
                 })
-        }),
-        Some(d) => d == 0,
-        None => true,
+        }
+        (Some(d), None) if d > 0 => d == joined,
+        (Some(d), _) => d == 0,
+        (None, _) => true,
     };
+    if messages_explained {
+        let credited: Vec<&String> = match messages {
+            Some(m) => m.iter().filter_map(|g| g.names.as_ref()).collect(),
+            None if msgs.is_some_and(|d| d > 0) => gained.clone(),
+            None => Vec::new(),
+        };
+        for id in credited {
+            if let Some(owner) = mates.iter().find(|m| m.marks.contains(id)) {
+                finding.own.entry(owner.index).or_default().1 += 1;
+            }
+        }
+    }
     if users.is_some_and(|d| d != joined) || !messages_explained {
         unexplained.push(format!(
             "usersCount {:?} → {:?}, msgs {:?} → {:?} with {} new member(s)",
@@ -194,12 +222,34 @@ mod tests {
             t: None,
             names: None,
         };
-        for messages in [None, Some(vec![posted]), Some(vec![au("u3")])] {
+        for messages in [Some(vec![posted]), Some(vec![au("u3")])] {
             let found = compare(&before, &after, &mates(), messages.as_deref(), &named);
             for mate in mates() {
                 assert!(found.charged(mate.index).is_some(), "{messages:?}");
             }
         }
+    }
+
+    #[test]
+    fn each_addition_is_credited_with_its_own_members_and_their_messages_only() {
+        let before = state(&["admin"], (1, 1));
+        // Messages as many as the new members: one each, nothing read.
+        let after = state(&["admin", "u3", "a3", "u8"], (4, 4));
+        let found = compare(&before, &after, &mates(), None, &named);
+        assert!(found.unexplained.is_none(), "{found:?}");
+        assert_eq!(found.own_counters(3, before.counters), (Some(3), Some(3)));
+        assert_eq!(found.own_counters(8, before.counters), (Some(2), Some(2)));
+        assert_eq!(found.own_counters(5, before.counters), before.counters);
+        // Fewer messages than new members: read, and each `au` goes to its member's case.
+        let short = state(&["admin", "u3", "a3", "u8"], (4, 3));
+        let read = [au("u3"), au("u8")];
+        let found = compare(&before, &short, &mates(), Some(&read), &named);
+        assert!(found.unexplained.is_none(), "{found:?}");
+        assert_eq!(found.own_counters(3, before.counters), (Some(3), Some(2)));
+        assert_eq!(found.own_counters(8, before.counters), (Some(2), Some(2)));
+        // Not read, or not readable: no case can be credited, every case fails.
+        let found = compare(&before, &short, &mates(), None, &named);
+        assert!(mates().iter().all(|m| found.charged(m.index).is_some()));
     }
 
     #[test]

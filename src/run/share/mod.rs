@@ -1,10 +1,15 @@
-//! Sharing rooms between refusal cases: fewer rooms to create and delete.
+//! Sharing rooms between cases: fewer rooms to create and delete.
 //!
 //! A case may use the rooms of another case (its host) only when
 //!
 //! - both run in the same grant group, with one call each, sent alone;
-//! - the model predicts a refusal that adds nobody and records no message, and the case's
-//!   expectation says so too (a status of 400 or more, no counter change, no message);
+//! - both expect the same kind of outcome, by the model and by their expectations:
+//!   - a *refusal* that adds nobody and records no message (a status of 400 or more, no counter
+//!     change, no message), or
+//!   - an *addition* that adds only users of the case's own (or the bot) and whose
+//!     expectation reads nothing a room-mate's call changes too (no `usersCount` or other
+//!     moving field of the answer's room, no answer room compared with the room, no messages
+//!     listed): its counters are judged on its own share of the room's change (below);
 //! - their rooms are set up identically: plain channels or groups, created by the same users
 //!   (up to the logical names), with the same members, room roles and state, and nobody
 //!   removed;
@@ -13,12 +18,17 @@
 //!   user for the whole share (a share needs no more logins, which a rate limiter counts), every
 //!   other user of a case (its invitees) is a pool user of its own (a pool position no
 //!   room-mate takes), and no two room-mates name the same room user (or the admin or the bot)
-//!   in their bodies.
+//!   in their bodies; an addition names no room user and not the admin at all, so no call of
+//!   the share changes who calls another.
 //!
-//! So every user a call names, that a wrong add could bring into a shared room, belongs to one
-//! case at most: the guard ([`guard`]) reads the room once after the calls, compares it with the
-//! state before and fails the case the change belongs to, never its room-mates (a shared caller
-//! brought in belongs to no single case: every case of the room fails).
+//! An invite's decision depends on its caller, its room and its invitees, never on who else is
+//! in the room, so a room-mate's addition changes no other case's outcome. And every user a
+//! call names, that an add could bring into a shared room, belongs to one case at most: the
+//! guard ([`guard`]) reads the room once after the calls, compares it with the state before,
+//! gives each case the change that is its own (its users that became members and their `au`
+//! messages) and fails a refusal whose call changed the room, never its room-mates. A change
+//! no single case explains (a shared caller brought in, a member gone, counters or messages
+//! the new members do not account for) fails every case of the room.
 
 pub mod guard;
 
@@ -43,9 +53,20 @@ pub struct Position {
     pub index: usize,
 }
 
+/// What the cases of a share expect of their call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    /// A refusal that leaves the room as it was.
+    Refusal,
+    /// A success that adds users of the case's own only.
+    Addition,
+}
+
 /// A case's place in a room share.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
+    /// What the case expects of its call.
+    pub outcome: Outcome,
     /// The plan index of the case that creates the rooms (slot 0).
     pub host: usize,
     /// The plan indexes of every case of the share, the host first.
@@ -94,43 +115,60 @@ impl Sharing {
     }
 }
 
-/// What makes two setups' rooms the same: the rooms in order with every fixture user named by
-/// its place among the rooms' users, and the role sets of those users.
-type RoomKey = (usize, Vec<RoomFixture>, Vec<Vec<String>>);
+/// What makes two cases room-mates: the same kind of outcome and the same rooms: the rooms in
+/// order with every fixture user named by its place among the rooms' users, and the role sets
+/// of those users. Refusals and additions never share a room: a change of the counters that the
+/// new members do not account for can then be charged to the cases that may have made it (any
+/// case of a refusals' room, any case of an additions' room), never to a refusal for what an
+/// addition did.
+type RoomKey = (Outcome, Vec<RoomFixture>, Vec<Vec<String>>);
 
 /// A share being formed.
 struct Forming {
     key: RoomKey,
-    /// The cases, host first.
-    members: Vec<usize>,
-    /// The room users (and built-in users) the cases' bodies name, by canonical name.
+    /// The cases with their outcomes, host first.
+    members: Vec<(usize, Outcome)>,
+    /// The room users (and built-in users) the cases claim, by canonical name.
     named: BTreeSet<String>,
+    /// How many pool users of their own its cases take.
+    own: usize,
 }
+
+/// The most pool users of their own the cases of one share take: every one of them is a pool
+/// user the run creates and deletes, so a share grown past the pool the rest of the plan needs
+/// costs more requests than the room it saves.
+const OWN_USERS: usize = 6;
 
 /// Plans the shares of `plan` at `version` (see the module documentation).
 pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing {
     let mut forming: Vec<Forming> = Vec::new();
-    for (group_index, group) in plan.groups.iter().enumerate() {
+    for group in &plan.groups {
         for &index in &group.members {
             let case = plan.cases[index].case;
-            if plan.cases[index].skip.is_some() || !shareable(case, model, version) {
+            if plan.cases[index].skip.is_some() {
                 continue;
             }
+            let Some(outcome) = shareable(case, model, version) else {
+                continue;
+            };
             let rooms = RoomUsers::of(case);
-            let key: RoomKey = (group_index, rooms.canonical(case), rooms.role_sets(case));
-            let named = rooms.named_by_body(case);
+            let key: RoomKey = (outcome, rooms.canonical(case), rooms.role_sets(case));
+            let named = rooms.claimed(case);
+            let own = rooms.own_users(case);
             match forming
                 .iter_mut()
-                .find(|f| f.key == key && f.named.is_disjoint(&named))
+                .find(|f| f.key == key && f.named.is_disjoint(&named) && f.own + own <= OWN_USERS)
             {
                 Some(share) => {
                     share.named.extend(named);
-                    share.members.push(index);
+                    share.members.push((index, outcome));
+                    share.own += own;
                 }
                 None => forming.push(Forming {
                     key,
-                    members: vec![index],
+                    members: vec![(index, outcome)],
                     named,
+                    own,
                 }),
             }
         }
@@ -140,18 +178,20 @@ pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing
         let cases: Vec<&Case> = share
             .members
             .iter()
-            .map(|&i| plan.cases[i].case.as_ref())
+            .map(|&(i, _)| plan.cases[i].case.as_ref())
             .collect();
-        let host = share.members[0];
-        for (&index, positions) in share.members.iter().zip(positions(&cases)) {
+        let host = share.members[0].0;
+        let mates: Vec<usize> = share.members.iter().map(|&(i, _)| i).collect();
+        for (&(index, outcome), positions) in share.members.iter().zip(positions(&cases)) {
             sharing
                 .by_id
                 .insert(plan.cases[index].case.id.as_str().to_owned(), index);
             sharing.places.insert(
                 index,
                 Place {
+                    outcome,
                     host,
-                    mates: share.members.clone(),
+                    mates: mates.clone(),
                     positions,
                 },
             );
@@ -228,43 +268,82 @@ struct UserKind {
     caller: bool,
 }
 
-/// Whether `case` may share its rooms: one call sent alone, pool users, plain channels and
-/// groups without removals, and a refusal that changes nothing, by the model and by its
-/// expectation.
-fn shareable(case: &Case, model: &PremiseModel, version: &Version) -> bool {
+/// The kind of outcome `case` may share its rooms for, if any: one call sent alone, pool
+/// users, plain channels and groups without removals, and a refusal that changes nothing or
+/// an addition of its own users only, by the model and by its expectation (see the module
+/// documentation).
+fn shareable(case: &Case, model: &PremiseModel, version: &Version) -> Option<Outcome> {
     let [call] = case.calls.as_slice() else {
-        return false;
+        return None;
     };
     let plain_rooms = !case.setup.rooms.is_empty()
         && case.setup.rooms.values().all(|r| {
+            // The guard reads a shared room through its members endpoint, which refuses an
+            // archived group (`groups.members` looks the group up with the archived check).
+            let readable = r.room_type == RoomType::Public || !r.archived;
             r.kind == RoomKind::Plain
                 && matches!(r.room_type, RoomType::Public | RoomType::Private)
+                && readable
                 && r.removals.is_empty()
         });
     if !call.together.is_empty() || !poolable(case) || !plain_rooms {
-        return false;
+        return None;
     }
     let expect = call.expectation_for(Some(version));
-    let unchanged = expect.status >= 400
-        && expect.answer_room.is_none()
-        && expect
+    // The users the expectation names: a refusal's are fixtures.
+    let named_users: Vec<&UserRef> = expect
+        .members_after
+        .values()
+        .flat_map(|m| m.includes.iter().chain(&m.excludes))
+        .collect();
+    let fixture_users = named_users.iter().all(|u| matches!(u, UserRef::Fixture(_)));
+    let predicted = predict_case(model, case, version);
+    let prediction = predicted.first()?;
+    if !expect.rooms().all(|r| matches!(r, RoomRef::Fixture(_))) || expect.answer_room.is_some() {
+        return None;
+    }
+    if expect.status >= 400 {
+        let unchanged = expect
             .room_delta
             .values()
             .all(|d| d.users_count.unwrap_or(0) == 0 && d.msgs.unwrap_or(0) == 0)
-        && expect.messages_after.values().all(Vec::is_empty)
-        && expect.rooms().all(|r| matches!(r, RoomRef::Fixture(_)))
-        && expect
-            .members_after
-            .values()
-            .flat_map(|m| m.includes.iter().chain(&m.excludes))
-            .all(|u| matches!(u, UserRef::Fixture(_)));
-    let predicted = predict_case(model, case, version);
-    let refused = predicted.first().is_some_and(|p| {
-        matches!(p.placement.decision, Decision::Failure(_))
-            && p.added.is_empty()
-            && p.messages.is_empty()
-    });
-    unchanged && refused
+            && expect.messages_after.values().all(Vec::is_empty);
+        let refused = matches!(prediction.placement.decision, Decision::Failure(_))
+            && prediction.added.is_empty()
+            && prediction.messages.is_empty();
+        return (unchanged && refused && fixture_users).then_some(Outcome::Refusal);
+    }
+    let rooms = RoomUsers::of(case);
+    let own = |u: &UserRef| match u {
+        UserRef::Fixture(_) => rooms.canonical_name(u).is_none(),
+        UserRef::Bot => true,
+        UserRef::Admin => false,
+    };
+    let addition = (200..300).contains(&expect.status)
+        && expect.messages_after.is_empty()
+        && expect.fields.keys().all(|pointer| fixed_field(pointer))
+        && matches!(prediction.placement.decision, Decision::Premise(_))
+        && prediction.added.iter().all(own)
+        && expect.members_after.values().all(|m| {
+            // It adds its own users (or the bot); it may say who stays out, the admin too
+            // (no addition names the admin, so none brings it in).
+            m.includes.iter().all(own) && m.excludes.iter().all(|u| own(u) || *u == UserRef::Admin)
+        })
+        && rooms.claimed(case).iter().all(|name| name == "bot");
+    addition.then_some(Outcome::Addition)
+}
+
+/// Whether the answer's field at `pointer` is one no room-mate's call changes: the room's
+/// identity, type and state, not its counters, its last message or its update time.
+fn fixed_field(pointer: &str) -> bool {
+    const FIXED: [&str; 11] = [
+        "success", "_id", "t", "name", "fname", "ro", "archived", "teamMain", "teamId", "prid",
+        "default",
+    ];
+    pointer
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| FIXED.contains(&last))
 }
 
 /// The fixture users a case's rooms name, in the order the rooms name them.
@@ -353,6 +432,30 @@ impl RoomUsers {
             .iter()
             .filter_map(|u| self.canonical_name(u))
             .collect()
+    }
+
+    /// The room users and built-in users the case claims, by canonical name: those its
+    /// bodies name and those its expectation says become members (the bot a username in a
+    /// body adds); no two room-mates claim one.
+    fn claimed(&self, case: &Case) -> BTreeSet<String> {
+        let mut claimed = self.named_by_body(case);
+        let expectations = case.calls.iter().flat_map(|c| {
+            std::iter::once(&c.expect).chain(c.alternatives.iter().map(|a| &a.expect))
+        });
+        for expect in expectations {
+            let includes = expect.members_after.values().flat_map(|m| &m.includes);
+            claimed.extend(includes.filter_map(|u| self.canonical_name(u)));
+        }
+        claimed
+    }
+
+    /// How many users of its own the case takes from the pool: those neither in its rooms nor
+    /// calling unnamed (a share's callers are shared).
+    fn own_users(&self, case: &Case) -> usize {
+        self.kinds(case)
+            .iter()
+            .filter(|k| !k.room && !k.caller)
+            .count()
     }
 
     /// Each user of the case: a room user with its position (its place among the room users

@@ -9,7 +9,8 @@
 //! Stages 4 and 5 come twice when there are grant groups: the first group (the server's own
 //! grants, most of the suite) is read as soon as its calls are made, and judged on a blocking
 //! thread while the grant groups' calls run one small group after another (no later call
-//! touches its rooms); the grant groups' cases are read after the last call.
+//! touches its rooms); the grant groups' cases, and the first group's cases that share a room
+//! with one of them, are read after the last call.
 //!
 //! A case whose reads cannot be shared (several calls, the shared `general` channel, a direct
 //! room, the admin or the bot in a membership expectation) reads room by room around its own
@@ -79,8 +80,9 @@ impl CaseState {
 }
 
 /// Whether the state `case` is judged on can come from the bulk reads: one call, rooms the run
-/// created (channels and groups, whose names carry the run id), fixture users only.
-fn bulk_verifiable(case: &Case, version: &Version, fx: &Fixtures) -> bool {
+/// created (channels and groups, whose names carry the run id), fixture users only (any user
+/// for a case that `shares` rooms: those are read through their members endpoint).
+fn bulk_verifiable(case: &Case, version: &Version, fx: &Fixtures, shares: bool) -> bool {
     let [call] = case.calls.as_slice() else {
         return false;
     };
@@ -96,7 +98,7 @@ fn bulk_verifiable(case: &Case, version: &Version, fx: &Fixtures) -> bool {
         .members_after
         .values()
         .flat_map(|m| m.includes.iter().chain(&m.excludes))
-        .all(|u| matches!(u, UserRef::Fixture(_)) && fx.users.contains_key(u));
+        .all(|u| (shares || matches!(u, UserRef::Fixture(_))) && fx.users.contains_key(u));
     rooms && users && !case.touches_general()
 }
 
@@ -197,6 +199,7 @@ pub(super) async fn execute(
     // 3. The calls, group by group. With grant groups, the first is read and judged as soon
     // as its calls are made (stages 4 and 5 come twice).
     let first_early = run.plan.groups.len() > 1;
+    let early = read_early(run);
     let mut held: Vec<String> = Vec::new();
     for (n, group) in run.plan.groups.iter().enumerate() {
         if run.interrupt.is_set() {
@@ -218,10 +221,10 @@ pub(super) async fn execute(
         // 4 and 5 for the first group, while the others run.
         if n == 0 && first_early && !run.interrupt.is_set() {
             run.api.client().next_stage();
-            reads::read_after(run, &mut states, &group.members).await;
+            reads::read_after(run, &mut states, &early).await;
             judging.start(
                 &run.verdicts,
-                take_called(run, &mut states, &group.members, &mut out),
+                take_called(run, &mut states, &early, &mut out),
             );
         }
     }
@@ -236,8 +239,8 @@ pub(super) async fn execute(
         .plan
         .groups
         .iter()
-        .skip(usize::from(first_early))
         .flat_map(|g| g.members.iter().copied())
+        .filter(|i| !first_early || !early.contains(i))
         .collect();
     run.api.client().next_stage();
     reads::read_after(run, &mut states, &rest).await;
@@ -246,6 +249,26 @@ pub(super) async fn execute(
         take_called(run, &mut states, &rest, &mut out),
     );
     Ok(())
+}
+
+/// The cases of the first group that are read and judged as soon as its calls are made: all
+/// but those that share a room with a case of a later group (the room is read once, after
+/// every call made in it).
+fn read_early(run: &Prepared<'_>) -> Vec<usize> {
+    let Some(first) = run.plan.groups.first() else {
+        return Vec::new();
+    };
+    let sharing = &run.provisioner.sharing;
+    first
+        .members
+        .iter()
+        .copied()
+        .filter(|&i| {
+            sharing
+                .place(i)
+                .is_none_or(|p| p.mates.iter().all(|m| first.members.contains(m)))
+        })
+        .collect()
 }
 
 /// Stage 1: every runnable case's fixtures, `jobs` at a time, under the server's own
@@ -297,7 +320,12 @@ async fn provisioned(
     let case = run.plan.cases[index].case;
     record::register_sessions(&run.sessions, &fixtures).await;
     states[index] = CaseState::Provisioned(Live {
-        bulk: bulk_verifiable(case, &run.version, &fixtures),
+        bulk: bulk_verifiable(
+            case,
+            &run.version,
+            &fixtures,
+            run.provisioner.sharing.place(index).is_some(),
+        ),
         fixtures: Arc::new(fixtures),
         before: BTreeMap::new(),
         evidence: Vec::new(),

@@ -198,7 +198,7 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
     }
     let (listing, memberships) = bulk_after(run, states, &called).await;
     let mut shared_rooms = shared::shared_rooms(run, states, &called);
-    shared::read_members(run, states, &mut shared_rooms).await;
+    shared::read_members(run, states, &mut shared_rooms, &listing).await;
     shared::read_messages(run, states, &mut shared_rooms, &listing).await;
     let mut unread: BTreeMap<usize, Unread> = BTreeMap::new();
     for &index in &called {
@@ -222,6 +222,10 @@ pub(super) async fn read_after(run: &Prepared<'_>, states: &mut [CaseState], ind
         };
         let alone = members_read_alone(run.plan.cases[index].case);
         let mut missed = unread.remove(&index).unwrap_or_default();
+        // A shared room's counters come from the guard, the case's own share of its change.
+        missed
+            .counters
+            .retain(|room| !made.observed.counters.contains_key(room));
         missed.members = take_members(live, made, expect, &memberships, &alone);
         for room in expect.messages_after.keys() {
             let gained = made

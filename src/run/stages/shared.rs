@@ -8,9 +8,10 @@ use std::sync::Arc;
 use super::{CaseState, Prepared};
 use crate::case::RoomRef;
 use crate::run::call;
-use crate::run::judge::SharedRoomNote;
+use crate::run::judge::{Counters, SharedRoomNote};
 use crate::run::lanes::in_lanes;
-use crate::run::observe::CounterRead;
+use crate::run::observe::{CounterRead, counters_of};
+use crate::run::share::Outcome;
 use crate::run::share::guard::{self, Gained, Mate, RoomState};
 use crate::target::Exchange;
 
@@ -23,6 +24,9 @@ pub(super) struct SharedRoom {
     read: Option<(Vec<String>, Exchange)>,
     /// Its read failed: the exchange.
     failed: Option<Exchange>,
+    /// Its counters after the calls, read with its members when the listing lacks them, and
+    /// the exchange.
+    counters: Option<(Counters, Exchange)>,
     /// The messages it gained across the calls, read only when its `msgs` grew (`None`: not
     /// read, or the read failed), and the exchange.
     messages: Option<Vec<Gained>>,
@@ -59,17 +63,20 @@ pub(super) fn shared_rooms(
             cases,
             read: None,
             failed: None,
+            counters: None,
             messages: None,
             messages_read: None,
         })
         .collect()
 }
 
-/// Reads the members of every shared room, `jobs` rooms at a time, as the room's reader.
+/// Reads the members of every shared room, `jobs` rooms at a time, as the room's reader, and
+/// its counters where the listing lacks them.
 pub(super) async fn read_members(
     run: &Prepared<'_>,
     states: &[CaseState],
     rooms: &mut [SharedRoom],
+    listing: &CounterRead,
 ) {
     let items = rooms
         .iter()
@@ -77,22 +84,35 @@ pub(super) async fn read_members(
         .filter_map(|(n, room)| {
             let (index, name) = room.cases.first()?;
             let fixtures = states[*index].live()?.fixtures.clone();
-            Some((*index + 1, (n, fixtures, name.clone())))
+            let unlisted = listing.get(&room.id).is_none();
+            Some((*index + 1, (n, fixtures, name.clone(), unlisted)))
         })
         .collect();
-    let read = in_lanes(items, run.options.jobs, None, |(n, fixtures, name)| {
-        let api = run.api.clone();
-        async move {
-            let mut transcript = Vec::new();
-            let ids = call::read_members(&api, &fixtures, &name, &mut transcript).await;
-            (n, ids, transcript.pop())
-        }
-    })
+    let read = in_lanes(
+        items,
+        run.options.jobs,
+        None,
+        |(n, fixtures, name, unlisted)| {
+            let api = run.api.clone();
+            async move {
+                let mut transcript = Vec::new();
+                let ids = call::read_members(&api, &fixtures, &name, &mut transcript).await;
+                let members = transcript.pop();
+                let mut counters = None;
+                if unlisted {
+                    let info = call::read_room(&api, &fixtures, &name, &mut transcript).await;
+                    counters = info.as_ref().map(counters_of).zip(transcript.pop());
+                }
+                (n, ids, members, counters)
+            }
+        },
+    )
     .await;
-    for (n, ids, exchange) in read.into_values().filter_map(Result::ok) {
+    for (n, ids, exchange, counters) in read.into_values().filter_map(Result::ok) {
         let Some(room) = rooms.get_mut(n) else {
             continue;
         };
+        room.counters = counters;
         match (ids, exchange) {
             (Some(ids), Some(exchange)) => room.read = Some((ids, exchange)),
             (_, exchange) => room.failed = exchange,
@@ -100,8 +120,9 @@ pub(super) async fn read_members(
     }
 }
 
-/// Reads the messages each shared room gained across the calls, where its `msgs` grew (on a
-/// target that changed a shared room only): whether they are the new members' `au` messages.
+/// Reads the messages each shared room gained across the calls, where its `msgs` grew by other
+/// than its new members (one `au` message each): whether they are the new members' `au`
+/// messages, and whose.
 pub(super) async fn read_messages(
     run: &Prepared<'_>,
     states: &[CaseState],
@@ -112,11 +133,20 @@ pub(super) async fn read_messages(
         .iter()
         .enumerate()
         .filter_map(|(n, room)| {
-            let before = state_before(run, states, room)?.counters.1?;
-            let gained = usize::try_from(listing.get(&room.id)?.1? - before).ok()?;
+            let before = state_before(run, states, room)?;
+            let after = listing
+                .get(&room.id)
+                .or(room.counters.as_ref().map(|c| c.0))?;
+            let gained = usize::try_from(after.1? - before.counters.1?).ok()?;
+            let (members, _) = room.read.as_ref()?;
+            let joined = members
+                .iter()
+                .filter(|m| !before.members.contains(*m))
+                .count();
             let (index, name) = room.cases.first()?;
             let fixtures = states[*index].live()?.fixtures.clone();
-            (gained > 0).then(|| (*index + 1, (n, fixtures, name.clone(), gained)))
+            (gained > 0 && gained != joined)
+                .then(|| (*index + 1, (n, fixtures, name.clone(), gained)))
         })
         .collect();
     let read = in_lanes(
@@ -172,13 +202,13 @@ pub(super) fn guard(
         let Some(before) = state_before(run, states, room) else {
             continue;
         };
-        let after = match &room.read {
-            Some((ids, _)) => Some(RoomState {
-                members: ids.iter().cloned().collect(),
-                counters: listing.get(&room.id).unwrap_or(before.counters),
-            }),
-            None => None,
-        };
+        let after = room.read.as_ref().map(|(ids, _)| RoomState {
+            members: ids.iter().cloned().collect(),
+            counters: listing
+                .get(&room.id)
+                .or(room.counters.as_ref().map(|c| c.0))
+                .unwrap_or_default(),
+        });
         let mates: Vec<Mate> = room
             .cases
             .iter()
@@ -193,9 +223,10 @@ pub(super) fn guard(
             guard::compare(&before, after, &mates, messages, &|id| name_of(&names, id))
         });
         for (index, name) in &room.cases {
-            let CaseState::Called(_, made) = &mut states[*index] else {
+            let CaseState::Called(live, made) = &mut states[*index] else {
                 continue;
             };
+            let before_counters = live.before.get(name).copied();
             let Some(made) = made.first_mut() else {
                 continue;
             };
@@ -204,18 +235,27 @@ pub(super) fn guard(
                 (Some((ids, exchange)), Some(finding)) => {
                     observed.members_after.insert(name.clone(), ids.clone());
                     made.transcript.push(exchange.clone());
+                    made.transcript
+                        .extend(room.counters.iter().map(|(_, e)| e.clone()));
                     made.transcript.extend(room.messages_read.iter().cloned());
-                    if let Some(change) = finding.charged(*index) {
+                    // An addition's own change is what it is judged on; a refusal's fails it.
+                    let charged = match run.provisioner.sharing.place(*index) {
+                        Some(place) if place.outcome == Outcome::Addition => {
+                            finding.unexplained.as_deref()
+                        }
+                        _ => finding.charged(*index),
+                    };
+                    if let Some(change) = charged {
                         observed.shared.push(SharedRoomNote::Changed {
                             room: name.clone(),
                             change: change.to_owned(),
                         });
-                    } else if finding.changed()
-                        && let Some((b, _)) = observed.counters.get(name).copied()
-                    {
-                        // A room-mate's change, charged to it: this case is judged on the room
-                        // as its own call left it.
-                        observed.counters.insert(name.clone(), (b, b));
+                    } else if let Some(b) = before_counters {
+                        // Room-mates' changes, each charged to its case: this case is judged
+                        // on the room as its own call left it.
+                        observed
+                            .counters
+                            .insert(name.clone(), (b, finding.own_counters(*index, b)));
                     }
                 }
                 _ => {
@@ -250,7 +290,8 @@ fn state_before(run: &Prepared<'_>, states: &[CaseState], room: &SharedRoom) -> 
 }
 
 /// The user ids a change of the room may belong to for case `index`: its users that are not
-/// members before (its own), and every user its bodies name.
+/// members before (its own), every user its bodies name and every user its expectation says
+/// it adds (the planner lets no room-mate claim one of them, see [`crate::run::share`]).
 fn marks(
     run: &Prepared<'_>,
     states: &[CaseState],
@@ -269,8 +310,13 @@ fn marks(
             matches!(u, crate::case::UserRef::Fixture(_)) && !before.members.contains(&l.id)
         })
         .map(|(_, l)| l.id.clone());
+    let case = run.plan.cases[index].case;
+    let added = super::expectation(case, &run.version)
+        .into_iter()
+        .flat_map(|e| e.members_after.values().flat_map(|m| &m.includes));
     let by_body = named
         .iter()
+        .chain(added)
         .filter_map(|u| live.fixtures.users.get(u).map(|l| l.id.clone()));
     own.chain(by_body).collect()
 }

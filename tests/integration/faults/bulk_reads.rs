@@ -81,7 +81,23 @@ async fn bulk_reads_are_shared_and_each_case_keeps_an_excerpt() {
     // judged while the grant groups run), one after the grant groups', and one for the
     // leftover check: never one per case.
     assert_eq!(run.seen("/api/v1/rooms.adminRooms").len(), 4);
-    let id = "channels.invite/users/user-key";
+    // Two additions with the same room share it: its members are read once, for both.
+    let members = |id: &str| -> Vec<String> {
+        run.call(id)["transcript"]
+            .as_array()
+            .expect("transcript")
+            .iter()
+            .filter_map(|e| e["url"].as_str())
+            .filter(|u| u.contains("/api/v1/channels.members"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let shared = members("channels.invite/users/user-key");
+    assert_eq!(shared.len(), 1, "{shared:#?}");
+    assert_eq!(shared, members("channels.invite/users/bulk-usernames"));
+    assert_eq!(run.seen("/api/v1/channels.members").len(), 1);
+    // A case with a room of its own keeps an excerpt of each bulk read.
+    let id = GROUP_CASE;
     let sent: Value = serde_json::from_str(run.invite(id)["request_body"].as_str().expect("body"))
         .expect("a JSON body");
     let room_id = sent["roomId"]
