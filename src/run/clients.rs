@@ -3,31 +3,36 @@
 //! [`ClientRecord`]: `ok`, `broken` (with the requests and answers that break it) or `not-run`
 //! (with the reason).
 //!
-//! The stage creates its invitees (users `rcc-<run>-cl-u<i>`) and one room per use
-//! (`rcc-<run>-cl-<client>-<n>`, created by the admin, who invites as its owner), each written
-//! to the ledger first and removed by the run's cleanup like every case fixture; it sends the
-//! client's requests (counted as calls) and reads what the needs ask for afterwards. The
-//! profiles run `--jobs` at a time, each client's uses one after another.
+//! The stage needs one room per endpoint (`rcc-<run>-cl-c` and `rcc-<run>-cl-p`, created by the
+//! admin, who invites as its owner) and invitees: every use invites users no other use
+//! invites, so that each use's invitees are new to the room and its `au` messages are its own.
+//! The invitees are the run's pool users (plain users, which the cases are done with), and
+//! users `rcc-<run>-cl-u<i>` for those the pool lacks. What it creates is written to the ledger
+//! first and removed by the run's cleanup like every case fixture. It sends the client's
+//! requests (counted as calls) and reads what the needs ask for afterwards. The profiles run
+//! `--jobs` at a time, each client's uses one after another.
 //!
 //! Whether it runs at all: not in a `--filter` run or in a part other than `hash:1/N` unless
 //! `--clients` asks, never after an interrupt or a run that stopped (each client is then
 //! `not-run` with the reason); with `--no-clients` the run has no client records at all.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::lanes::in_lanes;
-use super::ledger::{Entry, Ledger};
+use super::ledger::Entry;
 use super::prepare::Prepared;
 use super::provision::ProvisionError;
 use super::{ClientSelection, RunError};
+use crate::api::Endpoint;
 use crate::clients::needs::{Answer, Scene, unmet_by_answer, unmet_by_messages};
 use crate::clients::{ClientRecord, ClientStatus, Invitee, Profile, Use, UseRecord, bodies};
 use crate::target::api::{Api, Session};
 use crate::target::{Exchange, Purpose, Request, RequestBody};
 
-/// Messages read back for an added-message need (a new room has few).
+/// Messages read back for an added-message need (the room has one per invitee of the stage).
 const MESSAGES_READ: usize = 50;
 
 /// Evaluates every profile, or says why not (the run tells its observers once the cases'
@@ -78,20 +83,24 @@ fn why_not(run: &Prepared<'_>, executed: &Result<(), RunError>) -> Option<String
         .map(|e| format!("not evaluated: the run stopped: {e}"))
 }
 
+/// The room of one endpoint: its name and its id, or why it could not be created.
+type ClientRoom = (String, Result<String, (String, Vec<Exchange>)>);
+
 /// What every profile's evaluation shares.
 struct Bench {
     api: Api,
     admin: Session,
-    admin_username: String,
-    ledger: Ledger,
-    run_id: String,
     invitees: Vec<Invitee>,
+    /// The room of each endpoint some use invites to.
+    rooms: BTreeMap<Endpoint, ClientRoom>,
 }
 
-/// Creates the invitees, then evaluates the profiles `jobs` at a time.
+/// Creates the invitees the pool lacks and the rooms, then evaluates the profiles `jobs` at a
+/// time.
 async fn evaluate_all(run: &Prepared<'_>, profiles: &[Profile]) -> Vec<ClientRecord> {
     run.api.client().next_stage();
-    let invitees = match create_invitees(run).await {
+    let (firsts, needed) = first_invitees(profiles);
+    let invitees = match invitees(run, needed).await {
         Ok(invitees) => invitees,
         Err(e) => {
             let reason = format!("not evaluated: creating the invitees failed: {e}");
@@ -101,25 +110,35 @@ async fn evaluate_all(run: &Prepared<'_>, profiles: &[Profile]) -> Vec<ClientRec
                 .collect();
         }
     };
+    let mut rooms = BTreeMap::new();
+    for endpoint in profiles.iter().flat_map(|p| &p.uses).map(|u| u.endpoint) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = rooms.entry(endpoint) {
+            slot.insert(room(run, endpoint).await);
+        }
+    }
     let bench = Arc::new(Bench {
         api: run.api.clone(),
         admin: run.preflight.admin.clone(),
-        admin_username: run.preflight.admin_username.clone(),
-        ledger: run.ledger.clone(),
-        run_id: run.run_id.clone(),
         invitees,
+        rooms,
     });
     run.api.client().next_stage();
     let first_lane = run.plan.cases.len() + 1;
     let items = profiles
         .iter()
+        .zip(firsts)
         .enumerate()
-        .map(|(i, p)| (first_lane + i, p.clone()))
+        .map(|(i, (p, firsts))| (first_lane + i, (p.clone(), firsts)))
         .collect();
-    let mut done = in_lanes(items, run.options.jobs, Some(run.interrupt), |profile| {
-        let bench = bench.clone();
-        async move { bench.profile(&profile).await }
-    })
+    let mut done = in_lanes(
+        items,
+        run.options.jobs,
+        Some(run.interrupt),
+        |(profile, firsts)| {
+            let bench = bench.clone();
+            async move { bench.profile(&profile, &firsts).await }
+        },
+    )
     .await;
     let _ = run.ledger.flush();
     profiles
@@ -136,14 +155,46 @@ async fn evaluate_all(run: &Prepared<'_>, profiles: &[Profile]) -> Vec<ClientRec
         .collect()
 }
 
-/// The users the profiles invite (as many as the most demanding use needs).
-async fn create_invitees(run: &Prepared<'_>) -> Result<Vec<Invitee>, ProvisionError> {
-    let mut invitees = Vec::new();
-    for i in 0..run.specs.clients.invitees() {
+/// Where each use's invitees start among the invitees of its endpoint's room (each use its
+/// own), per profile and use; and how many invitees the most invited room needs.
+fn first_invitees(profiles: &[Profile]) -> (Vec<Vec<usize>>, usize) {
+    let mut next: BTreeMap<Endpoint, usize> = BTreeMap::new();
+    let firsts = profiles
+        .iter()
+        .map(|p| {
+            p.uses
+                .iter()
+                .map(|u| {
+                    let first = next.entry(u.endpoint).or_default();
+                    let at = *first;
+                    *first += u.invitees;
+                    at
+                })
+                .collect()
+        })
+        .collect();
+    (firsts, next.into_values().max().unwrap_or(0))
+}
+
+/// `needed` invitees: the pool's plain users first, then users of the stage's own.
+async fn invitees(run: &Prepared<'_>, needed: usize) -> Result<Vec<Invitee>, ProvisionError> {
+    let plain = ["user".to_owned()];
+    let mut invitees: Vec<Invitee> = run
+        .provisioner
+        .pool
+        .iter()
+        .flat_map(|pool| pool.with_roles(&plain))
+        .take(needed)
+        .map(|u| Invitee {
+            id: u.id.clone(),
+            username: u.username.clone(),
+        })
+        .collect();
+    for i in invitees.len()..needed {
         let username = format!("rcc-{}-cl-u{i}", run.run_id);
         let user = run
             .provisioner
-            .create_user(&username, &["user".to_owned()], false)
+            .create_user(&username, &plain, false)
             .await?;
         invitees.push(Invitee {
             id: user.id,
@@ -153,41 +204,73 @@ async fn create_invitees(run: &Prepared<'_>) -> Result<Vec<Invitee>, ProvisionEr
     Ok(invitees)
 }
 
+/// Creates the room of `endpoint` as the admin (ledger first): its name and id.
+async fn room(run: &Prepared<'_>, endpoint: Endpoint) -> ClientRoom {
+    let room_type = endpoint.room_type();
+    let name = format!("rcc-{}-cl-{}", run.run_id, room_type.code());
+    let entry = Entry::Room {
+        name: name.clone(),
+        room_type,
+        deleter: run.preflight.admin_username.clone(),
+    };
+    if let Err(e) = run.ledger.record(&entry) {
+        return (name, Err((format!("the ledger: {e}"), Vec::new())));
+    }
+    let created = run
+        .api
+        .create_room(&run.preflight.admin, room_type, &name, &[], false)
+        .await;
+    let id = match created {
+        Ok(id) => id,
+        Err(e) => {
+            let evidence = vec![e.exchange().clone()];
+            return (name, Err((e.to_string(), evidence)));
+        }
+    };
+    let recorded = run.ledger.record_later(&Entry::RoomId {
+        name: name.clone(),
+        id: id.clone(),
+    });
+    match recorded {
+        Ok(()) => (name, Ok(id)),
+        Err(e) => (name, Err((format!("the ledger: {e}"), Vec::new()))),
+    }
+}
+
 impl Bench {
-    /// One client: its uses one after another.
-    async fn profile(&self, profile: &Profile) -> ClientRecord {
+    /// One client: its uses one after another, each with its invitees from `firsts`.
+    async fn profile(&self, profile: &Profile, firsts: &[usize]) -> ClientRecord {
         let mut uses = Vec::new();
-        for (n, one) in profile.uses.iter().enumerate() {
-            uses.push(self.one_use(profile, n, one).await);
+        for (one, &first) in profile.uses.iter().zip(firsts) {
+            uses.push(self.one_use(one, first).await);
         }
         ClientRecord::of(profile, uses)
     }
 
-    /// One use: its room, the client's requests, the needs held against the answers and,
-    /// when they all held, against what is read afterwards.
-    async fn one_use(&self, profile: &Profile, n: usize, of: &Use) -> UseRecord {
-        let name = format!("rcc-{}-cl-{}-{n}", self.run_id, profile.id);
-        let room_id = match self.room(&name, of).await {
-            Ok(id) => id,
-            Err(e) => {
-                let evidence = e.exchange().cloned().into_iter().collect();
-                return UseRecord::not_run(of, Some(format!("setup failed: {e}")), evidence);
+    /// One use: the client's requests in its endpoint's room, inviting the invitees from
+    /// `first` on, the needs held against the answers and, when they all held, against what
+    /// is read afterwards.
+    async fn one_use(&self, of: &Use, first: usize) -> UseRecord {
+        let (name, room_id) = match self.rooms.get(&of.endpoint) {
+            Some((name, Ok(id))) => (name.as_str(), id.as_str()),
+            Some((_, Err((e, evidence)))) => {
+                let reason = Some(format!("setup failed: {e}"));
+                return UseRecord::not_run(of, reason, evidence.clone());
             }
+            None => return UseRecord::not_run(of, Some("setup failed: no room".into()), vec![]),
         };
-        let invitees = &self.invitees[..of.invitees.min(self.invitees.len())];
+        let end = (first + of.invitees).min(self.invitees.len());
+        let invitees = &self.invitees[first.min(end)..end];
         let usernames: Vec<String> = invitees.iter().map(|u| u.username.clone()).collect();
         let scene = Scene {
-            room_id: &room_id,
-            room_name: &name,
+            room_id,
+            room_name: name,
             inviter_id: &self.admin.user_id,
             invitees: &usernames,
         };
         let mut exchanges = Vec::new();
         let mut unmet = Vec::new();
-        for (i, body) in bodies(of, &room_id, &name, invitees)
-            .into_iter()
-            .enumerate()
-        {
+        for (i, body) in bodies(of, room_id, name, invitees).into_iter().enumerate() {
             let (exchange, answer) = self.send(of, body).await;
             exchanges.push(exchange);
             unmet.extend(unmet_by_answer(&of.needs, &answer, &scene, i + 1));
@@ -196,7 +279,7 @@ impl Bench {
             let room_type = of.endpoint.room_type();
             match self
                 .api
-                .messages(&self.admin, room_type, &room_id, MESSAGES_READ)
+                .messages(&self.admin, room_type, room_id, MESSAGES_READ)
                 .await
             {
                 Ok((exchange, messages)) => {
@@ -227,25 +310,6 @@ impl Bench {
                 exchanges
             },
         }
-    }
-
-    /// Creates the use's room as the admin (ledger first); its id.
-    async fn room(&self, name: &str, of: &Use) -> Result<String, ProvisionError> {
-        let room_type = of.endpoint.room_type();
-        self.ledger.record(&Entry::Room {
-            name: name.to_owned(),
-            room_type,
-            deleter: self.admin_username.clone(),
-        })?;
-        let id = self
-            .api
-            .create_room(&self.admin, room_type, name, &[], false)
-            .await?;
-        self.ledger.record_later(&Entry::RoomId {
-            name: name.to_owned(),
-            id: id.clone(),
-        })?;
-        Ok(id)
     }
 
     /// Sends one of the client's requests as the admin: the exchange and what came back.

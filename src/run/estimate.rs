@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::plan::Plan;
-use super::pool::{UserPool, poolable};
+use super::pool::{UserPool, pooled};
 use super::preflight::Preflight;
 use crate::case::{Auth, UserRef};
 
@@ -46,14 +46,13 @@ fn counts(plan: &Plan<'_>) -> (usize, BTreeMap<String, usize>) {
                 *calls.entry(case.endpoint.to_string()).or_default() += 1;
             }
         }
-        if !poolable(case) {
-            logins += case
-                .setup
-                .users
-                .keys()
-                .filter(|name| case.needs_session(&UserRef::Fixture((*name).clone())))
-                .count();
-        }
+        logins += case
+            .setup
+            .users
+            .keys()
+            .filter(|name| !pooled(case, name))
+            .filter(|name| case.needs_session(&UserRef::Fixture((*name).clone())))
+            .count();
     }
     (logins, calls)
 }

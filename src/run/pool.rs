@@ -5,9 +5,10 @@
 //! invite adds a subscription to the case's own room; room roles live on the case's own
 //! subscriptions), and rooms stay per case, but for refusals that share theirs (see
 //! [`super::share`]: each case of a share takes pool users no room-mate takes, at the
-//! positions its place gives). Two kinds of case keep dedicated users: those on
-//! the shared `general` channel (an invite there would stay for later cases) and those with a
-//! deactivated user (deactivation must follow the user's login and room setup).
+//! positions its place gives). Two kinds of user stay dedicated: every user of a case on
+//! the shared `general` channel (an invite there would stay for later cases) and a deactivated
+//! user (deactivation must follow the user's login and room setup); the other users of a case
+//! with a deactivated one come from the pool.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,9 +41,15 @@ pub(super) fn key(roles: &[String]) -> Vec<String> {
     roles
 }
 
-/// Whether `case` may use pooled users.
+/// Whether every user of `case` comes from the pool.
 pub fn poolable(case: &Case) -> bool {
     !case.touches_general() && case.setup.users.values().all(|u| u.active)
+}
+
+/// Whether the user `name` of `case` comes from the pool: an active user of a case that is not
+/// on `general`.
+pub(super) fn pooled(case: &Case, name: &str) -> bool {
+    !case.touches_general() && case.setup.users.get(name).is_some_and(|u| u.active)
 }
 
 impl UserPool {
@@ -52,7 +59,7 @@ impl UserPool {
     pub fn needs(plan: &Plan<'_>, sharing: &Sharing) -> BTreeMap<Vec<String>, Need> {
         let mut needs: BTreeMap<Vec<String>, Need> = BTreeMap::new();
         for (index, planned) in plan.cases.iter().enumerate() {
-            if planned.skip.is_some() || !poolable(planned.case) {
+            if planned.skip.is_some() {
                 continue;
             }
             let place = sharing.place(index).map(|p| p.positions.as_slice());
@@ -89,17 +96,14 @@ impl UserPool {
         Ok(pool)
     }
 
-    /// The pool users `case` gets, by logical name, at `shared` positions when it shares
-    /// rooms; `None` when the case is not poolable or the pool is short (it then provisions
-    /// its own).
+    /// The pool users `case` gets, by logical name (its pooled users only), at `shared`
+    /// positions when it shares rooms; `None` when the pool is short (the case then
+    /// provisions its own).
     pub fn assign(
         &self,
         case: &Case,
         shared: Option<&[Position]>,
     ) -> Option<BTreeMap<String, LiveUser>> {
-        if !poolable(case) {
-            return None;
-        }
         let mut assigned = BTreeMap::new();
         for position in positions(case, shared) {
             let live = self
@@ -112,14 +116,19 @@ impl UserPool {
         Some(assigned)
     }
 
+    /// The pool users that hold the role set `roles` (sorted) and no other.
+    pub fn with_roles(&self, roles: &[String]) -> &[LiveUser] {
+        self.users.get(roles).map_or(&[], Vec::as_slice)
+    }
+
     /// Every pool user.
     pub fn users(&self) -> impl Iterator<Item = &LiveUser> {
         self.users.values().flatten()
     }
 }
 
-/// Where each user of `case` comes from in the pool: the `shared` positions of a case that
-/// shares rooms, else the users in setup order, each role set counted from 0.
+/// Where each pooled user of `case` comes from in the pool: the `shared` positions of a case
+/// that shares rooms, else the pooled users in setup order, each role set counted from 0.
 pub fn positions(case: &Case, shared: Option<&[Position]>) -> Vec<Position> {
     if let Some(shared) = shared {
         return shared.to_vec();
@@ -128,6 +137,7 @@ pub fn positions(case: &Case, shared: Option<&[Position]>) -> Vec<Position> {
     case.setup
         .users
         .iter()
+        .filter(|(name, _)| pooled(case, name))
         .map(|(name, user)| {
             let roles = key(&user.roles);
             let index = taken.entry(roles.clone()).or_default();

@@ -267,21 +267,21 @@ impl Provisioner {
             .sharing
             .place_of(case.id.as_str())
             .map(|p| p.positions.as_slice());
-        match self.pool.as_ref().and_then(|p| p.assign(case, shared)) {
-            Some(assigned) => {
-                for (name, live) in assigned {
-                    fx.users.insert(UserRef::Fixture(name), live);
-                }
+        let assigned = self.pool.as_ref().and_then(|p| p.assign(case, shared));
+        for (name, live) in assigned.into_iter().flatten() {
+            fx.users.insert(UserRef::Fixture(name), live);
+        }
+        // The users the pool does not give: its own.
+        for (name, user) in &case.setup.users {
+            let user_ref = UserRef::Fixture(name.clone());
+            if fx.users.contains_key(&user_ref) {
+                continue;
             }
-            None => {
-                for (name, user) in &case.setup.users {
-                    let login = case.needs_session(&UserRef::Fixture(name.clone()));
-                    let live = self
-                        .create_user(&format!("{prefix}-{name}"), &user.roles, login)
-                        .await?;
-                    fx.users.insert(UserRef::Fixture(name.clone()), live);
-                }
-            }
+            let login = case.needs_session(&user_ref);
+            let live = self
+                .create_user(&format!("{prefix}-{name}"), &user.roles, login)
+                .await?;
+            fx.users.insert(user_ref, live);
         }
         Ok(fx)
     }
