@@ -1,6 +1,8 @@
 //! Stage 3 for one grant group: each case's calls, `jobs` cases at a time, with a case's own
 //! reads around its call when it is not a bulk case. Cases on the shared `general` channel
-//! take turns: their counters and members must see only their own effects.
+//! take turns: their counters and members must see only their own effects; each takes its
+//! counters before the call from the read after the previous one's (nothing of the run
+//! touches `general` in between).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,11 +10,14 @@ use std::time::Instant;
 use tokio::sync::Mutex;
 
 use super::{CaseState, Prepared, each_case};
+use crate::case::RoomRef;
 use crate::run::call::{self, Made};
+use crate::run::judge::Counters;
 
 /// Makes the calls of the provisioned cases of `members`.
 pub(super) async fn make_calls(run: &Prepared<'_>, members: &[usize], states: &mut [CaseState]) {
-    let general = Arc::new(Mutex::new(()));
+    // The turn on `general`, with its counters as the last case's call left them.
+    let general: Arc<Mutex<Option<Counters>>> = Arc::new(Mutex::new(None));
     let ready: Vec<usize> = members
         .iter()
         .copied()
@@ -28,11 +33,14 @@ pub(super) async fn make_calls(run: &Prepared<'_>, members: &[usize], states: &m
         let version = run.version.clone();
         let general = general.clone();
         async move {
-            let _general = if case.touches_general() {
+            let mut turn = if case.touches_general() {
                 Some(general.lock_owned().await)
             } else {
                 None
             };
+            if let Some(counters) = turn.as_deref().copied().flatten() {
+                known.insert(RoomRef::General, counters);
+            }
             let started = Instant::now();
             let mut made = Vec::new();
             for call in &case.calls {
@@ -60,6 +68,9 @@ pub(super) async fn make_calls(run: &Prepared<'_>, members: &[usize], states: &m
                     );
                     made.push(one);
                 }
+            }
+            if let Some(turn) = turn.as_deref_mut() {
+                *turn = known.get(&RoomRef::General).copied();
             }
             (made, started.elapsed())
         }
