@@ -150,6 +150,11 @@ impl RunGrants {
             .collect()
     }
 
+    /// The role list `permission` had before the run.
+    pub(super) fn previous(&self, permission: &str) -> Vec<String> {
+        self.before.get(permission).cloned().unwrap_or_default()
+    }
+
     /// The ids of the run's own roles.
     pub(super) fn run_role_ids(&self) -> Vec<String> {
         let r = &self.roles;
@@ -364,42 +369,65 @@ impl Changes {
         }
     }
 
-    /// Applies the grants of group `n` (after [`Changes::on_disk`]): the permissions changed,
-    /// or the refusal with the ones applied before it (to be put back all the same).
-    pub(super) async fn apply(
+    /// Puts `stale` back to the lists they had before the run and applies the grants of group
+    /// `n`, in one `permissions.update` (after [`Changes::on_disk`]): the permissions it
+    /// changed to the group's lists, or the refusal (the group's permissions may then be
+    /// changed or not, and `stale` still needs putting back).
+    pub(super) async fn switch(
         &mut self,
         run: &Prepared<'_>,
+        stale: &[String],
         n: usize,
-    ) -> Result<Vec<String>, (ApiError, Vec<String>)> {
-        let mut applied = Vec::new();
-        for (permission, list) in run.grants.groups.get(n).into_iter().flatten() {
-            match set(run, permission, list, Purpose::Provision).await {
-                Ok(()) => applied.push(permission.clone()),
-                Err(e) => return Err((e, applied)),
-            }
+    ) -> Result<Vec<String>, ApiError> {
+        let group = run.grants.groups.get(n).map_or(&[][..], Vec::as_slice);
+        let mut lists: Vec<(String, Vec<String>)> = stale
+            .iter()
+            .map(|p| (p.clone(), run.grants.previous(p)))
+            .collect();
+        lists.extend(group.iter().cloned());
+        if lists.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(applied)
+        run.api
+            .set_permissions(&run.preflight.admin, &lists, Purpose::Provision)
+            .await?;
+        for permission in stale {
+            run.grants.log.restored(permission);
+            self.restored.insert(permission.clone(), true);
+        }
+        let roles = run.grants.run_role_ids();
+        for (permission, list) in group {
+            let before = run.grants.previous(permission);
+            run.grants.log.applied(permission, &before, list, &roles);
+            self.restored.remove(permission);
+        }
+        Ok(group.iter().map(|(p, _)| p.clone()).collect())
     }
 
-    /// Puts `applied` back to the lists they had before the run.
+    /// Puts `applied` back to the lists they had before the run: in one
+    /// `permissions.update`, else (refused) one by one, so that one refusal leaves no other
+    /// permission changed.
     pub(super) async fn put_back(&mut self, run: &Prepared<'_>, applied: Vec<String>) {
-        for permission in applied {
-            let previous = run
-                .grants
-                .before
-                .get(&permission)
-                .cloned()
-                .unwrap_or_default();
-            let put_back = run
-                .api
-                .set_permission(
-                    &run.preflight.admin,
-                    &permission,
-                    &previous,
-                    Purpose::Cleanup,
-                )
-                .await
-                .is_ok();
+        if applied.is_empty() {
+            return;
+        }
+        let lists: Vec<(String, Vec<String>)> = applied
+            .iter()
+            .map(|p| (p.clone(), run.grants.previous(p)))
+            .collect();
+        let admin = &run.preflight.admin;
+        let at_once = run
+            .api
+            .set_permissions(admin, &lists, Purpose::Cleanup)
+            .await
+            .is_ok();
+        for (permission, previous) in lists {
+            let put_back = at_once
+                || run
+                    .api
+                    .set_permission(admin, &permission, &previous, Purpose::Cleanup)
+                    .await
+                    .is_ok();
             if put_back {
                 run.grants.log.restored(&permission);
             }

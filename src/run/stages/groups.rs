@@ -1,5 +1,5 @@
-//! Stage 3 for one grant group: its permission changes (those of the group before that it
-//! does not share put back, its own applied), the wait for them to take effect
+//! Stage 3 for one grant group: its permission changes in one request (those of the group
+//! before that it does not share put back, its own applied), the wait for them to take effect
 //! ([`crate::run::settle`]), then its calls. A permission the next group sets too is not put
 //! back in between: it changes once, from one group's list to the next.
 
@@ -31,10 +31,8 @@ pub(super) async fn call_group(
     let ours: Vec<&String> = lists.iter().map(|(p, _)| p).collect();
     let stale: Vec<String> = held.iter().filter(|p| !ours.contains(p)).cloned().collect();
     held.retain(|p| ours.contains(&p));
-    if !stale.is_empty() {
-        changes.put_back(run, stale).await;
-    }
-    let settled = match changes.apply(run, n).await {
+    // The previous group's grants this one does not share go back in the same request.
+    let settled = match changes.switch(run, &stale, n).await {
         Ok(applied) => {
             absorb(held, applied);
             let settled = settle(run, plan, n).await;
@@ -42,8 +40,10 @@ pub(super) async fn call_group(
             calls::make_calls(run, &group.members, states).await;
             settled
         }
-        Err((e, applied)) => {
-            absorb(held, applied);
+        Err(e) => {
+            // Whatever the refused request changed is put back.
+            absorb(held, stale);
+            absorb(held, ours.into_iter().cloned().collect());
             run.api.client().next_stage();
             changes.put_back(run, std::mem::take(held)).await;
             let reason = format!("applying the case's permission grants failed: {e}");

@@ -65,14 +65,30 @@ impl Api {
         roles: &[String],
         purpose: Purpose,
     ) -> Result<(), ApiError> {
+        self.set_permissions(admin, &[(permission.to_owned(), roles.to_vec())], purpose)
+            .await
+    }
+
+    /// Sets every permission of `lists` to its role list in one `permissions.update` (as
+    /// [`Api::set_permission`] does one).
+    pub async fn set_permissions(
+        &self,
+        admin: &Session,
+        lists: &[(String, Vec<String>)],
+        purpose: Purpose,
+    ) -> Result<(), ApiError> {
+        let permissions: Vec<_> = lists
+            .iter()
+            .map(|(permission, roles)| json!({ "_id": permission, "roles": roles }))
+            .collect();
+        let names: Vec<&str> = lists.iter().map(|(p, _)| p.as_str()).collect();
         let request = Request::post(
             "/api/v1/permissions.update",
-            json!({ "permissions": [{ "_id": permission, "roles": roles }] }),
+            json!({ "permissions": permissions }),
             purpose,
         )
         .auth(admin.auth());
-        self.expect_ok(&format!("setting permission `{permission}`"), request)
-            .await
-            .map(|_| ())
+        let what = format!("setting permission `{}`", names.join("`, `"));
+        self.expect_ok(&what, request).await.map(|_| ())
     }
 }
