@@ -11,9 +11,11 @@ use crate::run::call;
 use crate::run::judge::{Counters, SharedRoomNote};
 use crate::run::lanes::in_lanes;
 use crate::run::observe::{CounterRead, counters_of};
+use crate::run::provision::Fixtures;
 use crate::run::share::Outcome;
 use crate::run::share::guard::{self, Gained, Mate, RoomState};
 use crate::target::Exchange;
+use crate::target::api::Api;
 
 /// A room the called cases of a batch share: its id and, per case, the room's logical name.
 #[derive(Debug)]
@@ -31,6 +33,52 @@ pub(super) struct SharedRoom {
     /// read, or the read failed), and the exchange.
     messages: Option<Vec<Gained>>,
     messages_read: Option<Exchange>,
+}
+
+impl SharedRoom {
+    /// Its counters after the calls: from the listing, else read with its members.
+    fn counters_after(&self, listing: &CounterRead) -> Option<Counters> {
+        listing
+            .get(&self.id)
+            .or(self.counters.as_ref().map(|c| c.0))
+    }
+}
+
+/// Runs `read` for every shared room `pick` gives a value for, `jobs` rooms at a time, as the
+/// room's reader (with the fixtures of its first case, in that case's lane): by the room's
+/// position, what it returned.
+async fn each_room<X, T, Fut>(
+    run: &Prepared<'_>,
+    states: &[CaseState],
+    rooms: &[SharedRoom],
+    pick: impl Fn(&SharedRoom) -> Option<X>,
+    mut read: impl FnMut(Api, Arc<Fixtures>, RoomRef, X) -> Fut,
+) -> Vec<(usize, T)>
+where
+    T: Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let items = rooms
+        .iter()
+        .enumerate()
+        .filter_map(|(n, room)| {
+            let picked = pick(room)?;
+            let (index, name) = room.cases.first()?;
+            let fixtures = states[*index].live()?.fixtures.clone();
+            Some((*index + 1, (n, fixtures, name.clone(), picked)))
+        })
+        .collect();
+    let done = in_lanes(
+        items,
+        run.options.jobs,
+        None,
+        |(n, fixtures, name, picked)| {
+            let out = read(run.api.clone(), fixtures, name, picked);
+            async move { (n, out.await) }
+        },
+    )
+    .await;
+    done.into_values().filter_map(Result::ok).collect()
 }
 
 /// The rooms two or more of the bulk cases of `indices` that share rooms use (a guest whose
@@ -78,37 +126,26 @@ pub(super) async fn read_members(
     rooms: &mut [SharedRoom],
     listing: &CounterRead,
 ) {
-    let items = rooms
-        .iter()
-        .enumerate()
-        .filter_map(|(n, room)| {
-            let (index, name) = room.cases.first()?;
-            let fixtures = states[*index].live()?.fixtures.clone();
-            let unlisted = listing.get(&room.id).is_none();
-            Some((*index + 1, (n, fixtures, name.clone(), unlisted)))
-        })
-        .collect();
-    let read = in_lanes(
-        items,
-        run.options.jobs,
-        None,
-        |(n, fixtures, name, unlisted)| {
-            let api = run.api.clone();
-            async move {
-                let mut transcript = Vec::new();
-                let ids = call::read_members(&api, &fixtures, &name, &mut transcript).await;
-                let members = transcript.pop();
-                let mut counters = None;
-                if unlisted {
-                    let info = call::read_room(&api, &fixtures, &name, &mut transcript).await;
-                    counters = info.as_ref().map(counters_of).zip(transcript.pop());
-                }
-                (n, ids, members, counters)
+    let unlisted = |room: &SharedRoom| Some(listing.get(&room.id).is_none());
+    let read = each_room(
+        run,
+        states,
+        rooms,
+        unlisted,
+        |api, fixtures, name, unlisted| async move {
+            let mut transcript = Vec::new();
+            let ids = call::read_members(&api, &fixtures, &name, &mut transcript).await;
+            let members = transcript.pop();
+            let mut counters = None;
+            if unlisted {
+                let info = call::read_room(&api, &fixtures, &name, &mut transcript).await;
+                counters = info.as_ref().map(counters_of).zip(transcript.pop());
             }
+            (ids, members, counters)
         },
     )
     .await;
-    for (n, ids, exchange, counters) in read.into_values().filter_map(Result::ok) {
+    for (n, (ids, exchange, counters)) in read {
         let Some(room) = rooms.get_mut(n) else {
             continue;
         };
@@ -129,42 +166,32 @@ pub(super) async fn read_messages(
     rooms: &mut [SharedRoom],
     listing: &CounterRead,
 ) {
-    let items = rooms
-        .iter()
-        .enumerate()
-        .filter_map(|(n, room)| {
-            let before = state_before(run, states, room)?;
-            let after = listing
-                .get(&room.id)
-                .or(room.counters.as_ref().map(|c| c.0))?;
-            let gained = usize::try_from(after.1? - before.counters.1?).ok()?;
-            let (members, _) = room.read.as_ref()?;
-            let joined = members
-                .iter()
-                .filter(|m| !before.members.contains(*m))
-                .count();
-            let (index, name) = room.cases.first()?;
-            let fixtures = states[*index].live()?.fixtures.clone();
-            (gained > 0 && gained != joined)
-                .then(|| (*index + 1, (n, fixtures, name.clone(), gained)))
-        })
-        .collect();
-    let read = in_lanes(
-        items,
-        run.options.jobs,
-        None,
-        |(n, fixtures, name, count)| {
-            let api = run.api.clone();
-            async move {
-                let mut transcript = Vec::new();
-                let messages =
-                    call::read_new_messages(&api, &fixtures, &name, count, &mut transcript).await;
-                (n, messages, transcript.pop())
-            }
+    // How many messages the room gained, when they are not one per new member.
+    let unexplained = |room: &SharedRoom| {
+        let before = state_before(run, states, room)?;
+        let after = room.counters_after(listing)?;
+        let gained = usize::try_from(after.1? - before.counters.1?).ok()?;
+        let (members, _) = room.read.as_ref()?;
+        let joined = members
+            .iter()
+            .filter(|m| !before.members.contains(*m))
+            .count();
+        (gained > 0 && gained != joined).then_some(gained)
+    };
+    let read = each_room(
+        run,
+        states,
+        rooms,
+        unexplained,
+        |api, fixtures, name, count| async move {
+            let mut transcript = Vec::new();
+            let messages =
+                call::read_new_messages(&api, &fixtures, &name, count, &mut transcript).await;
+            (messages, transcript.pop())
         },
     )
     .await;
-    for (n, messages, exchange) in read.into_values().filter_map(Result::ok) {
+    for (n, (messages, exchange)) in read {
         let Some(room) = rooms.get_mut(n) else {
             continue;
         };
@@ -204,10 +231,7 @@ pub(super) fn guard(
         };
         let after = room.read.as_ref().map(|(ids, _)| RoomState {
             members: ids.iter().cloned().collect(),
-            counters: listing
-                .get(&room.id)
-                .or(room.counters.as_ref().map(|c| c.0))
-                .unwrap_or_default(),
+            counters: room.counters_after(listing).unwrap_or_default(),
         });
         let mates: Vec<Mate> = room
             .cases
