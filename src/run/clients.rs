@@ -22,7 +22,6 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::lanes::in_lanes;
-use super::ledger::Entry;
 use super::prepare::Prepared;
 use super::provision::ProvisionError;
 use super::{ClientSelection, RunError};
@@ -208,33 +207,13 @@ async fn invitees(run: &Prepared<'_>, needed: usize) -> Result<Vec<Invitee>, Pro
 async fn room(run: &Prepared<'_>, endpoint: Endpoint) -> ClientRoom {
     let room_type = endpoint.room_type();
     let name = format!("rcc-{}-cl-{}", run.run_id, room_type.code());
-    let entry = Entry::Room {
-        name: name.clone(),
-        room_type,
-        deleter: run.preflight.admin_username.clone(),
-    };
-    if let Err(e) = run.ledger.record(&entry) {
-        return (name, Err((format!("the ledger: {e}"), Vec::new())));
-    }
+    let admin = (&run.preflight.admin, run.preflight.admin_username.as_str());
     let created = run
-        .api
-        .create_room(&run.preflight.admin, room_type, &name, &[], false)
+        .provisioner
+        .channel_or_group(admin, room_type, &name, &[], false)
         .await;
-    let id = match created {
-        Ok(id) => id,
-        Err(e) => {
-            let evidence = vec![e.exchange().clone()];
-            return (name, Err((e.to_string(), evidence)));
-        }
-    };
-    let recorded = run.ledger.record_later(&Entry::RoomId {
-        name: name.clone(),
-        id: id.clone(),
-    });
-    match recorded {
-        Ok(()) => (name, Ok(id)),
-        Err(e) => (name, Err((format!("the ledger: {e}"), Vec::new()))),
-    }
+    let id = created.map_err(|e| (e.to_string(), e.exchange().cloned().into_iter().collect()));
+    (name, id)
 }
 
 impl Bench {

@@ -404,38 +404,57 @@ impl Provisioner {
         room: &RoomFixture,
     ) -> Result<(String, String), ProvisionError> {
         let (session, creator) = (new.session, new.creator);
-        let (room_name, id) = if room.room_type == RoomType::Direct {
-            let other = new.others.first().cloned().unwrap_or_default();
-            let room_name = format!("{}+{other}", creator.username);
-            self.ledger.record(&Entry::Room {
-                name: room_name.clone(),
-                room_type: RoomType::Direct,
-                deleter: creator.username.clone(),
-            })?;
-            (room_name, self.api.create_direct(session, &other).await?)
-        } else {
-            self.ledger.record(&Entry::Room {
-                name: new.name.clone(),
-                room_type: room.room_type,
-                deleter: creator.username.clone(),
-            })?;
+        if room.room_type != RoomType::Direct {
             let id = self
-                .api
-                .create_room(
-                    session,
+                .channel_or_group(
+                    (session, &creator.username),
                     room.room_type,
                     &new.name,
                     new.others,
                     room.read_only,
                 )
                 .await?;
-            (new.name.clone(), id)
-        };
+            return Ok((new.name.clone(), id));
+        }
+        let other = new.others.first().cloned().unwrap_or_default();
+        let room_name = format!("{}+{other}", creator.username);
+        self.ledger.record(&Entry::Room {
+            name: room_name.clone(),
+            room_type: RoomType::Direct,
+            deleter: creator.username.clone(),
+        })?;
+        let id = self.api.create_direct(session, &other).await?;
         self.ledger.record_later(&Entry::RoomId {
             name: room_name.clone(),
             id: id.clone(),
         })?;
         Ok((room_name, id))
+    }
+
+    /// A channel or group `name` created by `creator` (its session and username, who deletes
+    /// it) with the members `others`, ledger first: its id.
+    pub async fn channel_or_group(
+        &self,
+        (session, creator): (&Session, &str),
+        room_type: RoomType,
+        name: &str,
+        others: &[String],
+        read_only: bool,
+    ) -> Result<String, ProvisionError> {
+        self.ledger.record(&Entry::Room {
+            name: name.to_owned(),
+            room_type,
+            deleter: creator.to_owned(),
+        })?;
+        let id = self
+            .api
+            .create_room(session, room_type, name, others, read_only)
+            .await?;
+        self.ledger.record_later(&Entry::RoomId {
+            name: name.to_owned(),
+            id: id.clone(),
+        })?;
+        Ok(id)
     }
 
     /// A created room's roles, removals and archive state.
