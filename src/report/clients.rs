@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use super::junit_xml::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
 use super::merge::Part;

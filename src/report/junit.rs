@@ -1,4 +1,4 @@
-//! `junit.xml`: the run as JUnit XML (the Jenkins flavour quick-junit writes), which GitHub
+//! `junit.xml`: the run as JUnit XML (the Jenkins flavour, written by [`super::junit_xml`]), which GitHub
 //! test-report actions, GitLab and Jenkins ingest.
 //!
 //! One `<testsuite>` per endpoint (so each CI shows per-endpoint totals), one `<testcase>` per
@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use quick_junit::{
+use super::junit_xml::{
     NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
 };
 
@@ -50,7 +50,7 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         junit.add_test_suite(interrupted_suite(report));
     }
     junit.set_time(total);
-    Ok(junit.to_string()?)
+    Ok(junit.to_xml())
 }
 
 /// Every change of a built-in role's permission, `permission:role:added|removed@from..to`,
@@ -205,12 +205,11 @@ fn retries(case: &CaseRecord) -> Vec<TestRerun> {
         .iter()
         .flat_map(|c| &c.transcript)
         .flat_map(|e| {
-            e.retries.iter().map(move |why| {
-                let mut rerun = TestRerun::new(NonSuccessKind::Error);
-                rerun.message = Some(why.as_str().into());
-                rerun.ty = Some("transport-retry".into());
-                rerun.description = Some(format!("{} {}: {why}", e.method, e.url).into());
-                rerun
+            e.retries.iter().map(move |why| TestRerun {
+                kind: NonSuccessKind::Error,
+                message: Some(why.clone()),
+                ty: Some("transport-retry".into()),
+                description: Some(format!("{} {}: {why}", e.method, e.url)),
             })
         })
         .collect()

@@ -8,6 +8,7 @@ pub mod grants;
 pub mod html;
 pub mod json;
 pub mod junit;
+mod junit_xml;
 pub mod markdown;
 mod matrix;
 pub mod merge;

@@ -34,9 +34,6 @@ pub enum RenderError {
         #[source]
         source: minijinja::Error,
     },
-    /// The JUnit document could not be serialized.
-    #[error("cannot serialize junit.xml: {0}")]
-    Junit(#[from] quick_junit::SerializeError),
 }
 
 /// File name of the machine-readable report.
@@ -53,18 +50,19 @@ type Renderer = fn(&RunReport) -> Result<String, RenderError>;
 
 /// Writes `report.json`, `junit.xml`, `summary.md` and `report.html` into `dir` (created when
 /// missing) and returns their paths, in that order. The four are rendered and written on the
-/// machine's cores at once (JUnit's and HTML's rendering are the long ones); the first error,
+/// machine's cores at once (the HTML page's rendering, the long one, first); the first error,
 /// in that order, is the one returned.
 pub fn write_all(dir: &Utf8Path, report: &RunReport) -> Result<Vec<Utf8PathBuf>, RenderError> {
     fs_err::create_dir_all(dir).map_err(write_error(dir.to_owned()))?;
     // `None`: report.json, which is serialized straight into its file.
+    // The longest first (the HTML page), so that the others share the other cores meanwhile.
     let renders: [(&str, Option<Renderer>); 4] = [
+        (HTML_FILE, Some(super::html::render)),
         (JSON_FILE, None),
         (JUNIT_FILE, Some(super::junit::render)),
         (MARKDOWN_FILE, Some(super::markdown::render)),
-        (HTML_FILE, Some(super::html::render)),
     ];
-    crate::parallel::in_parallel(&renders, |&(name, render)| {
+    let mut written = crate::parallel::in_parallel(&renders, |&(name, render)| {
         let path = dir.join(name);
         match render {
             None => super::json::write(dir, report).map_err(write_error(path.clone()))?,
@@ -74,9 +72,11 @@ pub fn write_all(dir: &Utf8Path, report: &RunReport) -> Result<Vec<Utf8PathBuf>,
             }
         }
         Ok(path)
-    })
-    .into_iter()
-    .collect()
+    });
+    // Back to the order the callers list them in: report.json, junit.xml, summary.md,
+    // report.html.
+    written.rotate_left(1);
+    written.into_iter().collect()
 }
 
 /// The error of a failed write of `path`.
