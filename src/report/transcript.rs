@@ -4,14 +4,80 @@
 
 use crate::target::Exchange;
 
-/// A body as reports show it: pretty JSON when it parses, else as received.
+/// A body as reports show it: a JSON object or array indented two spaces a level (as
+/// `serde_json`'s pretty printer lays it out), anything else as received.
+///
+/// The indentation goes over the received text itself, so strings and numbers stay exactly
+/// as the server sent them (an escape such as `\u00e9` or a number such as `1e2` is not
+/// rewritten, and a repeated key is not folded): the evidence is the answer, only laid out.
+/// It costs one validating pass and one copy, where parsing into a tree and printing it
+/// again took half of the HTML report's rendering.
 pub(crate) fn pretty_body(body: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(v) if v.is_object() || v.is_array() => {
-            serde_json::to_string_pretty(&v).unwrap_or_else(|_| body.to_owned())
-        }
-        _ => body.to_owned(),
+    let container = matches!(body.trim_start().as_bytes().first(), Some(b'{' | b'['));
+    if !container || serde_json::from_str::<serde::de::IgnoredAny>(body).is_err() {
+        return body.to_owned();
     }
+    indent_json(body)
+}
+
+/// `json` (valid JSON text) laid out with two spaces a level; empty objects and arrays stay
+/// `{}` and `[]`.
+fn indent_json(json: &str) -> String {
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len() + json.len() / 2);
+    let mut depth = 0usize;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // A string, copied as it is: up to the quote no backslash escapes.
+                let start = i;
+                i += 1;
+                while bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                out.push_str(&json[start..=i]);
+            }
+            open @ (b'{' | b'[') => {
+                let close = if open == b'{' { b'}' } else { b']' };
+                let next = i
+                    + 1
+                    + bytes[i + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
+                out.push(char::from(open));
+                if bytes[next] == close {
+                    out.push(char::from(close));
+                    i = next;
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            close @ (b'}' | b']') => {
+                depth -= 1;
+                newline(&mut out, depth);
+                out.push(char::from(close));
+            }
+            b',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            b':' => out.push_str(": "),
+            b' ' | b'\n' | b'\r' | b'\t' => {}
+            // Outside strings valid JSON has only ASCII: digits, signs, literals.
+            other => out.push(char::from(other)),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// `text` cut to at most `limit` bytes (at a character boundary), with a note of the cut.
@@ -91,6 +157,27 @@ pub(crate) fn transcript_text(exchanges: &[Exchange], body_limit: usize, pretty:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_are_laid_out_as_the_pretty_printer_would_and_kept_as_sent() {
+        for body in [
+            r#"{"success":false,"error":"a \"quoted\" [x], {y}: z","n":[1,2.5e3,{}],"e":[],"o":{"k":null}}"#,
+            r#"[ {"a" : true} , "é\\" ]"#,
+            "{}",
+        ] {
+            let value: serde_json::Value = serde_json::from_str(body).expect("JSON");
+            let printed = serde_json::to_string_pretty(&value).expect("printed");
+            let expected = printed.replace("2500.0", "2.5e3");
+            assert_eq!(pretty_body(body), expected, "{body}");
+        }
+        assert_eq!(
+            pretty_body(r#"{"u":"\u00e9"}"#),
+            "{\n  \"u\": \"\\u00e9\"\n}"
+        );
+        for not_laid_out in ["plain text", "42", r#""s""#, "{broken", ""] {
+            assert_eq!(pretty_body(not_laid_out), not_laid_out);
+        }
+    }
 
     #[test]
     fn cut_keeps_char_boundaries() {
