@@ -43,7 +43,12 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         None => default_report_dir(&args.report_dir(&run_id), &run_id),
     };
     check_report_dir(&report_dir)?;
-    let runtime = tokio::runtime::Runtime::new().map_err(CliError::Runtime)?;
+    // The harness on one thread (its CPU work, judging, goes to blocking threads); the
+    // embedded server on a thread of its own (`start_apart`), so the two do not take turns.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
     let outcome = runtime.block_on(async {
         let (target, server) = start(destination).await?;
         let mut options = args.options(target, &run_id)?;
@@ -106,9 +111,11 @@ async fn start(destination: Destination) -> Result<(Target, Option<RunningServer
             None,
         )),
         Destination::Embedded(config) => {
-            let server =
-                crate::reference::start(config.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
-                    .await?;
+            let server = crate::reference::start_apart(
+                config.clone(),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            )
+            .await?;
             Ok((Target::embedded(server.url(), &config), Some(server)))
         }
     }

@@ -155,6 +155,9 @@ pub enum ReferenceError {
     /// The server stopped because of an I/O error.
     #[error("the reference server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    /// The server's own runtime (see [`start_apart`]) could not be built.
+    #[error("cannot start the reference server's thread: {0}")]
+    Runtime(#[source] std::io::Error),
 }
 
 /// The resolved switches every route consults.
@@ -290,6 +293,18 @@ pub struct RunningServer {
     tally: Arc<tally::Tally>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// The runtime of the server's own, when it was started with [`start_apart`].
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        // A runtime may not be dropped where blocking is not allowed (in the caller's
+        // runtime); let its thread wind down in the background instead.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl RunningServer {
@@ -362,7 +377,40 @@ pub async fn start(
         tally,
         stop: Some(stop),
         task,
+        runtime: None,
     })
+}
+
+/// As [`start`], but the server runs on a runtime of its own, one worker thread apart from
+/// the caller's: the embedded server of `rc-conform run` then has a core of its own, as a
+/// server in another process would, instead of taking turns with the harness on the
+/// harness's threads. Shutting down (or dropping) the handle stops that thread too.
+pub async fn start_apart(
+    config: ServerConfig,
+    addr: SocketAddr,
+) -> Result<RunningServer, ReferenceError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("rc-conform-server")
+        .enable_all()
+        .build()
+        .map_err(ReferenceError::Runtime)?;
+    let started = runtime.spawn(start(config, addr)).await;
+    match started {
+        Ok(Ok(mut server)) => {
+            server.runtime = Some(runtime);
+            Ok(server)
+        }
+        // Not dropped here: the caller's runtime does not allow blocking.
+        Ok(Err(e)) => {
+            runtime.shutdown_background();
+            Err(e)
+        }
+        Err(e) => {
+            runtime.shutdown_background();
+            std::panic::resume_unwind(e.into_panic())
+        }
+    }
 }
 
 /// Serves on `addr` until Ctrl-C (for `rc-conform serve`). Prints nothing.
