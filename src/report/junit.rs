@@ -1,5 +1,5 @@
-//! `junit.xml`: the run as JUnit XML (the Jenkins flavour, written by [`super::junit_xml`]), which GitHub
-//! test-report actions, GitLab and Jenkins ingest.
+//! `junit.xml`: the run as JUnit XML (the Jenkins flavour, written by the sibling
+//! `junit_xml`), which GitHub test-report actions, GitLab and Jenkins ingest.
 //!
 //! One `<testsuite>` per endpoint (so each CI shows per-endpoint totals), one `<testcase>` per
 //! case with `classname` = `endpoint/premise`, name = the case id and the case's wall time.
