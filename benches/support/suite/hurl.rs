@@ -5,11 +5,14 @@
 //! one file per lane, `--jobs N` of them at a time. Every status is asserted. Ids and tokens
 //! the server chose are captured from the answers (JSONPath) where they first come and used as
 //! variables from then on; captures are handed to later stages as variables (read from the
-//! JSON report of each `hurl`). Every file, the variables (live tokens of a disposable server)
+//! JSON report of each `hurl`). Only ids that a later request sends are captured. A lane that
+//! uses an id another lane of its stage saw first (a pool user shared between rooms) cannot
+//! read that lane's capture, so such lanes run as a step of their own right after their
+//! stage's other lanes. Every file, the variables (live tokens of a disposable server)
 //! included, lives in a temporary directory that is deleted afterwards.
 #![allow(dead_code)] // shared by the suite and latency benchmarks; each uses part of it
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -107,6 +110,69 @@ fn id_paths(answer: &Value, path: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// The (stage, lane) pairs whose requests use an id that another lane of the same stage saw
+/// first: files of one `hurl` share no captures, so these lanes go one step later.
+fn late_lanes(records: &[RawExchange]) -> HashSet<(u32, Option<usize>)> {
+    let mut first: HashMap<String, (u32, Option<usize>)> = HashMap::new();
+    let mut late = HashSet::new();
+    for r in records {
+        let here = (r.stage, r.lane);
+        if r.lane.is_some() {
+            let uses_another_lane = std::cell::Cell::new(false);
+            let check = |text: &str| {
+                map_tokens(text, |token| {
+                    let seen = first.get(token);
+                    if seen.is_some_and(|&(stage, lane)| {
+                        stage == r.stage && lane.is_some() && lane != r.lane
+                    }) {
+                        uses_another_lane.set(true);
+                    }
+                    None
+                });
+            };
+            check(&r.path);
+            r.headers.iter().for_each(|(_, v)| check(v));
+            if let Some((_, body)) = &r.body {
+                check(body);
+            }
+            if uses_another_lane.get() {
+                late.insert(here);
+            }
+        }
+        if let Some(answer) = r
+            .response
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        {
+            let mut paths = Vec::new();
+            id_paths(&answer, "$", &mut paths);
+            for (_, value) in paths {
+                first.entry(value).or_insert(here);
+            }
+        }
+    }
+    late
+}
+
+/// Every token any request sends (in its path, headers or body).
+fn used_tokens(records: &[RawExchange]) -> HashSet<String> {
+    let used = std::cell::RefCell::new(HashSet::new());
+    let note = |text: &str| {
+        map_tokens(text, |token| {
+            used.borrow_mut().insert(token.to_owned());
+            None
+        });
+    };
+    for r in records {
+        note(&r.path);
+        r.headers.iter().for_each(|(_, v)| note(v));
+        if let Some((_, body)) = &r.body {
+            note(body);
+        }
+    }
+    used.into_inner()
+}
+
 /// Writes the Hurl files of `records` (grouped as [`super::replay::stages`] groups them).
 pub(crate) fn plan(records: &[RawExchange]) -> Plan {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -116,11 +182,15 @@ pub(crate) fn plan(records: &[RawExchange]) -> Plan {
     stages.dedup();
     let mut files: HashMap<(u32, Option<usize>), (usize, usize)> = HashMap::new();
     let mut steps: Vec<Step> = Vec::new();
+    let late = late_lanes(records);
+    let used = used_tokens(records);
     for &stage in &stages {
-        for lanes in [false, true] {
+        // Run-level requests, then the lanes, then the lanes that need another lane's ids.
+        for (lanes, later) in [(false, false), (true, false), (true, true)] {
             let mut keys: Vec<Option<usize>> = records
                 .iter()
                 .filter(|r| r.stage == stage && r.lane.is_some() == lanes)
+                .filter(|r| late.contains(&(r.stage, r.lane)) == later)
                 .map(|r| r.lane)
                 .collect();
             keys.sort_unstable();
@@ -165,7 +235,10 @@ pub(crate) fn plan(records: &[RawExchange]) -> Plan {
         }
         let mut captures = String::new();
         for (path, value) in paths {
-            if known.contains_key(&value) {
+            // Only what a later request sends: a listing's other ids (messages the run reads
+            // but never names) need no capture, and one whose entry another lane has not yet
+            // made would fail the file.
+            if known.contains_key(&value) || !used.contains(&value) {
                 continue;
             }
             let name = format!("v{}", known.len());

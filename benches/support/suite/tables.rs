@@ -149,9 +149,10 @@ fn hurl_table(out: &mut String, settings: &[Vec<Measured>], with_hurl: bool) {
     let _ = writeln!(
         out,
         "\n**Hurl** (`{}`): the recorded requests as Hurl files, status asserted, ids and tokens \
-         captured from the answers; per stage one `hurl --test` of its run-level requests and \
-         one of its lanes (one file each, `--jobs N`), the captures handed to the next stages \
-         as variables; timed like the replay process (the server's start and stop included).\n\n\
+         captured from the answers where a later request sends them; per stage one `hurl \
+         --test` of its run-level requests and one of its lanes (one file each, `--jobs N`; \
+         lanes that send an id another lane of the stage captured, one step later), the \
+         captures handed to the next stages as variables; timed like the replay process (the server's start and stop included).\n\n\
          | jobs | `rc-conform run` | Hurl | rc-conform / Hurl | range |\n|---:|---:|---:|---:|---:|",
         super::hurl::version()
     );
