@@ -1,7 +1,8 @@
 //! Black-box tests of the reference server's API rate limiter (`apps/meteor/server/api/ApiClass.ts`
 //! @0358e0dc, `apps/meteor/server/api/rateLimiterKey.ts` @98072175) and of its HTTP hygiene:
 //! unknown routes, oversized bodies, and concurrent invites into one room (each invite's writes
-//! are awaited before the answer, `addUserToRoom.ts` @575c1631).
+//! are awaited before the answer, `addUserToRoom.ts` @575c1631); and the server started on a
+//! thread of its own, as `rc-conform run` starts the embedded one.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -356,4 +357,48 @@ async fn rate_limit_is_keyed_by_client_address_not_by_user() {
             .expect_status(200, &format!("bob call {call}"));
     }
     assert_too_many_requests(&call_me(&h, &bob).await);
+}
+
+/// One `GET /api/info` over a plain socket, blocking the calling thread; the status line.
+fn blocking_info(addr: std::net::SocketAddr) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut socket = std::net::TcpStream::connect(addr)?;
+    socket.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+    socket.write_all(b"GET /api/info HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer)?;
+    Ok(answer.lines().next().unwrap_or_default().to_owned())
+}
+
+/// `rc-conform run` starts the embedded server apart (`start_apart`): it answers while the
+/// caller's current-thread runtime is blocked (a server on that runtime could not), and
+/// shutting it down or dropping its handle inside that runtime stops it without a panic.
+#[tokio::test]
+async fn a_server_started_apart_answers_while_the_caller_blocks_and_stops_from_inside_a_runtime() {
+    for shut_down in [true, false] {
+        let server = rc_conform::reference::start_apart(
+            ServerConfig::default(),
+            "127.0.0.1:0".parse().expect("address"),
+        )
+        .await
+        .expect("server");
+        let addr = server.local_addr();
+        // This blocks the test's only runtime thread until the answer comes.
+        let status = blocking_info(addr).expect("an answer while the caller blocks");
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        if shut_down {
+            server.shutdown().await;
+        } else {
+            drop(server);
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::net::TcpStream::connect(addr).is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still listening after it was {}",
+                if shut_down { "shut down" } else { "dropped" }
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
 }
