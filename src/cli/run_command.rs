@@ -49,7 +49,7 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    let outcome = runtime.block_on(async {
+    runtime.block_on(async {
         let (target, server) = start(destination).await?;
         let mut options = args.options(target, &run_id)?;
         options.report_dir = report_dir;
@@ -75,10 +75,15 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         if let Some(server) = server {
             server.shutdown().await;
         }
-        Ok::<_, CliError>((ran?, options.report_dir))
-    });
-    let (outcome, report_dir) = outcome?;
-    finish(&outcome, &report_dir, args.verbose, args.message_format)
+        let outcome = ran?;
+        let report_dir = options.report_dir;
+        let (verbose, format) = (args.verbose, args.message_format);
+        // On a blocking thread, so that the interrupt watcher on this one still answers
+        // while the reports are written.
+        tokio::task::spawn_blocking(move || finish(&outcome, &report_dir, verbose, format))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    })
 }
 
 /// Requires the report directory to be a directory this process can write (created when
