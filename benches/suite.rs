@@ -3,7 +3,8 @@
 //! the embedded server, the run, writing every report) beside a raw replay of the very same
 //! HTTP requests that is equally whole (starting an `rc-conform serve` process and waiting
 //! until it listens, the replay with plain reqwest, stopping the server); the same pair in
-//! process (the run alone against the replay alone); where the process's time goes; and,
+//! process (the run alone against the replay alone, each on a current-thread runtime with the
+//! server on a thread of its own, as the command runs); where the process's time goes; and,
 //! when `hurl` is on PATH, the same requests as Hurl files. `cargo bench --bench suite`; the
 //! figures also go to `reports/bench/suite.md`. `RC_CONFORM_BENCH_RUNS` sets the paired runs
 //! per setting (default 21).
@@ -29,7 +30,7 @@ use std::time::Duration;
 use camino::Utf8PathBuf;
 use rc_conform::built_in::Source;
 use rc_conform::case::Suite;
-use rc_conform::reference::{ServerConfig, start};
+use rc_conform::reference::{ServerConfig, start_apart};
 use rc_conform::report::model::Verdict;
 use rc_conform::spec::Specs;
 use rc_conform::target::RawExchange;
@@ -38,14 +39,14 @@ use process::{Serve, in_process, record, run_args, run_process};
 use tables::Measured;
 use timing::{Timer, Took};
 
-/// A fresh in-process reference server with the default configuration, and its target as
-/// the command makes it.
+/// A fresh in-process reference server with the default configuration, on a thread of its
+/// own as the command starts it, and its target as the command makes it.
 async fn fresh_server() -> (
     rc_conform::reference::RunningServer,
     rc_conform::run::Target,
 ) {
     let config = ServerConfig::default();
-    let server = start(config.clone(), "127.0.0.1:0".parse().expect("address"))
+    let server = start_apart(config.clone(), "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("server");
     let target = rc_conform::run::Target::embedded(server.url(), &config);
@@ -143,8 +144,14 @@ fn measure(runtime: &tokio::runtime::Runtime, jobs: usize, with_hurl: bool) -> M
     let dir = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8");
     let (process, process_requests) = run_process(&["--jobs", &jobs.to_string()], &dir);
     let process_replay = process_replay(&records, jobs);
+    // As the command runs: the harness (and the replay) on a current-thread runtime, the
+    // server on its own thread.
     let (harness, replayed, reports, cases, requests) =
-        runtime.block_on(in_process_pair(&specs, &suite, jobs, &records));
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(in_process_pair(&specs, &suite, jobs, &records));
     let hurl = with_hurl.then(|| hurl::whole(&records, jobs, &[]));
     Measured {
         jobs,

@@ -115,7 +115,8 @@ fn in_process_table(out: &mut String, settings: &[Vec<Measured>]) {
     let _ = writeln!(
         out,
         "\n**In process** (the run alone against a server already listening, no loading, no \
-         reports; the replay alone likewise); processor time of the whole bench process (the \
+         reports; the replay alone likewise; each on a current-thread runtime, the server on a \
+         thread of its own, as the command runs); processor time of the whole bench process (the \
          in-process server's included) over the same stretches.\n\n\
          | jobs | harness | raw replay | ratio | range | processor time (harness / replay) |\n\
          |---:|---:|---:|---:|---:|---:|"
