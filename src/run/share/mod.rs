@@ -126,8 +126,8 @@ type RoomKey = (Outcome, Vec<RoomFixture>, Vec<Vec<String>>);
 /// A share being formed.
 struct Forming {
     key: RoomKey,
-    /// The cases with their outcomes, host first.
-    members: Vec<(usize, Outcome)>,
+    /// The cases, host first (all of the outcome in `key`).
+    members: Vec<usize>,
     /// The room users (and built-in users) the cases claim, by canonical name.
     named: BTreeSet<String>,
     /// How many pool users of their own its cases take.
@@ -161,12 +161,12 @@ pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing
             {
                 Some(share) => {
                     share.named.extend(named);
-                    share.members.push((index, outcome));
+                    share.members.push(index);
                     share.own += own;
                 }
                 None => forming.push(Forming {
                     key,
-                    members: vec![(index, outcome)],
+                    members: vec![index],
                     named,
                     own,
                 }),
@@ -178,11 +178,10 @@ pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing
         let cases: Vec<&Case> = share
             .members
             .iter()
-            .map(|&(i, _)| plan.cases[i].case.as_ref())
+            .map(|&i| plan.cases[i].case.as_ref())
             .collect();
-        let host = share.members[0].0;
-        let mates: Vec<usize> = share.members.iter().map(|&(i, _)| i).collect();
-        for (&(index, outcome), positions) in share.members.iter().zip(positions(&cases)) {
+        let (outcome, host) = (share.key.0, share.members[0]);
+        for (&index, positions) in share.members.iter().zip(positions(&cases)) {
             sharing
                 .by_id
                 .insert(plan.cases[index].case.id.as_str().to_owned(), index);
@@ -191,7 +190,7 @@ pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing
                 Place {
                     outcome,
                     host,
-                    mates: mates.clone(),
+                    mates: share.members.clone(),
                     positions,
                 },
             );
