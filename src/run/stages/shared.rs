@@ -6,12 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::{CaseState, Prepared};
-use crate::case::RoomRef;
+use crate::case::{RoomRef, UserRef};
 use crate::run::call;
 use crate::run::judge::{Counters, SharedRoomNote};
 use crate::run::lanes::in_lanes;
 use crate::run::observe::{CounterRead, counters_of};
-use crate::run::provision::Fixtures;
+use crate::run::provision::{Fixtures, LiveUser};
 use crate::run::share::Outcome;
 use crate::run::share::guard::{self, Gained, Mate, RoomState};
 use crate::target::Exchange;
@@ -45,16 +45,16 @@ impl SharedRoom {
 }
 
 /// Runs `read` for every shared room `pick` gives a value for, `jobs` rooms at a time, as the
-/// room's reader (with the fixtures of its first case, in that case's lane): by the room's
-/// position, what it returned.
+/// room's reader (with the fixtures of its first case, in that case's lane), and `store`s what
+/// it returned into the room.
 async fn each_room<X, T, Fut>(
     run: &Prepared<'_>,
     states: &[CaseState],
-    rooms: &[SharedRoom],
+    rooms: &mut [SharedRoom],
     pick: impl Fn(&SharedRoom) -> Option<X>,
     mut read: impl FnMut(Api, Arc<Fixtures>, RoomRef, X) -> Fut,
-) -> Vec<(usize, T)>
-where
+    mut store: impl FnMut(&mut SharedRoom, T),
+) where
     T: Send + 'static,
     Fut: Future<Output = T> + Send + 'static,
 {
@@ -78,7 +78,11 @@ where
         },
     )
     .await;
-    done.into_values().filter_map(Result::ok).collect()
+    for (n, out) in done.into_values().filter_map(Result::ok) {
+        if let Some(room) = rooms.get_mut(n) {
+            store(room, out);
+        }
+    }
 }
 
 /// The rooms two or more of the bulk cases of `indices` that share rooms use (a guest whose
@@ -127,7 +131,7 @@ pub(super) async fn read_members(
     listing: &CounterRead,
 ) {
     let unlisted = |room: &SharedRoom| Some(listing.get(&room.id).is_none());
-    let read = each_room(
+    each_room(
         run,
         states,
         rooms,
@@ -143,18 +147,15 @@ pub(super) async fn read_members(
             }
             (ids, members, counters)
         },
+        |room, (ids, exchange, counters)| {
+            room.counters = counters;
+            match (ids, exchange) {
+                (Some(ids), Some(exchange)) => room.read = Some((ids, exchange)),
+                (_, exchange) => room.failed = exchange,
+            }
+        },
     )
     .await;
-    for (n, (ids, exchange, counters)) in read {
-        let Some(room) = rooms.get_mut(n) else {
-            continue;
-        };
-        room.counters = counters;
-        match (ids, exchange) {
-            (Some(ids), Some(exchange)) => room.read = Some((ids, exchange)),
-            (_, exchange) => room.failed = exchange,
-        }
-    }
 }
 
 /// Reads the messages each shared room gained across the calls, where its `msgs` grew by other
@@ -178,7 +179,7 @@ pub(super) async fn read_messages(
             .count();
         (gained > 0 && gained != joined).then_some(gained)
     };
-    let read = each_room(
+    each_room(
         run,
         states,
         rooms,
@@ -189,31 +190,23 @@ pub(super) async fn read_messages(
                 call::read_new_messages(&api, &fixtures, &name, count, &mut transcript).await;
             (messages, transcript.pop())
         },
+        |room, (messages, exchange)| {
+            // The user each message's `msg` names, among every user of the room's cases.
+            let by_username: BTreeMap<String, String> = room_users(states, room)
+                .map(|(_, user)| (user.username.to_lowercase(), user.id.clone()))
+                .collect();
+            room.messages = messages.map(|all| {
+                all.into_iter()
+                    .map(|m| Gained {
+                        names: by_username.get(&m.msg.to_lowercase()).cloned(),
+                        t: m.t,
+                    })
+                    .collect()
+            });
+            room.messages_read = exchange;
+        },
     )
     .await;
-    for (n, (messages, exchange)) in read {
-        let Some(room) = rooms.get_mut(n) else {
-            continue;
-        };
-        // The user each message's `msg` names, among every user of the room's cases.
-        let mut by_username: BTreeMap<String, String> = BTreeMap::new();
-        for (index, _) in &room.cases {
-            if let Some(live) = states[*index].live() {
-                for user in live.fixtures.users.values() {
-                    by_username.insert(user.username.to_lowercase(), user.id.clone());
-                }
-            }
-        }
-        room.messages = messages.map(|all| {
-            all.into_iter()
-                .map(|m| Gained {
-                    names: by_username.get(&m.msg.to_lowercase()).cloned(),
-                    t: m.t,
-                })
-                .collect()
-        });
-        room.messages_read = exchange;
-    }
 }
 
 /// The guard: each shared room compared with its state before the calls. Puts into each case's
@@ -330,9 +323,7 @@ fn marks(
         .fixtures
         .users
         .iter()
-        .filter(|(u, l)| {
-            matches!(u, crate::case::UserRef::Fixture(_)) && !before.members.contains(&l.id)
-        })
+        .filter(|(u, l)| matches!(u, UserRef::Fixture(_)) && !before.members.contains(&l.id))
         .map(|(_, l)| l.id.clone());
     let case = run.plan.cases[index].case;
     let added = super::expectation(case, &run.version)
@@ -348,16 +339,23 @@ fn marks(
 /// User id → `case-id: user` for every user of the room's cases.
 fn names(states: &[CaseState], room: &SharedRoom) -> BTreeMap<String, String> {
     let mut names = BTreeMap::new();
-    for (index, _) in &room.cases {
-        if let Some(live) = states[*index].live() {
-            for (user, l) in &live.fixtures.users {
-                names
-                    .entry(l.id.clone())
-                    .or_insert_with(|| format!("{} ({})", user.name(), l.username));
-            }
-        }
+    for (user, l) in room_users(states, room) {
+        names
+            .entry(l.id.clone())
+            .or_insert_with(|| format!("{} ({})", user.name(), l.username));
     }
     names
+}
+
+/// Every user of every case of `room` (a pool user once per case that has it).
+fn room_users<'a>(
+    states: &'a [CaseState],
+    room: &'a SharedRoom,
+) -> impl Iterator<Item = (&'a UserRef, &'a LiveUser)> {
+    room.cases
+        .iter()
+        .filter_map(|(index, _)| states[*index].live())
+        .flat_map(|live| &live.fixtures.users)
 }
 
 fn name_of(names: &BTreeMap<String, String>, id: &str) -> String {
