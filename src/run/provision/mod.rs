@@ -9,14 +9,16 @@ use std::collections::BTreeMap;
 use rand::Rng as _;
 use rand::distr::Alphanumeric;
 
+mod error;
+pub use error::ProvisionError;
 mod surface;
 
 use self::surface::NewRoom;
-use super::ledger::{Entry, Ledger, LedgerError};
+use super::ledger::{Entry, Ledger};
 use crate::api::RoomType;
 use crate::case::{Case, RoomFixture, RoomKind, RoomRef, UserRef};
+use crate::target::Secret;
 use crate::target::api::{Api, ApiError, RoomRole, Session};
-use crate::target::{Exchange, Secret};
 
 /// The run-wide things provisioning needs.
 #[derive(Debug, Clone)]
@@ -87,51 +89,6 @@ impl Fixtures {
             .iter()
             .map(|(k, u)| (k.clone(), u.id.clone()))
             .collect()
-    }
-}
-
-/// Why a setup could not be provisioned.
-#[derive(Debug, thiserror::Error)]
-pub enum ProvisionError {
-    /// The target refused or failed a provisioning call.
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    /// The ledger could not be written: nothing further is created.
-    #[error(transparent)]
-    Ledger(#[from] LedgerError),
-    /// The setup needs something the target does not have.
-    #[error("{0}")]
-    Unsupported(String),
-    /// The target refused a fixture it may legitimately not offer (an omnichannel room when
-    /// no agent is available): the case is skipped.
-    #[error("{what}: {source}")]
-    Unavailable {
-        /// What could not be set up.
-        what: String,
-        /// The refusal.
-        source: ApiError,
-    },
-}
-
-impl ProvisionError {
-    /// The failing exchange, if there was one.
-    pub fn exchange(&self) -> Option<&Exchange> {
-        match self {
-            ProvisionError::Api(e) | ProvisionError::Unavailable { source: e, .. } => {
-                Some(e.exchange())
-            }
-            _ => None,
-        }
-    }
-
-    /// The endpoint the target lacks (`POST /api/v1/channels.addLeader`), when that is why.
-    pub fn missing_endpoint(&self) -> Option<String> {
-        match self {
-            ProvisionError::Api(e) | ProvisionError::Unavailable { source: e, .. } => {
-                e.missing_endpoint()
-            }
-            _ => None,
-        }
     }
 }
 
@@ -418,16 +375,10 @@ impl Provisioner {
         }
         let other = new.others.first().cloned().unwrap_or_default();
         let room_name = format!("{}+{other}", creator.username);
-        self.ledger.record(&Entry::Room {
-            name: room_name.clone(),
-            room_type: RoomType::Direct,
-            deleter: creator.username.clone(),
-        })?;
-        let id = self.api.create_direct(session, &other).await?;
-        self.ledger.record_later(&Entry::RoomId {
-            name: room_name.clone(),
-            id: id.clone(),
-        })?;
+        let created = self.api.create_direct(session, &other);
+        let id = self
+            .recorded(&room_name, RoomType::Direct, &creator.username, created)
+            .await?;
         Ok((room_name, id))
     }
 
@@ -441,15 +392,27 @@ impl Provisioner {
         others: &[String],
         read_only: bool,
     ) -> Result<String, ProvisionError> {
+        let created = self
+            .api
+            .create_room(session, room_type, name, others, read_only);
+        self.recorded(name, room_type, creator, created).await
+    }
+
+    /// The room `name` that `create` makes, the ledger written first (the room and who deletes
+    /// it), its id after.
+    async fn recorded(
+        &self,
+        name: &str,
+        room_type: RoomType,
+        deleter: &str,
+        create: impl Future<Output = Result<String, ApiError>>,
+    ) -> Result<String, ProvisionError> {
         self.ledger.record(&Entry::Room {
             name: name.to_owned(),
             room_type,
-            deleter: creator.to_owned(),
+            deleter: deleter.to_owned(),
         })?;
-        let id = self
-            .api
-            .create_room(session, room_type, name, others, read_only)
-            .await?;
+        let id = create.await?;
         self.ledger.record_later(&Entry::RoomId {
             name: name.to_owned(),
             id: id.clone(),
