@@ -53,9 +53,9 @@ pub(super) fn pooled(case: &Case, name: &str) -> bool {
 }
 
 impl UserPool {
-    /// How many users of each role set the runnable poolable cases of `plan` need at most, and
-    /// which of them need a session: positions as [`positions`] gives them (a case that shares
-    /// rooms takes the positions of its place in `sharing`).
+    /// How many pool users of each role set the runnable cases of `plan` need at most (their
+    /// pooled users only), and which of them need a session: positions as [`positions`] gives
+    /// them (a case that shares rooms takes the positions of its place in `sharing`).
     pub fn needs(plan: &Plan<'_>, sharing: &Sharing) -> BTreeMap<Vec<String>, Need> {
         let mut needs: BTreeMap<Vec<String>, Need> = BTreeMap::new();
         for (index, planned) in plan.cases.iter().enumerate() {

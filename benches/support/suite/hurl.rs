@@ -117,60 +117,51 @@ fn late_lanes(records: &[RawExchange]) -> HashSet<(u32, Option<usize>)> {
     let mut late = HashSet::new();
     for r in records {
         let here = (r.stage, r.lane);
-        if r.lane.is_some() {
-            let uses_another_lane = std::cell::Cell::new(false);
-            let check = |text: &str| {
-                map_tokens(text, |token| {
-                    let seen = first.get(token);
-                    if seen.is_some_and(|&(stage, lane)| {
-                        stage == r.stage && lane.is_some() && lane != r.lane
-                    }) {
-                        uses_another_lane.set(true);
-                    }
-                    None
-                });
-            };
-            check(&r.path);
-            r.headers.iter().for_each(|(_, v)| check(v));
-            if let Some((_, body)) = &r.body {
-                check(body);
-            }
-            if uses_another_lane.get() {
-                late.insert(here);
-            }
+        let another_lane = |token: &String| {
+            first
+                .get(token)
+                .is_some_and(|&(stage, lane)| stage == r.stage && lane.is_some() && lane != r.lane)
+        };
+        if r.lane.is_some() && sent_tokens(r).iter().any(another_lane) {
+            late.insert(here);
         }
-        if let Some(answer) = r
-            .response
-            .as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        {
-            let mut paths = Vec::new();
-            id_paths(&answer, "$", &mut paths);
-            for (_, value) in paths {
-                first.entry(value).or_insert(here);
-            }
+        for (_, value) in answer_ids(r) {
+            first.entry(value).or_insert(here);
         }
     }
     late
 }
 
-/// Every token any request sends (in its path, headers or body).
+/// Every token any request sends.
 fn used_tokens(records: &[RawExchange]) -> HashSet<String> {
-    let used = std::cell::RefCell::new(HashSet::new());
-    let note = |text: &str| {
+    records.iter().flat_map(sent_tokens).collect()
+}
+
+/// The tokens `r` sends (as [`map_tokens`] cuts them), in its path, headers and body.
+fn sent_tokens(r: &RawExchange) -> Vec<String> {
+    let tokens = std::cell::RefCell::new(Vec::new());
+    let headers = r.headers.iter().map(|(_, v)| v.as_str());
+    let body = r.body.iter().map(|(_, b)| b.as_str());
+    for text in std::iter::once(r.path.as_str()).chain(headers).chain(body) {
         map_tokens(text, |token| {
-            used.borrow_mut().insert(token.to_owned());
+            tokens.borrow_mut().push(token.to_owned());
             None
         });
-    };
-    for r in records {
-        note(&r.path);
-        r.headers.iter().for_each(|(_, v)| note(v));
-        if let Some((_, body)) = &r.body {
-            note(body);
-        }
     }
-    used.into_inner()
+    tokens.into_inner()
+}
+
+/// The ids of `r`'s answer a capture can take, `(query, value)` (see [`id_paths`]).
+fn answer_ids(r: &RawExchange) -> Vec<(String, String)> {
+    let mut paths = Vec::new();
+    if let Some(answer) = r
+        .response
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+    {
+        id_paths(&answer, "$", &mut paths);
+    }
+    paths
 }
 
 /// Writes the Hurl files of `records` (grouped as [`super::replay::stages`] groups them).
@@ -225,14 +216,7 @@ pub(crate) fn plan(records: &[RawExchange]) -> Plan {
                 .map(|c| format!("{{{{{}}}}}", c.name))
         };
         entry(text, r, status, &visible);
-        let mut paths = Vec::new();
-        if let Some(answer) = r
-            .response
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-        {
-            id_paths(&answer, "$", &mut paths);
-        }
+        let paths = answer_ids(r);
         let mut captures = String::new();
         for (path, value) in paths {
             // Only what a later request sends: a listing's other ids (messages the run reads

@@ -85,6 +85,11 @@ impl Xml {
     /// `<tag>text</tag>` on a line of its own at `depth`.
     fn text_element(&mut self, tag: &str, text: &str, depth: usize) {
         self.open(tag, depth);
+        self.text_and_close(tag, text);
+    }
+
+    /// `>text</tag>`: the end of an opened element with its text.
+    fn text_and_close(&mut self, tag: &str, text: &str) {
         self.0.push('>');
         escape_into(&mut self.0, text, false);
         self.close(tag);
@@ -186,11 +191,7 @@ impl Xml {
             self.attr("type", ty);
         }
         match text {
-            Some(text) => {
-                self.0.push('>');
-                escape_into(&mut self.0, text, false);
-                self.close(tag);
-            }
+            Some(text) => self.text_and_close(tag, text),
             None => self.0.push_str("/>\n"),
         }
     }
