@@ -6,7 +6,10 @@
 //! list (filterable by verdict, endpoint and matrix cell, searchable by id and title) with each
 //! case's expected vs actual, mismatches, schema violations with pointers, curl and full
 //! transcript, then divergences, preflight notes, cleanup and requests. Every value is
-//! HTML-escaped by the template engine; the JSON the script reads is escaped so that it
+//! HTML-escaped: by the template engine, or, for the long texts (transcripts, expected and
+//! actual bodies), here by [`escaped`] with the same entities, and marked safe in the
+//! template (escaping a megabyte of JSON through the engine's formatter is most of the
+//! page's time). The JSON the script reads is escaped so that it
 //! cannot close its `<script>` element. The page must never reference anything outside
 //! itself (no URL, font, CDN or image), and a Content-Security-Policy says so to the browser.
 
@@ -149,6 +152,7 @@ struct CaseView {
     divergence: Option<String>,
     reason: Option<String>,
     duration_ms: u64,
+    /// Escaped (see [`escaped`]), as the call's transcript, expected and actual are.
     setup_transcript: String,
     calls: Vec<CallDetail>,
 }
@@ -181,7 +185,7 @@ fn case_view(idx: usize, case: &CaseRecord, open: bool, strict: bool) -> CaseVie
         divergence: case.divergence.clone(),
         reason: case.reason.clone(),
         duration_ms: case.duration_ms,
-        setup_transcript: transcript_text(&case.setup_transcript, BODY_LIMIT, true),
+        setup_transcript: escaped(&transcript_text(&case.setup_transcript, BODY_LIMIT, true)),
         calls: case
             .calls
             .iter()
@@ -201,11 +205,55 @@ fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallDetail 
         },
         None => "(the call's exchange is not in the transcript)".to_owned(),
     };
-    let transcript = transcript_text(&call.transcript, BODY_LIMIT, true);
+    let transcript = escaped(&transcript_text(&call.transcript, BODY_LIMIT, true));
+    let expected =
+        serde_json::to_string_pretty(&call.expected).unwrap_or_else(|_| call.expected.to_string());
     CallDetail {
         call: CallView::of(number, call, "none", transcript),
-        expected: serde_json::to_string_pretty(&call.expected)
-            .unwrap_or_else(|_| call.expected.to_string()),
-        actual,
+        expected: escaped(&expected),
+        actual: escaped(&actual),
+    }
+}
+
+/// `text` escaped for HTML with the entities the template engine uses (`&lt;`, `&gt;`,
+/// `&amp;`, `&quot;`, `&#x27;`, `&#x2f;`), in one pass into one string.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            b'/' => "&#x2f;",
+            _ => continue,
+        };
+        // Every escaped byte is ASCII, so `i` is a character boundary.
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escaped;
+
+    #[test]
+    fn escapes_as_the_template_engine_does() {
+        let text = "{\"a\": \"<b>&'c'</b>\"}\n\tünï/cödé \\ end";
+        let mut env = minijinja::Environment::new();
+        env.add_template("t.html", "{{ text }}").expect("template");
+        let by_engine = env
+            .get_template("t.html")
+            .and_then(|t| t.render(minijinja::context! { text }))
+            .expect("render");
+        assert_eq!(escaped(text), by_engine);
+        assert_eq!(escaped(""), "");
+        assert_eq!(escaped("plain"), "plain");
     }
 }
