@@ -7,7 +7,7 @@
 //! case's expected vs actual, mismatches, schema violations with pointers, curl and full
 //! transcript, then divergences, preflight notes, cleanup and requests. Every value is
 //! HTML-escaped: by the template engine, or, for the long texts (transcripts, expected and
-//! actual bodies), here by [`escaped`] with the same entities, and marked safe in the
+//! actual bodies), here by `escaped` with the same entities, and marked safe in the
 //! template (escaping a megabyte of JSON through the engine's formatter is most of the
 //! page's time). The JSON the script reads is escaped so that it
 //! cannot close its `<script>` element. The page must never reference anything outside
