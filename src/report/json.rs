@@ -5,11 +5,18 @@ use camino::Utf8Path;
 
 use super::model::RunReport;
 
-/// Writes `report.json` into `dir`.
+/// Writes `report.json` into `dir`, serialized straight into the file (through a buffer)
+/// rather than into a string first.
 pub fn write(dir: &Utf8Path, report: &RunReport) -> std::io::Result<()> {
+    use std::io::Write;
     fs_err::create_dir_all(dir)?;
-    let text = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
-    fs_err::write(dir.join("report.json"), text + "\n")
+    let mut file = std::io::BufWriter::with_capacity(
+        64 * 1024,
+        fs_err::File::create(dir.join("report.json"))?,
+    );
+    serde_json::to_writer_pretty(&mut file, report).map_err(std::io::Error::other)?;
+    file.write_all(b"\n")?;
+    file.flush()
 }
 
 /// Reads a `report.json`.
