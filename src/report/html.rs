@@ -1,20 +1,21 @@
-//! `report.html`: the run as one self-contained page, from `templates/report.html.j2` with
-//! the inline `templates/report.css` and `templates/report.js`.
+//! `report.html`: the run as one self-contained page, from `templates/report.html.j2` with the
+//! inline `templates/report.css` and `templates/report.js`.
 //!
 //! It owns the page: summary header with totals, the colored compatibility matrix, the client
-//! compatibility section (each client ok, broken with its evidence, or not run), the case
-//! list (filterable by verdict, endpoint and matrix cell, searchable by id and title) with each
+//! compatibility section (each client ok, broken with its evidence, or not run), the case list
+//! (filterable by verdict, endpoint and matrix cell, searchable by id and title) with each
 //! case's expected vs actual, mismatches, schema violations with pointers, curl and full
 //! transcript, then divergences, preflight notes, cleanup and requests. Every value is
-//! HTML-escaped: by the template engine, or, for the long texts (transcripts, expected and
-//! actual bodies), here by `escaped` with the same entities, and marked safe in the
-//! template (escaping a megabyte of JSON through the engine's formatter is most of the
-//! page's time). The JSON the script reads is escaped so that it
-//! cannot close its `<script>` element. The page must never reference anything outside
-//! itself (no URL, font, CDN or image), and a Content-Security-Policy says so to the browser.
+//! HTML-escaped as the template engine escapes it, but in one pass of our own (the page's
+//! formatter): the engine's escaping went through its `Display` plumbing one quote at a time,
+//! most of the page's time with a megabyte of JSON transcripts. The JSON the script reads is
+//! escaped so that it cannot close its `<script>` element. The page must never reference
+//! anything outside itself (no URL, font, CDN or image), and a Content-Security-Policy says so
+//! to the browser.
 
 use minijinja::context;
 use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Output, State};
 use serde::Serialize;
 
 use super::clients::ClientView;
@@ -36,7 +37,9 @@ const OPEN_LIMIT: usize = 20;
 /// The HTML report of `report`.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
     let env =
-        super::render::environment(TEMPLATE, include_str!("templates/report.html.j2"), |_| {})?;
+        super::render::environment(TEMPLATE, include_str!("templates/report.html.j2"), |env| {
+            env.set_formatter(formatter);
+        })?;
     let strict = report.run.strict;
     let failing = report
         .cases
@@ -152,7 +155,6 @@ struct CaseView {
     divergence: Option<String>,
     reason: Option<String>,
     duration_ms: u64,
-    /// Escaped (see [`escaped`]), as the call's transcript, expected and actual are.
     setup_transcript: String,
     calls: Vec<CallDetail>,
 }
@@ -185,7 +187,7 @@ fn case_view(idx: usize, case: &CaseRecord, open: bool, strict: bool) -> CaseVie
         divergence: case.divergence.clone(),
         reason: case.reason.clone(),
         duration_ms: case.duration_ms,
-        setup_transcript: escaped(&transcript_text(&case.setup_transcript, BODY_LIMIT, true)),
+        setup_transcript: transcript_text(&case.setup_transcript, BODY_LIMIT, true),
         calls: case
             .calls
             .iter()
@@ -205,55 +207,70 @@ fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallDetail 
         },
         None => "(the call's exchange is not in the transcript)".to_owned(),
     };
-    let transcript = escaped(&transcript_text(&call.transcript, BODY_LIMIT, true));
-    let expected =
-        serde_json::to_string_pretty(&call.expected).unwrap_or_else(|_| call.expected.to_string());
+    let transcript = transcript_text(&call.transcript, BODY_LIMIT, true);
     CallDetail {
         call: CallView::of(number, call, "none", transcript),
-        expected: escaped(&expected),
-        actual: escaped(&actual),
+        expected: serde_json::to_string_pretty(&call.expected)
+            .unwrap_or_else(|_| call.expected.to_string()),
+        actual,
     }
 }
 
-/// `text` escaped for HTML with the entities the template engine uses (`&lt;`, `&gt;`,
-/// `&amp;`, `&quot;`, `&#x27;`, `&#x2f;`), in one pass into one string.
-fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            b'/' => "&#x2f;",
-            _ => continue,
-        };
-        // Every escaped byte is ASCII, so `i` is a character boundary.
-        out.push_str(&text[start..i]);
-        out.push_str(entity);
-        start = i + 1;
+/// The page's formatter: a string the template prints is HTML-escaped with the engine's own
+/// entities (`&lt;`, `&gt;`, `&amp;`, `&quot;`, `&#x27;`, `&#x2f;`) in one pass; everything
+/// else (safe strings, numbers, other values, other escape modes) as the engine writes it.
+fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if !value.is_safe() && *state.auto_escape() == AutoEscape::Html => {
+            let mut escaped = String::with_capacity(text.len() + text.len() / 4);
+            super::escape::replacing_into(&mut escaped, text, |byte| match byte {
+                b'<' => Some("&lt;"),
+                b'>' => Some("&gt;"),
+                b'&' => Some("&amp;"),
+                b'"' => Some("&quot;"),
+                b'\'' => Some("&#x27;"),
+                b'/' => Some("&#x2f;"),
+                _ => None,
+            });
+            out.write_str(&escaped).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
     }
-    out.push_str(&text[start..]);
-    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::escaped;
+    use minijinja::value::Value;
 
     #[test]
-    fn escapes_as_the_template_engine_does() {
+    fn the_pages_formatter_writes_what_the_engine_writes() {
         let text = "{\"a\": \"<b>&'c'</b>\"}\n\tünï/cödé \\ end";
-        let mut env = minijinja::Environment::new();
-        env.add_template("t.html", "{{ text }}").expect("template");
-        let by_engine = env
-            .get_template("t.html")
-            .and_then(|t| t.render(minijinja::context! { text }))
-            .expect("render");
-        assert_eq!(escaped(text), by_engine);
-        assert_eq!(escaped(""), "");
-        assert_eq!(escaped("plain"), "plain");
+        let source = "{{ text }}|{{ safe }}|{{ n }}|{{ big }}|{{ yes }}|{{ none }}|{{ list }}|{{ map }}|{{ digits }}|{{ text|safe }}{% autoescape false %}|{{ text }}{% endautoescape %}";
+        let ctx = minijinja::context! {
+                text,
+                safe => Value::from_safe_string("<i>kept</i>".to_owned()),
+                n => -3,
+                big => 12_345_678_901_u64,
+                yes => true,
+                none => (),
+                list => vec!["<a>", "b/c"],
+                map => minijinja::context! { k => "'v'" },
+                digits => "0123",
+        };
+        let render = |with_formatter: bool| {
+            let mut env = minijinja::Environment::new();
+            if with_formatter {
+                env.set_formatter(super::formatter);
+            }
+            env.add_template("t.html", source).expect("template");
+            env.get_template("t.html")
+                .and_then(|t| t.render(&ctx))
+                .expect("render")
+        };
+        let (ours, engine) = (render(true), render(false));
+        assert_eq!(ours, engine);
+        assert!(ours.starts_with(
+            "{&quot;a&quot;: &quot;&lt;b&gt;&amp;&#x27;c&#x27;&lt;&#x2f;b&gt;&quot;}"
+        ));
     }
 }

@@ -1,6 +1,8 @@
 //! `report.json`: the [`RunReport`] as versioned JSON (format described by
 //! specs/report.schema.json).
 
+use std::io::Write as _;
+
 use camino::Utf8Path;
 
 use super::model::RunReport;
@@ -8,7 +10,6 @@ use super::model::RunReport;
 /// Writes `report.json` into `dir`, serialized straight into the file (through a buffer)
 /// rather than into a string first.
 pub fn write(dir: &Utf8Path, report: &RunReport) -> std::io::Result<()> {
-    use std::io::Write;
     fs_err::create_dir_all(dir)?;
     let mut file = std::io::BufWriter::with_capacity(
         64 * 1024,

@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod diff;
+mod escape;
 pub mod grant_groups;
 pub mod grants;
 pub mod html;

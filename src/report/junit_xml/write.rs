@@ -201,29 +201,20 @@ impl Xml {
 /// breaks in an attribute (where a reader would otherwise fold them into spaces), and the
 /// control characters XML 1.0 does not allow dropped.
 fn escape_into(out: &mut String, text: &str, attribute: bool) {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let replacement = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' if attribute => "&quot;",
-            b'\'' if attribute => "&apos;",
-            b'\n' if attribute => "&#10;",
-            b'\r' if attribute => "&#13;",
-            b'\t' if attribute => "&#9;",
-            b'\r' => "&#13;",
-            b'\t' | b'\n' => continue,
-            0..=0x1f => "",
-            _ => continue,
-        };
-        // Every byte matched is ASCII, so `start..i` ends on a character boundary.
-        out.push_str(&text[start..i]);
-        out.push_str(replacement);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
+    crate::report::escape::replacing_into(out, text, |byte| match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' if attribute => Some("&quot;"),
+        b'\'' if attribute => Some("&apos;"),
+        b'\n' if attribute => Some("&#10;"),
+        b'\r' if attribute => Some("&#13;"),
+        b'\t' if attribute => Some("&#9;"),
+        b'\r' => Some("&#13;"),
+        b'\t' | b'\n' => None,
+        0..=0x1f => Some(""),
+        _ => None,
+    });
 }
 
 #[cfg(test)]
