@@ -20,9 +20,14 @@ use crate::server_snapshot::snapshot;
 
 /// A server slow enough (a 10 ms round trip) to be signalled in each moment of a run.
 async fn slow_server(enterprise: bool) -> RunningServer {
+    server_answering_in(enterprise, Duration::from_millis(10)).await
+}
+
+/// A reference server whose every answer takes `latency`.
+async fn server_answering_in(enterprise: bool, latency: Duration) -> RunningServer {
     server(ServerConfig {
         enterprise,
-        latency: Duration::from_millis(10),
+        latency,
         ..ServerConfig::default()
     })
     .await
@@ -197,7 +202,11 @@ fn printed_cleanup(stderr: &str) -> Vec<String> {
 /// deleting: exit 7 with the ledger and the cleanup command, which then leaves the server as
 /// it was.
 async fn double_sigint(moment: Moment, enterprise: bool, during_cleanup: bool) {
-    let server = slow_server(enterprise).await;
+    // Sent once cleanup is deleting, the second signal must land before the last deletion:
+    // answers slow enough that the rest of cleanup outlasts a poll and a `kill` on a loaded
+    // machine (at 10 ms a deletion, a few deletions could not).
+    let latency = Duration::from_millis(if during_cleanup { 50 } else { 10 });
+    let server = server_answering_in(enterprise, latency).await;
     let before = snapshot(server.url()).await;
     let (_dir, dir) = temp();
     let mut child = spawn_run(server.url(), &dir);
