@@ -4,9 +4,21 @@
 //!
 //! The texts are `include_str!`s of the repository's files, so editing a file rebuilds the
 //! crate; the directories are watched too, so adding or removing a file does.
+//!
+//! Each case file is also compiled (`$OUT_DIR/built_in_compiled.rs`): its YAML is read here,
+//! into the loader's own types (`src/case/raw.rs`, included below), and written as JSON, which
+//! the loader reads back at run time in a fraction of the YAML's parsing time. A file that
+//! does not load is left out: the binary then reads its YAML and reports its problem.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "src/api.rs"]
+mod api;
+#[allow(dead_code)]
+#[path = "src/case/raw.rs"]
+mod raw;
 
 /// The directories compiled in, relative to the manifest.
 const ROOTS: [&str; 2] = ["cases", "specs"];
@@ -20,12 +32,44 @@ fn main() {
         collect(&manifest, &manifest.join(root), &mut files);
     }
     files.sort();
+    println!("cargo::rerun-if-changed=src/case/raw.rs");
+    println!("cargo::rerun-if-changed=src/api.rs");
     let mut table = String::from("&[\n");
     for (relative, absolute) in &files {
         writeln!(table, "    ({relative:?}, include_str!({absolute:?})),").expect("a String");
     }
     table.push(']');
     std::fs::write(out.join("built_in_files.rs"), table).expect("OUT_DIR is writable");
+    std::fs::write(out.join("built_in_compiled.rs"), compiled(&files, &out))
+        .expect("OUT_DIR is writable");
+}
+
+/// The table of compiled case files: `(repository path, include_str!(its JSON))`, in path
+/// order, for every case file whose YAML loads into the loader's types.
+fn compiled(files: &[(String, String)], out: &Path) -> String {
+    let dir = out.join("compiled");
+    std::fs::create_dir_all(&dir).expect("OUT_DIR is writable");
+    let mut table = String::from("&[\n");
+    let cases = files.iter().filter(|(relative, _)| {
+        relative.starts_with("cases/")
+            && (relative.ends_with(".yaml") || relative.ends_with(".yml"))
+    });
+    for (index, (relative, absolute)) in cases.enumerate() {
+        let text = std::fs::read_to_string(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));
+        let parsed = serde_saphyr::with_deserializer_from_str_with_options(
+            &text,
+            raw::yaml_options(),
+            |de| <raw::RawFile as serde::Deserialize>::deserialize(de),
+        );
+        let Ok(parsed) = parsed else { continue };
+        let json = serde_json::to_string(&parsed).expect("a case file serializes");
+        let path = dir.join(format!("{index}.json"));
+        std::fs::write(&path, json).expect("OUT_DIR is writable");
+        let path = path.to_str().expect("a UTF-8 OUT_DIR");
+        writeln!(table, "    ({relative:?}, include_str!({path:?})),").expect("a String");
+    }
+    table.push(']');
+    table
 }
 
 /// Every file below `dir` (hidden files and directories skipped), as its path relative to

@@ -16,6 +16,22 @@ use sha2::{Digest, Sha256};
 /// path order.
 pub static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/built_in_files.rs"));
 
+/// The built-in case files that `build.rs` could read, each in its compiled form: the case
+/// file's own parsed structure as JSON, written from its YAML at build time, with every
+/// position the loader's diagnostics need. Keyed by repository path, in path order; a file
+/// whose YAML does not load is left out, and its YAML is read (and its problem told) at run
+/// time.
+static COMPILED_CASES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/built_in_compiled.rs"));
+
+/// The compiled form of the built-in case file at the repository path `path`, if it has one.
+pub fn compiled_case(path: &str) -> Option<&'static str> {
+    COMPILED_CASES
+        .binary_search_by(|(p, _)| (*p).cmp(path))
+        .ok()
+        .map(|i| COMPILED_CASES[i].1)
+}
+
 /// The root of the built-in cases.
 pub const CASES: &str = "cases";
 /// The root of the built-in specs.

@@ -2,7 +2,7 @@
 //! expectation and its version alternatives.
 
 use indexmap::IndexMap;
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
 
 use super::kinds::MessageExpectation;
 use super::load::version_range;
@@ -10,7 +10,7 @@ use super::model::{
     Alternative, Auth, Body, Call, Expectation, MembershipExpectation, Origin, Reference,
     RoomDelta, RoomField, RoomRef, Template, UserField,
 };
-use super::raw::{RawAlternative, RawAuth, RawCall, RawExpect, RawMessage};
+use super::raw::{RawAlternative, RawAuth, RawCall, RawExpect, RawMessage, Spanned};
 use super::resolve::{BUILTIN_ROOMS, BUILTIN_USERS, Resolver, Scope};
 
 impl Resolver<'_> {

@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
 
 use super::diagnostic::Diagnostic;
 use super::model::{Case, Origin, Suite, Version, VersionRange};
-use super::raw::RawFile;
+use super::raw::{RawFile, Spanned};
 use super::resolve::Resolver;
 use crate::built_in::Source;
 
@@ -63,8 +63,17 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
     let mut diagnostics = Vec::new();
     for name in &names {
         let file = source.path(name.as_str());
+        let compiled = if source.is_built_in() {
+            crate::built_in::compiled_case(file.as_str())
+        } else {
+            None
+        };
         match source.read(name.as_str()) {
-            Ok(text) => texts.push((file, text.into_owned())),
+            Ok(text) => texts.push(FileText {
+                file,
+                text: text.into_owned(),
+                compiled,
+            }),
             Err(e) => diagnostics.push(Diagnostic::new(
                 file,
                 None,
@@ -75,7 +84,7 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
             )),
         }
     }
-    let mut suite = load_texts(&texts, known).unwrap_or_else(|e| {
+    let mut suite = load_files(&texts, known).unwrap_or_else(|e| {
         diagnostics.extend(e.0);
         Suite::default()
     });
@@ -96,11 +105,32 @@ pub fn load_texts(
     texts: &[(Utf8PathBuf, String)],
     known: &KnownNames,
 ) -> Result<Suite, LoadErrors> {
-    let loaded = crate::parallel::in_parallel(texts, |(file, text)| load_file(file, text, known));
+    let texts: Vec<FileText> = texts
+        .iter()
+        .map(|(file, text)| FileText {
+            file: file.clone(),
+            text: text.clone(),
+            compiled: None,
+        })
+        .collect();
+    load_files(&texts, known)
+}
+
+/// One case file to load: its path as diagnostics name it, its YAML, and, for a file compiled
+/// into the binary, its compiled form (read instead of the YAML: the same [`RawFile`]).
+struct FileText {
+    file: Utf8PathBuf,
+    text: String,
+    compiled: Option<&'static str>,
+}
+
+/// [`load_texts`] of files that may come with their compiled form.
+fn load_files(texts: &[FileText], known: &KnownNames) -> Result<Suite, LoadErrors> {
+    let loaded = crate::parallel::in_parallel(texts, |t| load_file(t, known));
     let mut diagnostics = Vec::new();
     let mut cases: Vec<Arc<Case>> = Vec::new();
     let mut first_seen: BTreeMap<String, Origin> = BTreeMap::new();
-    for (file, (_, text)) in loaded.into_iter().zip(texts) {
+    for (file, FileText { text, .. }) in loaded.into_iter().zip(texts) {
         diagnostics.extend(file.problems);
         for resolved in file.cases {
             let (index, case, id_at) = match resolved {
@@ -128,7 +158,7 @@ pub fn load_texts(
     }
     if diagnostics.is_empty() {
         Ok(Suite {
-            files: texts.iter().map(|(f, _)| f.clone()).collect(),
+            files: texts.iter().map(|t| t.file.clone()).collect(),
             cases,
             source: None,
         })
@@ -153,13 +183,19 @@ enum Resolved {
     Failed(Vec<Diagnostic>),
 }
 
-fn load_file(file: &Utf8Path, text: &str, known: &KnownNames) -> FileLoad {
-    let source: Arc<str> = Arc::from(text);
+fn load_file(text: &FileText, known: &KnownNames) -> FileLoad {
+    let file = text.file.as_path();
+    let source: Arc<str> = Arc::from(text.text.as_str());
     let mut load = FileLoad {
         problems: Vec::new(),
         cases: Vec::new(),
     };
-    let raw: RawFile = match parse_yaml(file, &source) {
+    // A compiled form was written from this very YAML at build time; were it ever unreadable,
+    // the YAML is read instead (the same cases, only slower).
+    let compiled = text
+        .compiled
+        .and_then(|json| super::raw::from_compiled(json).ok());
+    let raw: RawFile = match compiled.map_or_else(|| parse_yaml(file, &source), Ok) {
         Ok(raw) => raw,
         Err(d) => {
             load.problems.push(*d);
@@ -201,12 +237,7 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(
     file: &Utf8Path,
     source: &Arc<str>,
 ) -> Result<T, Box<Diagnostic>> {
-    let options = || {
-        serde_saphyr::options! {
-            strict_booleans: true,
-            leading_zero_numbers_as_strings: true,
-        }
-    };
+    let options = super::raw::yaml_options;
     // Tracking the field path costs on every value, so parse without it first; only a file
     // that fails is parsed again with it, to name the field (the error is the same).
     let fast = serde_saphyr::with_deserializer_from_str_with_options(source, options(), |de| {
@@ -331,4 +362,71 @@ pub(super) fn version_range(
     let since = parse("since", since);
     let until = parse("until", until);
     VersionRange { since, until }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::built_in::{FILES, Source, compiled_case};
+    use crate::spec::Specs;
+
+    /// The built-in case files as `(path, YAML)`, as a directory of them would be loaded.
+    fn built_in_yaml() -> Vec<(Utf8PathBuf, String)> {
+        FILES
+            .iter()
+            .filter(|(path, _)| path.starts_with("cases/") && path.ends_with(".yaml"))
+            .map(|(path, text)| (Utf8PathBuf::from(*path), (*text).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_built_in_case_file_has_a_compiled_form_that_reads() {
+        let files = built_in_yaml();
+        assert!(files.len() >= 30, "the built-in suite has its case files");
+        for (path, _) in &files {
+            let json =
+                compiled_case(path.as_str()).unwrap_or_else(|| panic!("{path}: no compiled form"));
+            if let Err(e) = super::super::raw::from_compiled(json) {
+                panic!("{path}: the compiled form does not read: {e}");
+            }
+        }
+        assert_eq!(compiled_case("cases/no-such-file.yaml"), None);
+    }
+
+    #[test]
+    fn the_compiled_suite_is_the_suite_its_yaml_gives() {
+        let specs = Specs::load_from(&Source::built_in_specs()).expect("built-in specs");
+        let compiled = specs
+            .load_cases_from(&Source::built_in_cases())
+            .expect("the built-in cases load");
+        let from_yaml =
+            load_texts(&built_in_yaml(), &specs.known_names()).expect("their YAML loads");
+        assert_eq!(compiled.cases.len(), from_yaml.cases.len());
+        for (a, b) in compiled.cases.iter().zip(&from_yaml.cases) {
+            // Every field, the positions of the case and of everything it refers to included.
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "case {}", b.id);
+        }
+    }
+
+    #[test]
+    fn a_compiled_form_keeps_the_positions_diagnostics_point_at() {
+        let raw = super::super::raw::yaml_options;
+        for (path, yaml) in built_in_yaml() {
+            let parsed: RawFile =
+                serde_saphyr::with_deserializer_from_str_with_options(&yaml, raw(), |de| {
+                    serde::Deserialize::deserialize(de)
+                })
+                .expect("a built-in file parses");
+            let json = serde_json::to_string(&parsed).expect("serializes");
+            let back = super::super::raw::from_compiled(&json).expect("reads back");
+            let at = |l: &Location| (l.line(), l.column());
+            for (before, after) in parsed.cases.iter().zip(&back.cases) {
+                assert_eq!(at(&before.referenced), at(&after.referenced), "{path}");
+                assert_eq!(at(&before.defined), at(&after.defined), "{path}");
+                let (id, id_back) = (&before.value.id, &after.value.id);
+                assert_eq!(at(&id.referenced), at(&id_back.referenced), "{path}");
+                assert!(id.referenced.line() > 1, "{path}: a real position");
+            }
+        }
+    }
 }

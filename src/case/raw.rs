@@ -1,22 +1,131 @@
 //! The case file as written: serde types that mirror the YAML one to one.
 //!
 //! Only the loader reads these; nothing outside `case` sees them. Fields that a later
-//! diagnostic must point at are `Spanned`, so a reference error names its own line.
+//! diagnostic must point at are [`Spanned`], so a reference error names its own line.
+//!
+//! A case file has two forms. The YAML a user writes, read by serde-saphyr; and, for the
+//! files compiled into the binary, the same [`RawFile`] as JSON, which `build.rs` (which
+//! includes this module) writes at build time from that YAML and the loader reads back
+//! ([`from_compiled`]) at a small fraction of the YAML's parsing cost, every position kept.
+
+use std::cell::Cell;
 
 use indexmap::IndexMap;
-use serde::Deserialize;
-use serde_saphyr::Spanned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_saphyr::Location;
 
 use crate::api::{Endpoint, RoomType};
 
+/// The options every YAML file of the project is read with: strict booleans, leading-zero
+/// numbers as strings (duplicate keys are rejected by default).
+pub(super) fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+    }
+}
+
+/// A value and where the file writes it: `referenced` where it is used, `defined` where an
+/// anchor defines it (the same place unless it comes through an alias).
+#[derive(Debug, Clone)]
+pub(super) struct Spanned<T> {
+    pub(super) value: T,
+    pub(super) referenced: Location,
+    pub(super) defined: Location,
+}
+
+thread_local! {
+    /// Whether this thread is reading the compiled (JSON) form.
+    static COMPILED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A case file read back from its compiled form (see the module's docs).
+pub(super) fn from_compiled(json: &str) -> serde_json::Result<RawFile> {
+    /// Puts the thread back to reading YAML, however the read ends.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            COMPILED.set(false);
+        }
+    }
+    COMPILED.set(true);
+    let _reset = Reset;
+    serde_json::from_str(json)
+}
+
+/// A position in the compiled form.
+#[derive(Serialize)]
+struct At {
+    line: u64,
+    column: u64,
+}
+
+impl From<&Location> for At {
+    fn from(at: &Location) -> At {
+        At {
+            line: at.line(),
+            column: at.column(),
+        }
+    }
+}
+
+/// The compiled form of a [`Spanned`] value: `{"v": value, "r": position}`, and `"d":
+/// position` where it is defined elsewhere (through an alias).
+#[derive(Serialize)]
+struct CompiledOut<'a, T> {
+    v: &'a T,
+    r: At,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    d: Option<At>,
+}
+
+/// What the compiled form reads back; a position reads as a serde-saphyr [`Location`].
+#[derive(Deserialize)]
+struct CompiledIn<T> {
+    v: T,
+    r: Location,
+    #[serde(default)]
+    d: Option<Location>,
+}
+
+impl<T: Serialize> Serialize for Spanned<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        CompiledOut {
+            v: &self.value,
+            r: At::from(&self.referenced),
+            d: (self.defined != self.referenced).then(|| At::from(&self.defined)),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if COMPILED.get() {
+            let CompiledIn { v, r, d } = CompiledIn::deserialize(deserializer)?;
+            return Ok(Spanned {
+                value: v,
+                referenced: r,
+                defined: d.unwrap_or(r),
+            });
+        }
+        let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
+        Ok(Spanned {
+            value: spanned.value,
+            referenced: spanned.referenced,
+            defined: spanned.defined,
+        })
+    }
+}
+
 /// A case file: one or more cases.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFile {
     pub(super) cases: Vec<Spanned<RawCase>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCase {
     pub(super) id: Spanned<String>,
@@ -40,7 +149,7 @@ pub(super) struct RawCase {
     pub(super) calls: Vec<Spanned<RawCall>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSetup {
     #[serde(default)]
@@ -51,7 +160,7 @@ pub(super) struct RawSetup {
     pub(super) rooms: IndexMap<String, Spanned<RawRoom>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawUser {
     #[serde(default)]
@@ -64,7 +173,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRoom {
     #[serde(rename = "type")]
@@ -98,7 +207,7 @@ pub(super) struct RawRoom {
 }
 
 /// Auth variants besides a user's own session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub(super) enum RawAuth {
     Session,
@@ -108,7 +217,7 @@ pub(super) enum RawAuth {
     TokenOnly,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCall {
     #[serde(default, rename = "as")]
@@ -128,7 +237,7 @@ pub(super) struct RawCall {
     pub(super) alternatives: Vec<Spanned<RawAlternative>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawExpect {
     pub(super) status: u16,
@@ -154,7 +263,7 @@ pub(super) struct RawExpect {
     pub(super) answer_room: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMessage {
     pub(super) t: String,
@@ -162,7 +271,7 @@ pub(super) struct RawMessage {
     pub(super) user: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawMembership {
     #[serde(default)]
@@ -171,7 +280,7 @@ pub(super) struct RawMembership {
     pub(super) excludes: Vec<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDelta {
     #[serde(default, rename = "usersCount")]
@@ -180,7 +289,7 @@ pub(super) struct RawDelta {
     pub(super) msgs: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawAlternative {
     #[serde(default)]

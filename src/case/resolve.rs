@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use indexmap::IndexMap;
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
 
 use super::diagnostic::Diagnostic;
 use super::load::{KnownNames, version_range};
 use super::model::{Case, Origin, RoomRef, Setup, UserFixture, UserRef};
-use super::raw::{RawCall, RawCase};
+use super::raw::{RawCall, RawCase, Spanned};
 
 /// Names reserved for things the target already has.
 pub(super) const BUILTIN_USERS: [&str; 2] = ["admin", "bot"];

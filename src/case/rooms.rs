@@ -4,11 +4,11 @@
 //! provision.
 
 use indexmap::IndexMap;
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
 
 use super::kinds::{Removals, RoomKind};
 use super::model::{Origin, RoomFixture, RoomRef, Setup, UserFixture, UserRef, VersionRange};
-use super::raw::RawRoom;
+use super::raw::{RawRoom, Spanned};
 use super::resolve::Resolver;
 use crate::api::RoomType;
 
