@@ -4,6 +4,7 @@
 //! strings, duplicate keys rejected). The loader resolves every name, so later stages get
 //! cases that cannot refer to anything undefined. It never contacts a server.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -71,7 +72,7 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
         match source.read(name.as_str()) {
             Ok(text) => texts.push(FileText {
                 file,
-                text: text.into_owned(),
+                text,
                 compiled,
             }),
             Err(e) => diagnostics.push(Diagnostic::new(
@@ -105,27 +106,28 @@ pub fn load_texts(
     texts: &[(Utf8PathBuf, String)],
     known: &KnownNames,
 ) -> Result<Suite, LoadErrors> {
-    let texts: Vec<FileText> = texts
+    let texts: Vec<FileText<'_>> = texts
         .iter()
         .map(|(file, text)| FileText {
             file: file.clone(),
-            text: text.clone(),
+            text: Cow::Borrowed(text),
             compiled: None,
         })
         .collect();
     load_files(&texts, known)
 }
 
-/// One case file to load: its path as diagnostics name it, its YAML, and, for a file compiled
-/// into the binary, its compiled form (read instead of the YAML: the same [`RawFile`]).
-struct FileText {
+/// One case file to load: its path as diagnostics name it, its YAML (borrowed where it can be:
+/// the built-in texts and the caller's), and, for a file compiled into the binary, its
+/// compiled form (read instead of the YAML: the same [`RawFile`]).
+struct FileText<'a> {
     file: Utf8PathBuf,
-    text: String,
+    text: Cow<'a, str>,
     compiled: Option<&'static str>,
 }
 
 /// [`load_texts`] of files that may come with their compiled form.
-fn load_files(texts: &[FileText], known: &KnownNames) -> Result<Suite, LoadErrors> {
+fn load_files(texts: &[FileText<'_>], known: &KnownNames) -> Result<Suite, LoadErrors> {
     let loaded = crate::parallel::in_parallel(texts, |t| load_file(t, known));
     let mut diagnostics = Vec::new();
     let mut cases: Vec<Arc<Case>> = Vec::new();
@@ -144,7 +146,7 @@ fn load_files(texts: &[FileText], known: &KnownNames) -> Result<Suite, LoadError
             if let Some(previous) = first_seen.get(&id) {
                 diagnostics.push(Diagnostic::new(
                     id_at.file,
-                    Some(Arc::from(text.as_str())),
+                    Some(Arc::from(text.as_ref())),
                     id_at.line,
                     id_at.column,
                     format!("cases[{index}].id"),
@@ -183,9 +185,9 @@ enum Resolved {
     Failed(Vec<Diagnostic>),
 }
 
-fn load_file(text: &FileText, known: &KnownNames) -> FileLoad {
+fn load_file(text: &FileText<'_>, known: &KnownNames) -> FileLoad {
     let file = text.file.as_path();
-    let source: Arc<str> = Arc::from(text.text.as_str());
+    let source: Arc<str> = Arc::from(text.text.as_ref());
     let mut load = FileLoad {
         problems: Vec::new(),
         cases: Vec::new(),
