@@ -56,12 +56,9 @@ fn compiled(files: &[(String, String)], out: &Path) -> String {
     });
     for (index, (relative, absolute)) in cases.enumerate() {
         let text = std::fs::read_to_string(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));
-        let parsed = serde_saphyr::with_deserializer_from_str_with_options(
-            &text,
-            raw::yaml_options(),
-            |de| <raw::RawFile as serde::Deserialize>::deserialize(de),
-        );
-        let Ok(parsed) = parsed else { continue };
+        let Ok(parsed) = raw::from_yaml::<raw::RawFile>(&text) else {
+            continue;
+        };
         let json = serde_json::to_string(&parsed).expect("a case file serializes");
         let path = dir.join(format!("{index}.json"));
         std::fs::write(&path, json).expect("OUT_DIR is writable");

@@ -239,17 +239,14 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(
     file: &Utf8Path,
     source: &Arc<str>,
 ) -> Result<T, Box<Diagnostic>> {
-    let options = super::raw::yaml_options;
     // Tracking the field path costs on every value, so parse without it first; only a file
     // that fails is parsed again with it, to name the field (the error is the same).
-    let fast = serde_saphyr::with_deserializer_from_str_with_options(source, options(), |de| {
-        T::deserialize(de)
-    });
-    if let Ok(parsed) = fast {
+    if let Ok(parsed) = super::raw::from_yaml(source) {
         return Ok(parsed);
     }
     let mut path = String::new();
-    let parsed = serde_saphyr::with_deserializer_from_str_with_options(source, options(), |de| {
+    let options = super::raw::yaml_options();
+    let parsed = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
             path = e.path().to_string();
             e.into_inner()
@@ -412,13 +409,9 @@ mod tests {
 
     #[test]
     fn a_compiled_form_keeps_the_positions_diagnostics_point_at() {
-        let raw = super::super::raw::yaml_options;
         for (path, yaml) in built_in_yaml() {
             let parsed: RawFile =
-                serde_saphyr::with_deserializer_from_str_with_options(&yaml, raw(), |de| {
-                    serde::Deserialize::deserialize(de)
-                })
-                .expect("a built-in file parses");
+                super::super::raw::from_yaml(&yaml).expect("a built-in file parses");
             let json = serde_json::to_string(&parsed).expect("serializes");
             let back = super::super::raw::from_compiled(&json).expect("reads back");
             let at = |l: &Location| (l.line(), l.column());

@@ -25,9 +25,20 @@ pub(super) fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
+/// `text` read as YAML into `T` with [`yaml_options`]: the one read of a YAML file, by the
+/// loader (`parse_yaml`, which adds the diagnostic) and by `build.rs` (which compiles the
+/// built-in case files).
+pub(super) fn from_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, serde_saphyr::Error> {
+    serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
+        T::deserialize(de)
+    })
+}
+
 /// A value and where the file writes it: `referenced` where it is used, `defined` where an
 /// anchor defines it (the same place unless it comes through an alias).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Spanned<T> {
     pub(super) value: T,
     pub(super) referenced: Location,
