@@ -10,17 +10,28 @@ pub(super) fn replacing_into(
     text: &str,
     replacement: impl Fn(u8) -> Option<&'static str>,
 ) {
+    // Writing into a `String` cannot fail.
+    let _ = replacing_to(out, text, replacement);
+}
+
+/// [`replacing_into`] for any writer (the template engine's output): the runs go straight to
+/// it, with no string of their own in between.
+pub(super) fn replacing_to<W: std::fmt::Write>(
+    out: &mut W,
+    text: &str,
+    replacement: impl Fn(u8) -> Option<&'static str>,
+) -> std::fmt::Result {
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
         let Some(with) = replacement(byte) else {
             continue;
         };
         debug_assert!(byte.is_ascii(), "only ASCII bytes may be replaced");
-        out.push_str(&text[start..i]);
-        out.push_str(with);
+        out.write_str(&text[start..i])?;
+        out.write_str(with)?;
         start = i + 1;
     }
-    out.push_str(&text[start..]);
+    out.write_str(&text[start..])
 }
 
 #[cfg(test)]

@@ -222,8 +222,7 @@ fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallDetail 
 fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), minijinja::Error> {
     match value.as_str() {
         Some(text) if !value.is_safe() && *state.auto_escape() == AutoEscape::Html => {
-            let mut escaped = String::with_capacity(text.len() + text.len() / 4);
-            super::escape::replacing_into(&mut escaped, text, |byte| match byte {
+            super::escape::replacing_to(out, text, |byte| match byte {
                 b'<' => Some("&lt;"),
                 b'>' => Some("&gt;"),
                 b'&' => Some("&amp;"),
@@ -231,8 +230,8 @@ fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), m
                 b'\'' => Some("&#x27;"),
                 b'/' => Some("&#x2f;"),
                 _ => None,
-            });
-            out.write_str(&escaped).map_err(minijinja::Error::from)
+            })
+            .map_err(minijinja::Error::from)
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
