@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::merge::Part;
 use super::model::{ClientRecord, ClientStatus, RunReport, UseRecord};
-use super::transcript::transcript_text;
+use super::transcript::{push_transcript, transcript_text};
 
 /// A client as the summary and the page show it.
 #[derive(Debug, Serialize)]
@@ -139,7 +139,7 @@ fn use_text(uses: &[UseRecord], body_limit: usize) -> String {
         if let Some(reason) = &u.reason {
             out.push_str(&format!("  {reason}\n"));
         }
-        out.push_str(&transcript_text(&u.exchanges, body_limit, false));
+        push_transcript(&mut out, &u.exchanges, body_limit, false);
     }
     out
 }

@@ -10,28 +10,37 @@ pub(super) fn replacing_into(
     text: &str,
     replacement: impl Fn(u8) -> Option<&'static str>,
 ) {
-    // Writing into a `String` cannot fail.
-    let _ = replacing_to(out, text, replacement);
-}
-
-/// [`replacing_into`] for any writer (the template engine's output): the runs go straight to
-/// it, with no string of their own in between.
-pub(super) fn replacing_to<W: std::fmt::Write>(
-    out: &mut W,
-    text: &str,
-    replacement: impl Fn(u8) -> Option<&'static str>,
-) -> std::fmt::Result {
+    out.reserve(text.len());
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
         let Some(with) = replacement(byte) else {
             continue;
         };
         debug_assert!(byte.is_ascii(), "only ASCII bytes may be replaced");
-        out.write_str(&text[start..i])?;
-        out.write_str(with)?;
+        out.push_str(&text[start..i]);
+        out.push_str(with);
         start = i + 1;
     }
-    out.write_str(&text[start..])
+    out.push_str(&text[start..]);
+}
+
+/// [`replacing_into`] for any writer (the template engine's output): the text is escaped
+/// into a buffer of the thread's own, kept from call to call, and handed to `out` in one
+/// write. Writing each run and each replacement to the engine's output went through its
+/// dynamic writer twice for every quote of a JSON transcript.
+pub(super) fn replacing_to<W: std::fmt::Write>(
+    out: &mut W,
+    text: &str,
+    replacement: impl Fn(u8) -> Option<&'static str>,
+) -> std::fmt::Result {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    SCRATCH.with_borrow_mut(|escaped| {
+        escaped.clear();
+        replacing_into(escaped, text, replacement);
+        out.write_str(escaped)
+    })
 }
 
 #[cfg(test)]

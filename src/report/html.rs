@@ -36,6 +36,13 @@ const OPEN_LIMIT: usize = 20;
 
 /// The HTML report of `report`.
 pub fn render(report: &RunReport) -> Result<String, RenderError> {
+    let mut page = Vec::new();
+    render_to(report, &mut page)?;
+    Ok(String::from_utf8(page).expect("the template engine writes UTF-8"))
+}
+
+/// The HTML report of `report`, written to `out` as it is rendered.
+pub fn render_to(report: &RunReport, out: &mut impl std::io::Write) -> Result<(), RenderError> {
     let env =
         super::render::environment(TEMPLATE, include_str!("templates/report.html.j2"), |env| {
             env.set_formatter(formatter);
@@ -76,7 +83,8 @@ pub fn render(report: &RunReport) -> Result<String, RenderError> {
         ..super::render::shared_context(report),
     };
     env.get_template(TEMPLATE)
-        .and_then(|t| t.render(ctx))
+        .and_then(|t| t.render_captured_to(ctx, out))
+        .map(|_| ())
         .map_err(template_error)
 }
 

@@ -7,14 +7,10 @@ use camino::Utf8Path;
 
 use super::model::RunReport;
 
-/// Writes `report.json` into `dir`, serialized straight into the file (through a buffer)
-/// rather than into a string first.
-pub fn write(dir: &Utf8Path, report: &RunReport) -> std::io::Result<()> {
-    fs_err::create_dir_all(dir)?;
-    let mut file = std::io::BufWriter::with_capacity(
-        64 * 1024,
-        fs_err::File::create(dir.join("report.json"))?,
-    );
+/// Writes the JSON report into the file at `path` (a run's `report.json`), serialized
+/// straight into the file (through a buffer) rather than into a string first.
+pub fn write(path: &Utf8Path, report: &RunReport) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::with_capacity(64 * 1024, fs_err::File::create(path)?);
     serde_json::to_writer_pretty(&mut file, report).map_err(std::io::Error::other)?;
     file.write_all(b"\n")?;
     file.flush()

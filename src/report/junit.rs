@@ -22,7 +22,7 @@ use super::junit_xml::{
 use super::matrix::endpoint_order;
 use super::model::{CaseRecord, RunReport, Verdict};
 use super::render::{RenderError, compared_text, headline, reference_text};
-use super::transcript::transcript_text;
+use super::transcript::push_transcript;
 
 /// Bodies in `<system-out>` are cut at this many bytes (report.json has them whole).
 const BODY_LIMIT: usize = 16 * 1024;
@@ -293,7 +293,7 @@ fn system_out(case: &CaseRecord) -> String {
     }
     if !case.setup_transcript.is_empty() {
         out.push_str("\n== setup ==\n");
-        out.push_str(&transcript_text(&case.setup_transcript, BODY_LIMIT, false));
+        push_transcript(&mut out, &case.setup_transcript, BODY_LIMIT, false);
     }
     for (i, call) in case.calls.iter().enumerate() {
         out.push_str(&format!(
@@ -302,7 +302,7 @@ fn system_out(case: &CaseRecord) -> String {
             call.expectation_source,
             call.status.map_or("none".to_owned(), |s| s.to_string())
         ));
-        out.push_str(&transcript_text(&call.transcript, BODY_LIMIT, false));
+        push_transcript(&mut out, &call.transcript, BODY_LIMIT, false);
     }
     out
 }

@@ -45,8 +45,8 @@ pub const MARKDOWN_FILE: &str = "summary.md";
 /// File name of the self-contained HTML report.
 pub const HTML_FILE: &str = "report.html";
 
-/// A report format's rendering of a [`RunReport`].
-type Renderer = fn(&RunReport) -> Result<String, RenderError>;
+/// A report format's writing of a [`RunReport`] into the file at the path it is given.
+type Writer = fn(&Utf8Path, &RunReport) -> Result<(), RenderError>;
 
 /// Writes `report.json`, `junit.xml`, `summary.md` and `report.html` into `dir` (created when
 /// missing) and returns their paths, in that order. The four are rendered and written on the
@@ -54,29 +54,45 @@ type Renderer = fn(&RunReport) -> Result<String, RenderError>;
 /// in that order, is the one returned.
 pub fn write_all(dir: &Utf8Path, report: &RunReport) -> Result<Vec<Utf8PathBuf>, RenderError> {
     fs_err::create_dir_all(dir).map_err(write_error(dir.to_owned()))?;
-    // `None`: report.json, which is serialized straight into its file.
     // The longest first (the HTML page), so that the others share the other cores meanwhile.
-    let renders: [(&str, Option<Renderer>); 4] = [
-        (HTML_FILE, Some(super::html::render)),
-        (JSON_FILE, None),
-        (JUNIT_FILE, Some(super::junit::render)),
-        (MARKDOWN_FILE, Some(super::markdown::render)),
+    let writers: [(&str, Writer); 4] = [
+        (HTML_FILE, write_html),
+        (JSON_FILE, write_json),
+        (JUNIT_FILE, |path, report| {
+            write_text(path, super::junit::render(report)?)
+        }),
+        (MARKDOWN_FILE, |path, report| {
+            write_text(path, super::markdown::render(report)?)
+        }),
     ];
-    let mut written = crate::parallel::in_parallel(&renders, |&(name, render)| {
+    let mut written = crate::parallel::in_parallel(&writers, |&(name, write)| {
         let path = dir.join(name);
-        match render {
-            None => super::json::write(dir, report).map_err(write_error(path.clone()))?,
-            Some(render) => {
-                let text = render(report)?;
-                fs_err::write(&path, text).map_err(write_error(path.clone()))?;
-            }
-        }
+        write(&path, report)?;
         Ok(path)
     });
     // Back to the order the callers list them in: report.json, junit.xml, summary.md,
     // report.html.
     written.rotate_left(1);
     written.into_iter().collect()
+}
+
+/// `report.json`, serialized straight into its file.
+fn write_json(path: &Utf8Path, report: &RunReport) -> Result<(), RenderError> {
+    super::json::write(path, report).map_err(write_error(path.to_owned()))
+}
+
+/// `report.html`, rendered straight into its file (through a buffer), not into a string
+/// of a megabyte and more first.
+fn write_html(path: &Utf8Path, report: &RunReport) -> Result<(), RenderError> {
+    let file = fs_err::File::create(path).map_err(write_error(path.to_owned()))?;
+    let mut file = std::io::BufWriter::with_capacity(64 * 1024, file);
+    super::html::render_to(report, &mut file)?;
+    std::io::Write::flush(&mut file).map_err(write_error(path.to_owned()))
+}
+
+/// A report rendered as text, written into its file.
+fn write_text(path: &Utf8Path, text: String) -> Result<(), RenderError> {
+    fs_err::write(path, text).map_err(write_error(path.to_owned()))
 }
 
 /// The error of a failed write of `path`.

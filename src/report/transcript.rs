@@ -2,6 +2,8 @@
 //! whole exchanges and transcripts as the Markdown and HTML reports and the terminal show
 //! them.
 
+use std::fmt::Write as _;
+
 use crate::target::Exchange;
 
 /// A body as reports show it: a JSON object or array indented two spaces a level (as
@@ -13,18 +15,26 @@ use crate::target::Exchange;
 /// It costs one validating pass and one copy, where parsing into a tree and printing it
 /// again took half of the HTML report's rendering.
 pub(crate) fn pretty_body(body: &str) -> String {
-    let container = matches!(body.trim_start().as_bytes().first(), Some(b'{' | b'['));
-    if !container || serde_json::from_str::<serde::de::IgnoredAny>(body).is_err() {
-        return body.to_owned();
-    }
-    indent_json(body)
+    let mut out = String::with_capacity(body.len() + body.len() / 2);
+    push_pretty_body(&mut out, body);
+    out
 }
 
-/// `json` (valid JSON text) laid out with two spaces a level; empty objects and arrays stay
-/// `{}` and `[]`.
-fn indent_json(json: &str) -> String {
+/// [`pretty_body`], appended to `out`.
+fn push_pretty_body(out: &mut String, body: &str) {
+    let container = matches!(body.trim_start().as_bytes().first(), Some(b'{' | b'['));
+    if !container || serde_json::from_str::<serde::de::IgnoredAny>(body).is_err() {
+        out.push_str(body);
+    } else {
+        indent_json(out, body);
+    }
+}
+
+/// `json` (valid JSON text) laid out with two spaces a level, appended to `out`; empty
+/// objects and arrays stay `{}` and `[]`.
+fn indent_json(out: &mut String, json: &str) {
     let bytes = json.as_bytes();
-    let mut out = String::with_capacity(json.len() + json.len() / 2);
+    out.reserve(json.len() + json.len() / 2);
     let mut depth = 0usize;
     let newline = |out: &mut String, depth: usize| {
         out.push('\n');
@@ -58,17 +68,17 @@ fn indent_json(json: &str) -> String {
                     i = next;
                 } else {
                     depth += 1;
-                    newline(&mut out, depth);
+                    newline(out, depth);
                 }
             }
             close @ (b'}' | b']') => {
                 depth -= 1;
-                newline(&mut out, depth);
+                newline(out, depth);
                 out.push(char::from(close));
             }
             b',' => {
                 out.push(',');
-                newline(&mut out, depth);
+                newline(out, depth);
             }
             b':' => out.push_str(": "),
             b' ' | b'\n' | b'\r' | b'\t' => {}
@@ -77,81 +87,100 @@ fn indent_json(json: &str) -> String {
         }
         i += 1;
     }
-    out
 }
 
-/// `text` cut to at most `limit` bytes (at a character boundary), with a note of the cut.
-pub(crate) fn cut(text: &str, limit: usize) -> String {
-    let kept = crate::excerpt::prefix(text, limit);
-    if kept.len() == text.len() {
-        return text.to_owned();
+/// Cuts what `out` holds from byte `start` on to at most `limit` bytes (at a character
+/// boundary), with a note of the cut.
+fn cut_from(out: &mut String, start: usize, limit: usize) {
+    let written = &out[start..];
+    let kept = crate::excerpt::prefix(written, limit).len();
+    if kept == written.len() {
+        return;
     }
-    format!(
-        "{kept}\n… ({} more bytes in report.json)",
-        text.len() - kept.len()
-    )
+    let more = written.len() - kept;
+    out.truncate(start + kept);
+    let _ = write!(out, "\n… ({more} more bytes in report.json)");
 }
 
-/// One exchange as text: request line, headers and body, then status, headers and body (HTTP
-/// style, `>` for what was sent and `<` for what came back). JSON bodies are pretty-printed
-/// when `pretty`; bodies longer than `body_limit` bytes are cut.
-pub(crate) fn exchange_text(e: &Exchange, body_limit: usize, pretty: bool) -> String {
-    let body = |b: &str| {
-        cut(
-            &if pretty { pretty_body(b) } else { b.to_owned() },
-            body_limit,
-        )
+/// One exchange as text, appended to `out`: request line, headers and body, then status,
+/// headers and body (HTTP style, `>` for what was sent and `<` for what came back). JSON
+/// bodies are pretty-printed when `pretty`; bodies longer than `body_limit` bytes are cut.
+/// (Writing into a `String` cannot fail.)
+fn push_exchange(out: &mut String, e: &Exchange, body_limit: usize, pretty: bool) {
+    let body = |out: &mut String, text: &str| {
+        let start = out.len();
+        if pretty {
+            push_pretty_body(out, text);
+        } else {
+            out.push_str(text);
+        }
+        cut_from(out, start, body_limit);
+        out.push('\n');
     };
-    let mut out = String::new();
     if let Some(note) = &e.note {
-        out.push_str(&format!("* {note}\n"));
+        let _ = writeln!(out, "* {note}");
     }
-    out.push_str(&format!("> {} {}\n", e.method, e.url));
+    let _ = writeln!(out, "> {} {}", e.method, e.url);
     for (name, value) in &e.request_headers {
-        out.push_str(&format!("> {name}: {value}\n"));
+        let _ = writeln!(out, "> {name}: {value}");
     }
     if let Some(text) = &e.request_body {
         out.push_str(">\n");
-        out.push_str(&body(text));
-        out.push('\n');
+        body(out, text);
     }
     if e.attempts > 1 {
-        out.push_str(&format!("* {} attempts\n", e.attempts));
+        let _ = writeln!(out, "* {} attempts", e.attempts);
     }
     for retry in &e.retries {
-        out.push_str(&format!("* retried: {retry}\n"));
+        let _ = writeln!(out, "* retried: {retry}");
     }
     for wait in &e.rate_limit_waits {
-        out.push_str(&format!(
-            "* rate-limited: attempt {} answered 429; sent again after {} ms\n",
+        let _ = writeln!(
+            out,
+            "* rate-limited: attempt {} answered 429; sent again after {} ms",
             wait.attempt, wait.waited_ms
-        ));
+        );
     }
     match e.status {
-        Some(status) => out.push_str(&format!("< {status} ({} ms)\n", e.duration_ms)),
-        None => out.push_str(&format!("< (no response, {} ms)\n", e.duration_ms)),
+        Some(status) => {
+            let _ = writeln!(out, "< {status} ({} ms)", e.duration_ms);
+        }
+        None => {
+            let _ = writeln!(out, "< (no response, {} ms)", e.duration_ms);
+        }
     }
     if let Some(error) = &e.error {
-        out.push_str(&format!("* error: {error}\n"));
+        let _ = writeln!(out, "* error: {error}");
     }
     for (name, value) in &e.response_headers {
-        out.push_str(&format!("< {name}: {value}\n"));
+        let _ = writeln!(out, "< {name}: {value}");
     }
     if let Some(text) = &e.response_body {
         out.push_str("<\n");
-        out.push_str(&body(text));
-        out.push('\n');
+        body(out, text);
     }
+}
+
+/// Exchanges as text (each as `push_exchange` lays it out), separated by blank lines.
+pub(crate) fn transcript_text(exchanges: &[Exchange], body_limit: usize, pretty: bool) -> String {
+    let mut out = String::new();
+    push_transcript(&mut out, exchanges, body_limit, pretty);
     out
 }
 
-/// Exchanges as text (see [`exchange_text`]), separated by blank lines.
-pub(crate) fn transcript_text(exchanges: &[Exchange], body_limit: usize, pretty: bool) -> String {
-    exchanges
-        .iter()
-        .map(|e| exchange_text(e, body_limit, pretty))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// [`transcript_text`], appended to `out`.
+pub(crate) fn push_transcript(
+    out: &mut String,
+    exchanges: &[Exchange],
+    body_limit: usize,
+    pretty: bool,
+) {
+    for (i, e) in exchanges.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        push_exchange(out, e, body_limit, pretty);
+    }
 }
 
 #[cfg(test)]
@@ -180,8 +209,13 @@ mod tests {
     }
 
     #[test]
-    fn cut_keeps_char_boundaries() {
-        assert_eq!(cut("abc", 5), "abc");
-        assert!(cut("ééé", 3).starts_with('é'));
+    fn cut_keeps_char_boundaries_and_what_came_before() {
+        let cut = |before: &str, text: &str, limit| {
+            let mut out = format!("{before}{text}");
+            cut_from(&mut out, before.len(), limit);
+            out
+        };
+        assert_eq!(cut("> ", "abc", 5), "> abc");
+        assert_eq!(cut("> ", "ééé", 3), "> é\n… (4 more bytes in report.json)");
     }
 }
