@@ -46,6 +46,7 @@ pub fn render_to(report: &RunReport, out: &mut impl std::io::Write) -> Result<()
     let env =
         super::render::environment(TEMPLATE, include_str!("templates/report.html.j2"), |env| {
             env.set_formatter(formatter);
+            env.add_filter("text", element_text);
         })?;
     let strict = report.run.strict;
     let failing = report
@@ -224,6 +225,21 @@ fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallDetail 
     }
 }
 
+/// The `text` filter: `value` as the content of an element (the page's `<pre>` blocks of
+/// transcripts and bodies), where only `<`, `>` and `&` can be taken for markup. Quotes and
+/// slashes stay as they are: a JSON transcript is full of them, and the engine's escaping of
+/// every one (`&quot;`, `&#x2f;`) made a fifth of the page. Never for attribute values.
+fn element_text(value: &str) -> Value {
+    let mut escaped = String::new();
+    super::escape::replacing_into(&mut escaped, value, |byte| match byte {
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'&' => Some("&amp;"),
+        _ => None,
+    });
+    Value::from_safe_string(escaped)
+}
+
 /// The page's formatter: a string the template prints is HTML-escaped with the engine's own
 /// entities (`&lt;`, `&gt;`, `&amp;`, `&quot;`, `&#x27;`, `&#x2f;`) in one pass; everything
 /// else (safe strings, numbers, other values, other escape modes) as the engine writes it.
@@ -248,6 +264,16 @@ fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), m
 #[cfg(test)]
 mod tests {
     use minijinja::value::Value;
+
+    #[test]
+    fn element_text_escapes_what_could_open_markup_and_keeps_quotes() {
+        let shown = super::element_text(r#"{"a": "</pre><b>&amp;'x'/y"}"#);
+        assert!(shown.is_safe());
+        assert_eq!(
+            shown.as_str(),
+            Some(r#"{"a": "&lt;/pre&gt;&lt;b&gt;&amp;amp;'x'/y"}"#)
+        );
+    }
 
     #[test]
     fn the_pages_formatter_writes_what_the_engine_writes() {
