@@ -25,32 +25,34 @@ use crate::spec::Specs;
 pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
     let run_id = crate::run::new_run_id();
     let destination = args.destination()?;
-    let specs = Specs::load_from(&Source::dir_or_built_in(
-        args.specs.as_deref(),
-        built_in::SPECS,
-    ))?;
-    let suite = specs.load_cases_from(&Source::dir_or_built_in(
-        args.cases.as_deref(),
-        built_in::CASES,
-    ))?;
-    let expectations = args
-        .expectations
-        .as_deref()
-        .map(|path| load_expectations(path, &suite))
-        .transpose()?;
-    let report_dir = match args.report_dir {
-        Some(_) => args.report_dir(&run_id),
-        None => default_report_dir(&args.report_dir(&run_id), &run_id),
-    };
-    check_report_dir(&report_dir)?;
     // The harness on one thread (its CPU work, judging, goes to blocking threads); the
     // embedded server on a thread of its own (`start_apart`), so the two do not take turns.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
+    // The embedded server starts while the files load: starting it sends nothing, and
+    // nothing goes to any target before every file has loaded.
+    let (loaded, started) = std::thread::scope(|scope| {
+        let starting = scope.spawn(|| runtime.block_on(start(destination)));
+        let loaded = load(args, &run_id);
+        let started = starting
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (loaded, started)
+    });
+    // A file that does not load is the error to report, whatever became of the server.
+    let (specs, suite, expectations, report_dir) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            if let Ok((_, Some(server))) = started {
+                runtime.block_on(server.shutdown());
+            }
+            return Err(e);
+        }
+    };
+    let (target, server) = started?;
     let exit = runtime.block_on(async {
-        let (target, server) = start(destination).await?;
         let mut options = args.options(target, &run_id)?;
         options.report_dir = report_dir;
         options.expectations = expectations.map(Arc::new);
@@ -94,6 +96,33 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
     std::mem::forget(suite);
     std::mem::forget(specs);
     exit
+}
+
+/// What a run loads before it sends anything: the specs, the suite, the expectations file
+/// (checked against the suite) and the report directory (checked to be writable).
+fn load(
+    args: &RunArgs,
+    run_id: &str,
+) -> Result<(Specs, Suite, Option<ExpectationsFile>, Utf8PathBuf), CliError> {
+    let specs = Specs::load_from(&Source::dir_or_built_in(
+        args.specs.as_deref(),
+        built_in::SPECS,
+    ))?;
+    let suite = specs.load_cases_from(&Source::dir_or_built_in(
+        args.cases.as_deref(),
+        built_in::CASES,
+    ))?;
+    let expectations = args
+        .expectations
+        .as_deref()
+        .map(|path| load_expectations(path, &suite))
+        .transpose()?;
+    let report_dir = match args.report_dir {
+        Some(_) => args.report_dir(run_id),
+        None => default_report_dir(&args.report_dir(run_id), run_id),
+    };
+    check_report_dir(&report_dir)?;
+    Ok((specs, suite, expectations, report_dir))
 }
 
 /// Requires the report directory to be a directory this process can write (created when
