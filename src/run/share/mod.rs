@@ -141,36 +141,42 @@ const OWN_USERS: usize = 6;
 
 /// Plans the shares of `plan` at `version` (see the module documentation).
 pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing {
+    let members: Vec<usize> = plan
+        .groups
+        .iter()
+        .flat_map(|group| group.members.iter().copied())
+        .filter(|&index| plan.cases[index].skip.is_none())
+        .collect();
+    // Whether a case may share is the model's prediction, the costly part of the plan, and
+    // independent case by case: worked out on every core, then taken in plan order.
+    let outcomes = crate::parallel::in_parallel(&members, |&index| {
+        shareable(plan.cases[index].case, model, version)
+    });
     let mut forming: Vec<Forming> = Vec::new();
-    for group in &plan.groups {
-        for &index in &group.members {
-            let case = plan.cases[index].case;
-            if plan.cases[index].skip.is_some() {
-                continue;
+    for (&index, outcome) in members.iter().zip(outcomes) {
+        let Some(outcome) = outcome else {
+            continue;
+        };
+        let case = plan.cases[index].case;
+        let rooms = RoomUsers::of(case);
+        let key: RoomKey = (outcome, rooms.canonical(case), rooms.role_sets(case));
+        let named = rooms.claimed(case);
+        let own = rooms.own_users(case);
+        match forming
+            .iter_mut()
+            .find(|f| f.key == key && f.named.is_disjoint(&named) && f.own + own <= OWN_USERS)
+        {
+            Some(share) => {
+                share.named.extend(named);
+                share.members.push(index);
+                share.own += own;
             }
-            let Some(outcome) = shareable(case, model, version) else {
-                continue;
-            };
-            let rooms = RoomUsers::of(case);
-            let key: RoomKey = (outcome, rooms.canonical(case), rooms.role_sets(case));
-            let named = rooms.claimed(case);
-            let own = rooms.own_users(case);
-            match forming
-                .iter_mut()
-                .find(|f| f.key == key && f.named.is_disjoint(&named) && f.own + own <= OWN_USERS)
-            {
-                Some(share) => {
-                    share.named.extend(named);
-                    share.members.push(index);
-                    share.own += own;
-                }
-                None => forming.push(Forming {
-                    key,
-                    members: vec![index],
-                    named,
-                    own,
-                }),
-            }
+            None => forming.push(Forming {
+                key,
+                members: vec![index],
+                named,
+                own,
+            }),
         }
     }
     let mut sharing = Sharing::default();
