@@ -30,6 +30,7 @@ pub mod lock;
 pub mod observe;
 pub mod plan;
 pub mod pool;
+pub mod predicted;
 pub mod preflight;
 mod prepare;
 pub mod provision;

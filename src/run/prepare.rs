@@ -14,6 +14,7 @@ use super::ledger::{Entry, Ledger};
 use super::lock::RunLock;
 use super::plan::Plan;
 use super::pool::UserPool;
+use super::predicted::Predicted;
 use super::preflight::Preflight;
 use super::provision::Provisioner;
 use super::verdict::VerdictStage;
@@ -92,8 +93,7 @@ pub(super) async fn prepare<'a>(
         .clone()
         .unwrap_or_else(|| specs.model.default_version());
     let line = reported.and_then(|v| specs.model.line_of(&v)).cloned();
-    let mut plan = plan::plan(suite, options.filter.as_ref(), options.partition, &version);
-    super::grouping::merge(&mut plan, &specs.model, &version);
+    let (mut plan, predicted) = plan_run(suite, specs, options, &version);
     let today = Date::today();
     let verdicts = Arc::new(VerdictStage {
         model: specs.model.clone(),
@@ -102,6 +102,7 @@ pub(super) async fn prepare<'a>(
         line: line.clone(),
         expectations: options.expectations.clone(),
         today,
+        predicted: predicted.clone(),
     });
     let (ledger, mut notes) = open_ledger(options, run_id, &url)?;
     notes.extend(network_notes(&options.target.network));
@@ -116,7 +117,12 @@ pub(super) async fn prepare<'a>(
         run_id,
     };
     let grants = decide_grants(&cx, &mut plan).await?;
-    let sharing = Arc::new(super::share::plan(&plan, &specs.model, &version));
+    let sharing = Arc::new(super::share::plan(
+        &plan,
+        &specs.model,
+        &version,
+        &predicted,
+    ));
     let provisioner = Provisioner {
         api: api.clone(),
         admin: preflight.admin.clone(),
@@ -155,6 +161,20 @@ pub(super) async fn prepare<'a>(
     notes.extend(prepared.provision_pool().await);
     prepared.notes = notes;
     Ok(prepared)
+}
+
+/// The run's plan at `version`, its grant groups merged where the model says no verdict
+/// changes, and its cases' predictions.
+fn plan_run<'a>(
+    suite: &'a Suite,
+    specs: &Specs,
+    options: &RunOptions,
+    version: &Version,
+) -> (Plan<'a>, Arc<Predicted>) {
+    let mut plan = plan::plan(suite, options.filter.as_ref(), options.partition, version);
+    super::grouping::merge(&mut plan, &specs.model, version);
+    let predicted = Arc::new(Predicted::of(&plan, &specs.model, version));
+    (plan, predicted)
 }
 
 /// What the report says of the network: an unverified certificate, a gateway's headers (by

@@ -27,7 +27,8 @@ fn loaded() -> (Specs, Suite) {
 fn share_of(suite: &Suite, specs: &Specs, version: &Version, id: &str) -> BTreeSet<String> {
     let mut plan = rc_conform::run::plan::plan(suite, None, None, version);
     rc_conform::run::grouping::merge(&mut plan, &specs.model, version);
-    let sharing = rc_conform::run::share::plan(&plan, &specs.model, version);
+    let predicted = rc_conform::run::predicted::Predicted::of(&plan, &specs.model, version);
+    let sharing = rc_conform::run::share::plan(&plan, &specs.model, version, &predicted);
     sharing
         .place_of(id)
         .map(|place| {

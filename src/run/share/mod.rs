@@ -36,9 +36,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::plan::Plan;
 use super::pool::{key, poolable};
+use super::predicted::Predicted;
 use crate::api::RoomType;
 use crate::case::{Case, RoomFixture, RoomKind, RoomRef, UserRef, Version};
-use crate::spec::predict::{Decision, predict_case};
+use crate::spec::predict::Decision;
 use crate::spec::premise::PremiseModel;
 
 /// Where a pool user of a case comes from: its logical name, its role set (the pool's key)
@@ -139,44 +140,44 @@ struct Forming {
 /// costs more requests than the room it saves.
 const OWN_USERS: usize = 6;
 
-/// Plans the shares of `plan` at `version` (see the module documentation).
-pub fn plan(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Sharing {
-    let members: Vec<usize> = plan
-        .groups
-        .iter()
-        .flat_map(|group| group.members.iter().copied())
-        .filter(|&index| plan.cases[index].skip.is_none())
-        .collect();
-    // Whether a case may share is the model's prediction, the costly part of the plan, and
-    // independent case by case: worked out on every core, then taken in plan order.
-    let outcomes = crate::parallel::in_parallel(&members, |&index| {
-        shareable(plan.cases[index].case, model, version)
-    });
+/// Plans the shares of `plan` at `version` (see the module documentation), with the cases'
+/// predictions made before the run.
+pub fn plan(
+    plan: &Plan<'_>,
+    model: &PremiseModel,
+    version: &Version,
+    predicted: &Predicted,
+) -> Sharing {
     let mut forming: Vec<Forming> = Vec::new();
-    for (&index, outcome) in members.iter().zip(outcomes) {
-        let Some(outcome) = outcome else {
-            continue;
-        };
-        let case = plan.cases[index].case;
-        let rooms = RoomUsers::of(case);
-        let key: RoomKey = (outcome, rooms.canonical(case), rooms.role_sets(case));
-        let named = rooms.claimed(case);
-        let own = rooms.own_users(case);
-        match forming
-            .iter_mut()
-            .find(|f| f.key == key && f.named.is_disjoint(&named) && f.own + own <= OWN_USERS)
-        {
-            Some(share) => {
-                share.named.extend(named);
-                share.members.push(index);
-                share.own += own;
+    for group in &plan.groups {
+        for &index in &group.members {
+            let case = plan.cases[index].case;
+            if plan.cases[index].skip.is_some() {
+                continue;
             }
-            None => forming.push(Forming {
-                key,
-                members: vec![index],
-                named,
-                own,
-            }),
+            let Some(outcome) = shareable(case, model, version, predicted) else {
+                continue;
+            };
+            let rooms = RoomUsers::of(case);
+            let key: RoomKey = (outcome, rooms.canonical(case), rooms.role_sets(case));
+            let named = rooms.claimed(case);
+            let own = rooms.own_users(case);
+            match forming
+                .iter_mut()
+                .find(|f| f.key == key && f.named.is_disjoint(&named) && f.own + own <= OWN_USERS)
+            {
+                Some(share) => {
+                    share.named.extend(named);
+                    share.members.push(index);
+                    share.own += own;
+                }
+                None => forming.push(Forming {
+                    key,
+                    members: vec![index],
+                    named,
+                    own,
+                }),
+            }
         }
     }
     let mut sharing = Sharing::default();
@@ -277,7 +278,12 @@ struct UserKind {
 /// users, plain channels and groups without removals, and a refusal that changes nothing or
 /// an addition of its own users only, by the model and by its expectation (see the module
 /// documentation).
-fn shareable(case: &Case, model: &PremiseModel, version: &Version) -> Option<Outcome> {
+fn shareable(
+    case: &Case,
+    model: &PremiseModel,
+    version: &Version,
+    predicted: &Predicted,
+) -> Option<Outcome> {
     let [call] = case.calls.as_slice() else {
         return None;
     };
@@ -302,7 +308,7 @@ fn shareable(case: &Case, model: &PremiseModel, version: &Version) -> Option<Out
         .flat_map(|m| m.includes.iter().chain(&m.excludes))
         .collect();
     let fixture_users = named_users.iter().all(|u| matches!(u, UserRef::Fixture(_)));
-    let predicted = predict_case(model, case, version);
+    let predicted = predicted.case(model, case, version);
     let prediction = predicted.first()?;
     if !expect.rooms().all(|r| matches!(r, RoomRef::Fixture(_))) || expect.answer_room.is_some() {
         return None;

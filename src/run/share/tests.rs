@@ -3,6 +3,7 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::run::grouping::tests::loaded;
 use crate::run::plan::plan as plan_suite;
+use crate::run::predicted::Predicted;
 
 /// `suite` planned at `version`, with its shares.
 fn shared<'s>(
@@ -13,7 +14,8 @@ fn shared<'s>(
     let version = Version::parse(version).expect("version");
     let mut planned = plan_suite(suite, None, None, &version);
     crate::run::grouping::merge(&mut planned, &specs.model, &version);
-    let sharing = plan(&planned, &specs.model, &version);
+    let predicted = crate::run::predicted::Predicted::of(&planned, &specs.model, &version);
+    let sharing = plan(&planned, &specs.model, &version, &predicted);
     (planned, sharing, version)
 }
 
@@ -35,7 +37,7 @@ fn shares_hold_cases_with_the_same_rooms_and_no_user_in_common() {
             let mut own_users = 0;
             for &mate in &place.mates {
                 let case = planned.cases[mate].case;
-                let outcome = shareable(case, &specs.model, &version);
+                let outcome = shareable(case, &specs.model, &version, &Predicted::default());
                 assert_eq!(outcome, Some(sharing.place(mate).expect("placed").outcome));
                 let rooms = RoomUsers::of(case);
                 assert_eq!(rooms.canonical(case), host_rooms.canonical(host_case));

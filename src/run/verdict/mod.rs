@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::call::{Made, curl};
 use super::judge::{Finding, judge};
 use super::plan::Planned;
+use super::predicted::Predicted;
 use super::provision::{Fixtures, ProvisionError};
 use super::record::{base, expectation_json, expectation_source};
 use crate::case::{Body, Call, Case, Expectation, Version};
@@ -22,7 +23,7 @@ use crate::expectations::{Date, ExpectationsFile};
 use crate::report::model::{CallRecord, CaseJudged, CaseRecord, Check, Compared, Effect, Mismatch};
 use crate::spec::levels::Level;
 use crate::spec::lines::Line;
-use crate::spec::predict::{Decision, Prediction, predict_case, version_of};
+use crate::spec::predict::{Decision, Prediction, version_of};
 use crate::spec::premise::PremiseModel;
 use crate::spec::schemas::SchemaRegistry;
 use crate::target::Exchange;
@@ -43,6 +44,9 @@ pub struct VerdictStage {
     pub expectations: Option<Arc<ExpectationsFile>>,
     /// The day expectation entries are judged on.
     pub today: Date,
+    /// The cases' predictions made before the run (a case not among them is predicted when
+    /// judged).
+    pub predicted: Arc<Predicted>,
 }
 
 /// One call as it was made, with the fixtures it was made with.
@@ -69,7 +73,7 @@ impl VerdictStage {
             elapsed,
         } = called;
         let at = self.prediction_version(case);
-        let predictions = predict_case(&self.model, case, &at);
+        let predictions = self.predicted.case(&self.model, case, &at);
         let mut record = base(case);
         record.duration_ms = millis(elapsed);
         if let Some(first) = predictions.first() {
@@ -77,7 +81,7 @@ impl VerdictStage {
         }
         let user_ids = fixtures.user_ids();
         let mut unread = Vec::new();
-        for ((call, made), prediction) in case.calls.iter().zip(made).zip(&predictions) {
+        for ((call, made), prediction) in case.calls.iter().zip(made).zip(predictions.iter()) {
             let expect = call.expectation_for(Some(&self.version));
             let judgement = judge(expect, &made.observed, &user_ids, &self.schemas);
             let compared = self.compared(call, expect, prediction);
@@ -159,7 +163,7 @@ impl VerdictStage {
     /// `record` placed in the model, with the expectations file applied.
     fn placed(&self, mut record: CaseRecord, case: &Case) -> CaseRecord {
         let at = self.prediction_version(case);
-        if let Some(first) = predict_case(&self.model, case, &at).first() {
+        if let Some(first) = self.predicted.case(&self.model, case, &at).first() {
             self.place(&mut record, case, first);
         }
         self.finish(record)
