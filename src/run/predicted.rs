@@ -7,22 +7,24 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::plan::Plan;
 use crate::case::{Case, Version};
 use crate::spec::predict::{Prediction, predict_case};
 use crate::spec::premise::PremiseModel;
 
-/// Each planned case's predictions at one version, by case id.
-#[derive(Debug, Default)]
+/// Each planned case's predictions at one version, by case id, and the model that made them.
+#[derive(Debug)]
 pub struct Predicted {
-    version: Option<Version>,
+    model: Arc<PremiseModel>,
+    version: Version,
     by_id: HashMap<String, Vec<Prediction>>,
 }
 
 impl Predicted {
     /// The predictions of every case of `plan` that runs (none skipped), at `version`.
-    pub fn of(plan: &Plan<'_>, model: &PremiseModel, version: &Version) -> Predicted {
+    pub fn of(plan: &Plan<'_>, model: &Arc<PremiseModel>, version: &Version) -> Predicted {
         let cases: Vec<&Case> = plan
             .cases
             .iter()
@@ -32,7 +34,8 @@ impl Predicted {
         let predictions =
             crate::parallel::in_parallel(&cases, |case| predict_case(model, case, version));
         Predicted {
-            version: Some(version.clone()),
+            model: model.clone(),
+            version: version.clone(),
             by_id: cases
                 .iter()
                 .map(|case| case.id.as_str().to_owned())
@@ -43,15 +46,10 @@ impl Predicted {
 
     /// The predictions of `case` at `version`: the ones made before the run when it was
     /// planned at that version, else made now.
-    pub fn case<'p>(
-        &'p self,
-        model: &PremiseModel,
-        case: &Case,
-        version: &Version,
-    ) -> Cow<'p, [Prediction]> {
+    pub fn case(&self, case: &Case, version: &Version) -> Cow<'_, [Prediction]> {
         match self.by_id.get(case.id.as_str()) {
-            Some(made) if self.version.as_ref() == Some(version) => Cow::Borrowed(made),
-            _ => Cow::Owned(predict_case(model, case, version)),
+            Some(made) if self.version == *version => Cow::Borrowed(made),
+            _ => Cow::Owned(predict_case(&self.model, case, version)),
         }
     }
 }
@@ -71,17 +69,14 @@ mod tests {
         assert_eq!(predicted.by_id.len(), planned.selected());
         for case in planned.cases.iter().map(|p| p.case.as_ref()) {
             let fresh = predict_case(&specs.model, case, &version);
-            assert_eq!(predicted.case(&specs.model, case, &version), fresh);
+            assert_eq!(predicted.case(case, &version), fresh);
         }
         // At another version the case is predicted anew, not read from the run's.
         let other = Version::parse("6.6.0").expect("version");
         let case = planned.cases[0].case.as_ref();
-        assert!(matches!(
-            predicted.case(&specs.model, case, &other),
-            Cow::Owned(_)
-        ));
+        assert!(matches!(predicted.case(case, &other), Cow::Owned(_)));
         assert_eq!(
-            predicted.case(&specs.model, case, &other),
+            predicted.case(case, &other),
             predict_case(&specs.model, case, &other)
         );
     }

@@ -117,12 +117,7 @@ pub(super) async fn prepare<'a>(
         run_id,
     };
     let grants = decide_grants(&cx, &mut plan).await?;
-    let sharing = Arc::new(super::share::plan(
-        &plan,
-        &specs.model,
-        &version,
-        &predicted,
-    ));
+    let sharing = Arc::new(super::share::plan(&plan, &version, &predicted));
     let provisioner = Provisioner {
         api: api.clone(),
         admin: preflight.admin.clone(),

@@ -28,7 +28,7 @@ fn share_of(suite: &Suite, specs: &Specs, version: &Version, id: &str) -> BTreeS
     let mut plan = rc_conform::run::plan::plan(suite, None, None, version);
     rc_conform::run::grouping::merge(&mut plan, &specs.model, version);
     let predicted = rc_conform::run::predicted::Predicted::of(&plan, &specs.model, version);
-    let sharing = rc_conform::run::share::plan(&plan, &specs.model, version, &predicted);
+    let sharing = rc_conform::run::share::plan(&plan, version, &predicted);
     sharing
         .place_of(id)
         .map(|place| {

@@ -40,7 +40,6 @@ use super::predicted::Predicted;
 use crate::api::RoomType;
 use crate::case::{Case, RoomFixture, RoomKind, RoomRef, UserRef, Version};
 use crate::spec::predict::Decision;
-use crate::spec::premise::PremiseModel;
 
 /// Where a pool user of a case comes from: its logical name, its role set (the pool's key)
 /// and its position among the pool's users of that role set.
@@ -142,12 +141,7 @@ const OWN_USERS: usize = 6;
 
 /// Plans the shares of `plan` at `version` (see the module documentation), with the cases'
 /// predictions made before the run.
-pub fn plan(
-    plan: &Plan<'_>,
-    model: &PremiseModel,
-    version: &Version,
-    predicted: &Predicted,
-) -> Sharing {
+pub fn plan(plan: &Plan<'_>, version: &Version, predicted: &Predicted) -> Sharing {
     let mut forming: Vec<Forming> = Vec::new();
     for group in &plan.groups {
         for &index in &group.members {
@@ -155,7 +149,7 @@ pub fn plan(
             if plan.cases[index].skip.is_some() {
                 continue;
             }
-            let Some(outcome) = shareable(case, model, version, predicted) else {
+            let Some(outcome) = shareable(case, version, predicted) else {
                 continue;
             };
             let rooms = RoomUsers::of(case);
@@ -278,12 +272,7 @@ struct UserKind {
 /// users, plain channels and groups without removals, and a refusal that changes nothing or
 /// an addition of its own users only, by the model and by its expectation (see the module
 /// documentation).
-fn shareable(
-    case: &Case,
-    model: &PremiseModel,
-    version: &Version,
-    predicted: &Predicted,
-) -> Option<Outcome> {
+fn shareable(case: &Case, version: &Version, predicted: &Predicted) -> Option<Outcome> {
     let [call] = case.calls.as_slice() else {
         return None;
     };
@@ -308,7 +297,7 @@ fn shareable(
         .flat_map(|m| m.includes.iter().chain(&m.excludes))
         .collect();
     let fixture_users = named_users.iter().all(|u| matches!(u, UserRef::Fixture(_)));
-    let predicted = predicted.case(model, case, version);
+    let predicted = predicted.case(case, version);
     let prediction = predicted.first()?;
     if !expect.rooms().all(|r| matches!(r, RoomRef::Fixture(_))) || expect.answer_room.is_some() {
         return None;

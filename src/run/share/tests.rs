@@ -15,7 +15,7 @@ fn shared<'s>(
     let mut planned = plan_suite(suite, None, None, &version);
     crate::run::grouping::merge(&mut planned, &specs.model, &version);
     let predicted = crate::run::predicted::Predicted::of(&planned, &specs.model, &version);
-    let sharing = plan(&planned, &specs.model, &version, &predicted);
+    let sharing = plan(&planned, &version, &predicted);
     (planned, sharing, version)
 }
 
@@ -24,6 +24,7 @@ fn shares_hold_cases_with_the_same_rooms_and_no_user_in_common() {
     let (specs, suite) = loaded();
     for version in ["6.6.0", "8.5.0", "9.0.0"] {
         let (planned, sharing, version) = shared(&specs, &suite, version);
+        let predicted = Predicted::of(&planned, &specs.model, &version);
         assert!(
             sharing.guests() > 60,
             "{version}: {} guests",
@@ -37,7 +38,7 @@ fn shares_hold_cases_with_the_same_rooms_and_no_user_in_common() {
             let mut own_users = 0;
             for &mate in &place.mates {
                 let case = planned.cases[mate].case;
-                let outcome = shareable(case, &specs.model, &version, &Predicted::default());
+                let outcome = shareable(case, &version, &predicted);
                 assert_eq!(outcome, Some(sharing.place(mate).expect("placed").outcome));
                 let rooms = RoomUsers::of(case);
                 assert_eq!(rooms.canonical(case), host_rooms.canonical(host_case));

@@ -73,7 +73,7 @@ impl VerdictStage {
             elapsed,
         } = called;
         let at = self.prediction_version(case);
-        let predictions = self.predicted.case(&self.model, case, &at);
+        let predictions = self.predicted.case(case, &at);
         let mut record = base(case);
         record.duration_ms = millis(elapsed);
         if let Some(first) = predictions.first() {
@@ -163,7 +163,7 @@ impl VerdictStage {
     /// `record` placed in the model, with the expectations file applied.
     fn placed(&self, mut record: CaseRecord, case: &Case) -> CaseRecord {
         let at = self.prediction_version(case);
-        if let Some(first) = self.predicted.case(&self.model, case, &at).first() {
+        if let Some(first) = self.predicted.case(case, &at).first() {
             self.place(&mut record, case, first);
         }
         self.finish(record)
