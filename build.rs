@@ -52,7 +52,9 @@ fn compiled(files: &[(String, String)], out: &Path) -> String {
     let mut table = String::from("&[\n");
     let cases = files.iter().filter(|(relative, _)| {
         relative.starts_with("cases/")
-            && (relative.ends_with(".yaml") || relative.ends_with(".yml"))
+            && raw::CASE_FILE_SUFFIXES
+                .iter()
+                .any(|suffix| relative.ends_with(suffix))
     });
     for (index, (relative, absolute)) in cases.enumerate() {
         let text = std::fs::read_to_string(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));

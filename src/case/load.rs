@@ -13,7 +13,7 @@ use serde_saphyr::Location;
 
 use super::diagnostic::Diagnostic;
 use super::model::{Case, Origin, Suite, Version, VersionRange};
-use super::raw::{RawFile, Spanned};
+use super::raw::{CASE_FILE_SUFFIXES, RawFile, Spanned};
 use super::resolve::Resolver;
 use crate::built_in::Source;
 
@@ -54,7 +54,7 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
             "the case directory does not exist or is not a directory".to_owned(),
         ));
     }
-    let names = source.files(true, &[".yaml", ".yml"]).map_err(|e| {
+    let names = source.files(true, &CASE_FILE_SUFFIXES).map_err(|e| {
         problem(
             source.root().to_owned(),
             format!("cannot list the case directory: {e}"),
@@ -366,15 +366,20 @@ pub(super) fn version_range(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::built_in::{FILES, Source, compiled_case};
+    use crate::built_in::{Source, compiled_case};
     use crate::spec::Specs;
 
-    /// The built-in case files as `(path, YAML)`, as a directory of them would be loaded.
+    /// The built-in case files as `(path, YAML)`, listed and read as the loader lists and
+    /// reads them.
     fn built_in_yaml() -> Vec<(Utf8PathBuf, String)> {
-        FILES
+        let source = Source::built_in_cases();
+        let names = source.files(true, &CASE_FILE_SUFFIXES).expect("listed");
+        names
             .iter()
-            .filter(|(path, _)| path.starts_with("cases/") && path.ends_with(".yaml"))
-            .map(|(path, text)| (Utf8PathBuf::from(*path), (*text).to_owned()))
+            .map(|name| {
+                let text = source.read(name.as_str()).expect("a built-in file reads");
+                (source.path(name.as_str()), text.into_owned())
+            })
             .collect()
     }
 

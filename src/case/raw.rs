@@ -16,6 +16,10 @@ use serde_saphyr::Location;
 
 use crate::api::{Endpoint, RoomType};
 
+/// How a case file's name ends: the files the loader reads below a case directory, and the
+/// built-in ones `build.rs` compiles.
+pub(super) const CASE_FILE_SUFFIXES: [&str; 2] = [".yaml", ".yml"];
+
 /// The options every YAML file of the project is read with: strict booleans, leading-zero
 /// numbers as strings (duplicate keys are rejected by default).
 pub(super) fn yaml_options() -> serde_saphyr::Options {

@@ -231,13 +231,18 @@ fn call_view(case: &CaseRecord, number: usize, call: &CallRecord) -> CallDetail 
 /// every one (`&quot;`, `&#x2f;`) made a fifth of the page. Never for attribute values.
 fn element_text(value: &str) -> Value {
     let mut escaped = String::new();
-    super::escape::replacing_into(&mut escaped, value, |byte| match byte {
+    super::escape::replacing_into(&mut escaped, value, markup_entity);
+    Value::from_safe_string(escaped)
+}
+
+/// The engine's entity for a byte that could open markup anywhere (`<`, `>`, `&`).
+fn markup_entity(byte: u8) -> Option<&'static str> {
+    match byte {
         b'<' => Some("&lt;"),
         b'>' => Some("&gt;"),
         b'&' => Some("&amp;"),
         _ => None,
-    });
-    Value::from_safe_string(escaped)
+    }
 }
 
 /// The page's formatter: a string the template prints is HTML-escaped with the engine's own
@@ -247,13 +252,10 @@ fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), m
     match value.as_str() {
         Some(text) if !value.is_safe() && *state.auto_escape() == AutoEscape::Html => {
             super::escape::replacing_to(out, text, |byte| match byte {
-                b'<' => Some("&lt;"),
-                b'>' => Some("&gt;"),
-                b'&' => Some("&amp;"),
                 b'"' => Some("&quot;"),
                 b'\'' => Some("&#x27;"),
                 b'/' => Some("&#x2f;"),
-                _ => None,
+                _ => markup_entity(byte),
             })
             .map_err(minijinja::Error::from)
         }

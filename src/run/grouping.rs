@@ -10,16 +10,17 @@
 //! permissions is left alone (it needs no change and no wait).
 
 use super::plan::{Group, Plan};
+use super::predicted::Predicted;
 use crate::case::{Case, Version};
-use crate::spec::predict::{predict_case, predict_case_granted};
-use crate::spec::premise::PremiseModel;
+use crate::spec::predict::predict_case_granted;
 
 /// A permission and the complete role list it gets.
 type Grant = (String, Vec<String>);
 
 /// Merges the grant groups of `plan` where the model says no verdict changes (see the module
-/// documentation); the group without grants stays first.
-pub fn merge(plan: &mut Plan<'_>, model: &PremiseModel, version: &Version) {
+/// documentation); the group without grants stays first. Each case's prediction under its own
+/// grants is read from `predicted` (made for this plan), not made again for every candidate.
+pub fn merge(plan: &mut Plan<'_>, version: &Version, predicted: &Predicted) {
     let groups = std::mem::take(&mut plan.groups);
     let mut merged: Vec<Group> = Vec::new();
     for group in groups {
@@ -37,7 +38,7 @@ pub fn merge(plan: &mut Plan<'_>, model: &PremiseModel, version: &Version) {
             m.members
                 .iter()
                 .chain(&group.members)
-                .all(|&i| unchanged(model, plan.cases[i].case, version, &union))
+                .all(|&i| unchanged(predicted, plan.cases[i].case, version, &union))
         });
         match into {
             Some(i) => {
@@ -68,8 +69,9 @@ fn union(a: &[Grant], b: &[Grant]) -> Option<Vec<Grant>> {
 }
 
 /// Whether the model predicts the same for `case` under `grants` as under its own grants.
-fn unchanged(model: &PremiseModel, case: &Case, version: &Version, grants: &[Grant]) -> bool {
-    predict_case(model, case, version) == predict_case_granted(model, case, version, grants)
+fn unchanged(predicted: &Predicted, case: &Case, version: &Version, grants: &[Grant]) -> bool {
+    *predicted.case(case, version)
+        == *predict_case_granted(predicted.model(), case, version, grants)
 }
 
 #[cfg(test)]
@@ -97,7 +99,8 @@ pub(crate) mod tests {
                 .iter()
                 .filter(|g| !g.grants.is_empty())
                 .count();
-            merge(&mut planned, &specs.model, &version);
+            let predicted = Predicted::of(&planned, &specs.model, &version);
+            merge(&mut planned, &version, &predicted);
             let after = planned
                 .groups
                 .iter()
@@ -115,7 +118,7 @@ pub(crate) mod tests {
                 for &i in &group.members {
                     let case = planned.cases[i].case;
                     assert!(
-                        unchanged(&specs.model, case, &version, &group.grants),
+                        unchanged(&predicted, case, &version, &group.grants),
                         "{} would change under {:?}",
                         case.id,
                         group.grants
@@ -139,6 +142,7 @@ pub(crate) mod tests {
         ];
         let filter = crate::run::plan::Filter::exactly(ids);
         let mut planned = plan(&suite, Some(&filter), None, &version);
+        let predicted = Predicted::of(&planned, &specs.model, &version);
         let case = |id: &str| {
             planned
                 .cases
@@ -151,9 +155,9 @@ pub(crate) mod tests {
             "add-user-to-any-c-room".to_owned(),
             vec!["admin".to_owned(), "user".to_owned()],
         )];
-        assert!(!unchanged(&specs.model, &case(ids[0]), &version, &any_c));
+        assert!(!unchanged(&predicted, &case(ids[0]), &version, &any_c));
         let groups_before = planned.groups.len();
-        merge(&mut planned, &specs.model, &version);
+        merge(&mut planned, &version, &predicted);
         assert_eq!(planned.groups.len(), groups_before, "{:#?}", planned.groups);
     }
 }

@@ -1,6 +1,6 @@
 //! The premise model's predictions for every case a run plans, made once, on every core,
-//! before anything is sent: the sharing plan and the verdicts read them instead of each
-//! predicting again (a few percent of a run's processor time, made twice for every case).
+//! before anything is sent: the merging of grant groups, the sharing plan and the verdicts
+//! read them instead of each predicting again (a few percent of a run's processor time).
 //!
 //! It owns nothing but the predictions and the version they were made at; a case planned at
 //! another version, or not planned, is predicted when asked, as before.
@@ -42,6 +42,11 @@ impl Predicted {
                 .zip(predictions)
                 .collect(),
         }
+    }
+
+    /// The model that made the predictions (and makes any asked for later).
+    pub fn model(&self) -> &PremiseModel {
+        &self.model
     }
 
     /// The predictions of `case` at `version`: the ones made before the run when it was

@@ -167,8 +167,8 @@ fn plan_run<'a>(
     version: &Version,
 ) -> (Plan<'a>, Arc<Predicted>) {
     let mut plan = plan::plan(suite, options.filter.as_ref(), options.partition, version);
-    super::grouping::merge(&mut plan, &specs.model, version);
     let predicted = Arc::new(Predicted::of(&plan, &specs.model, version));
+    super::grouping::merge(&mut plan, version, &predicted);
     (plan, predicted)
 }
 

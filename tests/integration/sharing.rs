@@ -26,8 +26,8 @@ fn loaded() -> (Specs, Suite) {
 /// The ids of the cases that share rooms with `id` at `version` (itself included).
 fn share_of(suite: &Suite, specs: &Specs, version: &Version, id: &str) -> BTreeSet<String> {
     let mut plan = rc_conform::run::plan::plan(suite, None, None, version);
-    rc_conform::run::grouping::merge(&mut plan, &specs.model, version);
     let predicted = rc_conform::run::predicted::Predicted::of(&plan, &specs.model, version);
+    rc_conform::run::grouping::merge(&mut plan, version, &predicted);
     let sharing = rc_conform::run::share::plan(&plan, version, &predicted);
     sharing
         .place_of(id)

@@ -5,26 +5,25 @@ use crate::run::grouping::tests::loaded;
 use crate::run::plan::plan as plan_suite;
 use crate::run::predicted::Predicted;
 
-/// `suite` planned at `version`, with its shares.
+/// `suite` planned at `version`, with its shares and the predictions they were planned with.
 fn shared<'s>(
     specs: &crate::spec::Specs,
     suite: &'s crate::case::Suite,
     version: &str,
-) -> (Plan<'s>, Sharing, Version) {
+) -> (Plan<'s>, Sharing, Version, Predicted) {
     let version = Version::parse(version).expect("version");
     let mut planned = plan_suite(suite, None, None, &version);
-    crate::run::grouping::merge(&mut planned, &specs.model, &version);
-    let predicted = crate::run::predicted::Predicted::of(&planned, &specs.model, &version);
+    let predicted = Predicted::of(&planned, &specs.model, &version);
+    crate::run::grouping::merge(&mut planned, &version, &predicted);
     let sharing = plan(&planned, &version, &predicted);
-    (planned, sharing, version)
+    (planned, sharing, version, predicted)
 }
 
 #[test]
 fn shares_hold_cases_with_the_same_rooms_and_no_user_in_common() {
     let (specs, suite) = loaded();
     for version in ["6.6.0", "8.5.0", "9.0.0"] {
-        let (planned, sharing, version) = shared(&specs, &suite, version);
-        let predicted = Predicted::of(&planned, &specs.model, &version);
+        let (planned, sharing, version, predicted) = shared(&specs, &suite, version);
         assert!(
             sharing.guests() > 60,
             "{version}: {} guests",
@@ -79,7 +78,7 @@ fn shares_hold_cases_with_the_same_rooms_and_no_user_in_common() {
 #[test]
 fn refusals_share_with_refusals_and_additions_with_additions_across_grant_groups() {
     let (specs, suite) = loaded();
-    let (planned, sharing, _) = shared(&specs, &suite, "8.5.0");
+    let (planned, sharing, _, _) = shared(&specs, &suite, "8.5.0");
     let group_of = |i: usize| planned.groups.iter().position(|g| g.members.contains(&i));
     let places: Vec<&Place> = sharing.hosts().map(|(_, p)| p).collect();
     for outcome in [Outcome::Refusal, Outcome::Addition] {
@@ -113,7 +112,7 @@ fn refusals_share_with_refusals_and_additions_with_additions_across_grant_groups
 #[test]
 fn cases_whose_outcome_a_room_mate_could_change_never_share() {
     let (specs, suite) = loaded();
-    let (planned, sharing, _) = shared(&specs, &suite, "8.5.0");
+    let (planned, sharing, _, _) = shared(&specs, &suite, "8.5.0");
     for id in [
         // Rooms of another kind, or a member removed.
         "channels.invite/room/direct-room",
