@@ -9,9 +9,14 @@
 //! into the loader's own types (`src/case/raw.rs`, included below), and written as JSON, which
 //! the loader reads back at run time in a fraction of the YAML's parsing time. A file that
 //! does not load is left out: the binary then reads its YAML and reports its problem.
+//!
+//! The suite's fingerprint (`$OUT_DIR/built_in_fingerprint.rs`) is hashed here too, once per
+//! build: the files do not change after it, and a run names the suite in every report.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "src/api.rs"]
@@ -42,6 +47,29 @@ fn main() {
     std::fs::write(out.join("built_in_files.rs"), table).expect("OUT_DIR is writable");
     std::fs::write(out.join("built_in_compiled.rs"), compiled(&files, &out))
         .expect("OUT_DIR is writable");
+    std::fs::write(
+        out.join("built_in_fingerprint.rs"),
+        format!("{:?}", fingerprint(&files)),
+    )
+    .expect("OUT_DIR is writable");
+}
+
+/// The first 12 hex digits of the SHA-256 of every file's repository path and text, in
+/// path order, each followed by a zero byte: `built_in::FINGERPRINT`.
+fn fingerprint(files: &[(String, String)]) -> String {
+    let mut hash = Sha256::new();
+    for (relative, absolute) in files {
+        let text = std::fs::read(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));
+        hash.update(relative.as_bytes());
+        hash.update([0]);
+        hash.update(&text);
+        hash.update([0]);
+    }
+    hash.finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The table of compiled case files: `(repository path, include_str!(its JSON))`, in path

@@ -10,7 +10,6 @@ use std::borrow::Cow;
 use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use sha2::{Digest, Sha256};
 
 /// Every file of the built-in suite: its repository path (`/`-separated) and its text, in
 /// path order.
@@ -201,22 +200,10 @@ fn not_built_in(path: &Utf8Path) -> io::Error {
     )
 }
 
-/// The first 12 hex digits of the SHA-256 of the built-in suite (every path and text): the
-/// identity of the suite a binary carries, named in reports beside the tool's version.
-pub fn fingerprint() -> String {
-    let mut hash = Sha256::new();
-    for (path, text) in FILES {
-        hash.update(path.as_bytes());
-        hash.update([0]);
-        hash.update(text.as_bytes());
-        hash.update([0]);
-    }
-    hash.finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// The first 12 hex digits of the SHA-256 of the built-in suite (every path and text, in
+/// path order, each followed by a zero byte): the identity of the suite a binary carries,
+/// named in reports beside the tool's version. Hashed by `build.rs`, once per build.
+pub const FINGERPRINT: &str = include!(concat!(env!("OUT_DIR"), "/built_in_fingerprint.rs"));
 
 /// How a report names the suite that ran: `built-in (rc-conform 0.1.0, suite 1a2b3c4d5e6f)`,
 /// or the cases directory, with the specs named when they come from elsewhere.
@@ -225,7 +212,7 @@ pub fn describe_suite(cases: Option<&Source>, specs: &Source) -> String {
         format!(
             "built-in (rc-conform {}, suite {})",
             env!("CARGO_PKG_VERSION"),
-            fingerprint()
+            FINGERPRINT
         )
     };
     let name = |source: &Source| match source {
@@ -297,7 +284,25 @@ pub fn export(dir: &Utf8Path, force: bool) -> Result<Vec<Utf8PathBuf>, ExportErr
 
 #[cfg(test)]
 mod tests {
+    use sha2::{Digest, Sha256};
+
     use super::*;
+
+    #[test]
+    fn the_fingerprint_is_the_hash_of_the_files_the_binary_carries() {
+        let mut hash = Sha256::new();
+        for (path, text) in FILES {
+            hash.update(path.as_bytes());
+            hash.update([0]);
+            hash.update(text.as_bytes());
+            hash.update([0]);
+        }
+        let hex: String = hash.finalize()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(FINGERPRINT, hex);
+    }
 
     #[test]
     fn the_table_holds_the_repository_suite() {

@@ -44,7 +44,7 @@ pub(super) fn cases(command: &CasesCommand) -> Result<Exit, CliError> {
                 "wrote {} files ({cases} case files) of the built-in suite (rc-conform {}, suite {}) to {}",
                 written.len(),
                 env!("CARGO_PKG_VERSION"),
-                built_in::fingerprint(),
+                built_in::FINGERPRINT,
                 args.dir
             );
             anstream::println!(

@@ -74,23 +74,30 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         )
         .await;
         view.finish();
-        if let Some(server) = server {
-            server.shutdown().await;
-        }
-        let outcome = ran?;
         let report_dir = options.report_dir;
         let (verbose, format) = (args.verbose, args.message_format);
-        // On a blocking thread, so that the interrupt watcher on this one still answers
-        // while the reports are written.
-        tokio::task::spawn_blocking(move || {
-            let exit = finish(&outcome, &report_dir, verbose, format);
-            // The process ends now: its memory goes back at once, without a megabyte of
-            // records freed piece by piece first (a millisecond of every run).
-            std::mem::forget(outcome);
-            exit
-        })
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        // The embedded server stops while the reports are written: nothing is sent to it
+        // after the run, and the reports read nothing from it.
+        let stopped = async {
+            if let Some(server) = server {
+                server.shutdown().await;
+            }
+        };
+        let written = async {
+            let outcome = ran?;
+            // On a blocking thread, so that the interrupt watcher on this one still answers
+            // while the reports are written.
+            tokio::task::spawn_blocking(move || {
+                let exit = finish(&outcome, &report_dir, verbose, format);
+                // The process ends now: its memory goes back at once, without a megabyte of
+                // records freed piece by piece first (a millisecond of every run).
+                std::mem::forget(outcome);
+                exit
+            })
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        };
+        tokio::join!(stopped, written).1
     });
     // Likewise the suite and the specs, which nothing reads after the run.
     std::mem::forget(suite);
