@@ -43,6 +43,14 @@ pub fn load_suite(dir: &Utf8Path, known: &KnownNames) -> Result<Suite, LoadError
 /// Loads every `*.yaml`/`*.yml` file below `source` (a directory or the built-in cases), in
 /// path order; diagnostics name each file by [`Source::path`].
 pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, LoadErrors> {
+    parse_suite_from(source)?.resolve(known)
+}
+
+/// Reads and parses every case file below `source`, without resolving any name: the part of
+/// loading that needs no specs, so a run does it while the specs load. A directory that
+/// cannot be listed is an error now; a file that cannot be read or parsed is told, in file
+/// order with every other problem, by [`ParsedSuite::resolve`].
+pub fn parse_suite_from(source: &Source) -> Result<ParsedSuite, LoadErrors> {
     let problem = |file: Utf8PathBuf, message: String| {
         LoadErrors(vec![Diagnostic::new(file, None, 0, 0, "", message)])
     };
@@ -61,7 +69,7 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
         )
     })?;
     let mut texts = Vec::new();
-    let mut diagnostics = Vec::new();
+    let mut unread = Vec::new();
     for name in &names {
         let file = source.path(name.as_str());
         let compiled = if source.is_built_in() {
@@ -75,7 +83,7 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
                 text,
                 compiled,
             }),
-            Err(e) => diagnostics.push(Diagnostic::new(
+            Err(e) => unread.push(Diagnostic::new(
                 file,
                 None,
                 0,
@@ -85,15 +93,39 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
             )),
         }
     }
-    let mut suite = load_files(&texts, known).unwrap_or_else(|e| {
-        diagnostics.extend(e.0);
-        Suite::default()
-    });
-    if diagnostics.is_empty() {
-        suite.source = Some(source.clone());
-        Ok(suite)
-    } else {
-        Err(LoadErrors(diagnostics))
+    Ok(ParsedSuite {
+        source: Some(source.clone()),
+        files: crate::parallel::in_parallel(&texts, parse_file),
+        unread,
+    })
+}
+
+/// Case files read and parsed, their names not resolved yet ([`parse_suite_from`]).
+pub struct ParsedSuite {
+    source: Option<Source>,
+    files: Vec<ParsedFile>,
+    unread: Vec<Diagnostic>,
+}
+
+impl ParsedSuite {
+    /// Resolves every case's names against `known`: the suite, or every problem of every
+    /// file (those that could not be read first, then the rest in file order).
+    pub fn resolve(self, known: &KnownNames) -> Result<Suite, LoadErrors> {
+        let ParsedSuite {
+            source,
+            files,
+            mut unread,
+        } = self;
+        let mut suite = resolve_files(files, known).unwrap_or_else(|e| {
+            unread.extend(e.0);
+            Suite::default()
+        });
+        if unread.is_empty() {
+            suite.source = source;
+            Ok(suite)
+        } else {
+            Err(LoadErrors(unread))
+        }
     }
 }
 
@@ -128,11 +160,26 @@ struct FileText<'a> {
 
 /// [`load_texts`] of files that may come with their compiled form.
 fn load_files(texts: &[FileText<'_>], known: &KnownNames) -> Result<Suite, LoadErrors> {
-    let loaded = crate::parallel::in_parallel(texts, |t| load_file(t, known));
+    resolve_files(crate::parallel::in_parallel(texts, parse_file), known)
+}
+
+/// Parsed files resolved, each on its own and in parallel; then the duplicate ids across
+/// files, in file order.
+fn resolve_files(parsed: Vec<ParsedFile>, known: &KnownNames) -> Result<Suite, LoadErrors> {
+    let files: Vec<Utf8PathBuf> = parsed.iter().map(|p| p.file.clone()).collect();
+    let texts: Vec<Arc<str>> = parsed.iter().map(|p| p.source.clone()).collect();
+    let slots: Vec<std::sync::Mutex<Option<ParsedFile>>> = parsed
+        .into_iter()
+        .map(|p| std::sync::Mutex::new(Some(p)))
+        .collect();
+    let loaded = crate::parallel::in_parallel(&slots, |slot| {
+        let taken = slot.lock().map(|mut p| p.take()).ok().flatten();
+        taken.map(|p| resolve_file(p, known))
+    });
     let mut diagnostics = Vec::new();
     let mut cases: Vec<Arc<Case>> = Vec::new();
     let mut first_seen: BTreeMap<String, Origin> = BTreeMap::new();
-    for (file, FileText { text, .. }) in loaded.into_iter().zip(texts) {
+    for (file, text) in loaded.into_iter().flatten().zip(&texts) {
         diagnostics.extend(file.problems);
         for resolved in file.cases {
             let (index, case, id_at) = match resolved {
@@ -146,7 +193,7 @@ fn load_files(texts: &[FileText<'_>], known: &KnownNames) -> Result<Suite, LoadE
             if let Some(previous) = first_seen.get(&id) {
                 diagnostics.push(Diagnostic::new(
                     id_at.file,
-                    Some(Arc::from(text.as_ref())),
+                    Some(text.clone()),
                     id_at.line,
                     id_at.column,
                     format!("cases[{index}].id"),
@@ -160,7 +207,7 @@ fn load_files(texts: &[FileText<'_>], known: &KnownNames) -> Result<Suite, LoadE
     }
     if diagnostics.is_empty() {
         Ok(Suite {
-            files: texts.iter().map(|t| t.file.clone()).collect(),
+            files,
             cases,
             source: None,
         })
@@ -185,19 +232,33 @@ enum Resolved {
     Failed(Vec<Diagnostic>),
 }
 
-fn load_file(text: &FileText<'_>, known: &KnownNames) -> FileLoad {
-    let file = text.file.as_path();
+/// One case file parsed, names not resolved: its path, its YAML (for diagnostics), and its
+/// parsed structure or the one problem that stopped the parse.
+struct ParsedFile {
+    file: Utf8PathBuf,
+    source: Arc<str>,
+    raw: Result<RawFile, Box<Diagnostic>>,
+}
+
+fn parse_file(text: &FileText<'_>) -> ParsedFile {
+    let file = text.file.clone();
     let source: Arc<str> = Arc::from(text.text.as_ref());
-    let mut load = FileLoad {
-        problems: Vec::new(),
-        cases: Vec::new(),
-    };
     // A compiled form was written from this very YAML at build time; were it ever unreadable,
     // the YAML is read instead (the same cases, only slower).
     let compiled = text
         .compiled
         .and_then(|json| super::raw::from_compiled(json).ok());
-    let raw: RawFile = match compiled.map_or_else(|| parse_yaml(file, &source), Ok) {
+    let raw = compiled.map_or_else(|| parse_yaml(&file, &source), Ok);
+    ParsedFile { file, source, raw }
+}
+
+fn resolve_file(parsed: ParsedFile, known: &KnownNames) -> FileLoad {
+    let ParsedFile { file, source, raw } = parsed;
+    let mut load = FileLoad {
+        problems: Vec::new(),
+        cases: Vec::new(),
+    };
+    let raw = match raw {
         Ok(raw) => raw,
         Err(d) => {
             load.problems.push(*d);
@@ -206,7 +267,7 @@ fn load_file(text: &FileText<'_>, known: &KnownNames) -> FileLoad {
     };
     if raw.cases.is_empty() {
         load.problems.push(Diagnostic::new(
-            file.to_owned(),
+            file.clone(),
             Some(source.clone()),
             1,
             1,
@@ -215,7 +276,7 @@ fn load_file(text: &FileText<'_>, known: &KnownNames) -> FileLoad {
         ));
     }
     load.cases.reserve_exact(raw.cases.len());
-    let mut resolver = Resolver::new(file, source, known);
+    let mut resolver = Resolver::new(&file, source, known);
     for (index, raw_case) in raw.cases.into_iter().enumerate() {
         let id_at = resolver.origin(&raw_case.value.id.referenced);
         let resolved = match resolver.case(index, raw_case) {

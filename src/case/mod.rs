@@ -15,5 +15,8 @@ mod rooms;
 
 pub use diagnostic::Diagnostic;
 pub use kinds::{MessageExpectation, Removals, RoomKind};
-pub use load::{KnownNames, LoadErrors, load_suite, load_suite_from, load_texts, parse_yaml};
+pub use load::{
+    KnownNames, LoadErrors, ParsedSuite, load_suite, load_suite_from, load_texts, parse_suite_from,
+    parse_yaml,
+};
 pub use model::*;

@@ -111,14 +111,20 @@ fn load(
     args: &RunArgs,
     run_id: &str,
 ) -> Result<(Specs, Suite, Option<ExpectationsFile>, Utf8PathBuf), CliError> {
-    let specs = Specs::load_from(&Source::dir_or_built_in(
-        args.specs.as_deref(),
-        built_in::SPECS,
-    ))?;
-    let suite = specs.load_cases_from(&Source::dir_or_built_in(
-        args.cases.as_deref(),
-        built_in::CASES,
-    ))?;
+    let specs = Source::dir_or_built_in(args.specs.as_deref(), built_in::SPECS);
+    let cases = Source::dir_or_built_in(args.cases.as_deref(), built_in::CASES);
+    // The case files are read and parsed while the specs load; their names are resolved
+    // against the specs after. The specs' problems are told first, as before.
+    let (specs, parsed) = std::thread::scope(|scope| {
+        let parsed = scope.spawn(|| crate::case::parse_suite_from(&cases));
+        let specs = Specs::load_from(&specs);
+        let parsed = parsed
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (specs, parsed)
+    });
+    let specs = specs?;
+    let suite = parsed?.resolve(&specs.known_names())?;
     let expectations = args
         .expectations
         .as_deref()

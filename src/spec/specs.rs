@@ -59,15 +59,10 @@ impl Specs {
     /// clients) is the one returned, as when they loaded one after the other.
     pub fn load_from(specs: &Source) -> Result<Specs, SpecsError> {
         let (model, schemas, clients) = std::thread::scope(|scope| {
-            let model_and_clients = scope.spawn(|| {
-                let model = Self::load_model(specs);
-                (model, ClientProfiles::load_from(specs))
-            });
+            let model = scope.spawn(|| Self::load_model(specs));
+            let clients = scope.spawn(|| ClientProfiles::load_from(specs));
             let schemas = SchemaRegistry::load_from(&specs.join("schemas"));
-            let (model, clients) = model_and_clients
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (model, schemas, clients)
+            (joined(model), schemas, joined(clients))
         });
         Ok(Specs {
             model: Arc::new(model?),
@@ -115,4 +110,11 @@ impl Specs {
     pub fn load_cases_from(&self, cases: &Source) -> Result<Suite, LoadErrors> {
         load_suite_from(cases, &self.known_names())
     }
+}
+
+/// What a loading thread gave, or its panic, carried on.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

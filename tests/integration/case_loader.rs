@@ -352,3 +352,37 @@ fn the_schema_takes_versions_as_quoted_strings_and_statuses_as_http_codes() {
     status["call"]["expect"]["status"] = json!(42);
     assert!(!valid(status), "42 is not an HTTP status");
 }
+
+/// A run reads and parses its case files while the specs load, and resolves their names
+/// after: every problem is still told, in file order, as one load tells them (a file that
+/// does not parse before one whose premise is unknown).
+#[test]
+fn parsing_before_the_specs_load_tells_the_same_problems_in_file_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("UTF-8");
+    let fixtures = repo("tests/fixtures/broken-cases");
+    for (name, fixture) in [
+        ("a.yaml", "bad-yaml-syntax.yaml"),
+        ("b.yaml", "unknown-premise.yaml"),
+    ] {
+        std::fs::write(root.join(name), read(&fixtures.join(fixture))).expect("written");
+    }
+    let parsed =
+        rc_conform::case::parse_suite_from(&rc_conform::built_in::Source::Dir(root.clone()))
+            .unwrap_or_else(|e| panic!("parsing holds the files' problems until resolved: {e}"));
+    let specs =
+        Specs::load(&Utf8PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs")).expect("specs");
+    let split = parsed
+        .resolve(&specs.known_names())
+        .expect_err("both files are broken");
+    let files: Vec<&str> = split
+        .0
+        .iter()
+        .map(|d| d.file.file_name().unwrap_or_default())
+        .collect();
+    assert_eq!(files, ["a.yaml", "b.yaml"], "{:?}", split.0);
+    let whole = specs.load_cases(&root).expect_err("both files are broken");
+    let shown =
+        |e: &rc_conform::case::LoadErrors| e.0.iter().map(ToString::to_string).collect::<Vec<_>>();
+    assert_eq!(shown(&split), shown(&whole));
+}
