@@ -119,13 +119,14 @@ fn exec_floor() -> Duration {
     timer.end().wall
 }
 
-/// Loading the built-in specs and suite, as `run` does before anything else.
+/// Loading the built-in specs and suite, as `run` does before anything else (the case files
+/// parsed while the specs load).
 fn load_built_in() -> (Duration, Specs, Suite) {
     let timer = Timer::start();
-    let specs = Specs::load_from(&Source::built_in_specs()).expect("specs");
-    let suite = specs
-        .load_cases_from(&Source::built_in_cases())
-        .expect("cases");
+    let (specs, suite) =
+        Specs::load_with_cases(&Source::built_in_specs(), &Source::built_in_cases())
+            .expect("specs")
+            .expect("cases");
     (timer.end().wall, specs, suite)
 }
 

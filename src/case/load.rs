@@ -41,16 +41,32 @@ pub fn load_suite(dir: &Utf8Path, known: &KnownNames) -> Result<Suite, LoadError
 }
 
 /// Loads every `*.yaml`/`*.yml` file below `source` (a directory or the built-in cases), in
-/// path order; diagnostics name each file by [`Source::path`].
+/// path order; diagnostics name each file by [`Source::path`]. File by file: a file's parsed
+/// form is let go as soon as its cases are resolved, so a suite of any size loads in the
+/// memory of its cases.
 pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, LoadErrors> {
-    parse_suite_from(source)?.resolve(known)
+    let (texts, unread) = read_files(source)?;
+    let loaded = crate::parallel::in_parallel(&texts, |t| resolve_file(parse_file(t), known));
+    with_unread(Some(source.clone()), unread, collect(loaded))
 }
 
 /// Reads and parses every case file below `source`, without resolving any name: the part of
-/// loading that needs no specs, so a run does it while the specs load. A directory that
-/// cannot be listed is an error now; a file that cannot be read or parsed is told, in file
-/// order with every other problem, by [`ParsedSuite::resolve`].
+/// loading that needs no specs, so a run of the built-in suite does it while the specs load.
+/// Every file's parsed form is held until [`ParsedSuite::resolve`], so this is for a small
+/// suite; [`load_suite_from`] loads one of any size. A directory that cannot be listed is an
+/// error now; a file that cannot be read or parsed is told, in file order with every other
+/// problem, when the suite is resolved.
 pub fn parse_suite_from(source: &Source) -> Result<ParsedSuite, LoadErrors> {
+    let (texts, unread) = read_files(source)?;
+    Ok(ParsedSuite {
+        source: Some(source.clone()),
+        files: crate::parallel::in_parallel(&texts, parse_file),
+        unread,
+    })
+}
+
+/// Every case file below `source`, read, in path order; and those that could not be read.
+fn read_files(source: &Source) -> Result<(Vec<FileText<'static>>, Vec<Diagnostic>), LoadErrors> {
     let problem = |file: Utf8PathBuf, message: String| {
         LoadErrors(vec![Diagnostic::new(file, None, 0, 0, "", message)])
     };
@@ -93,11 +109,25 @@ pub fn parse_suite_from(source: &Source) -> Result<ParsedSuite, LoadErrors> {
             )),
         }
     }
-    Ok(ParsedSuite {
-        source: Some(source.clone()),
-        files: crate::parallel::in_parallel(&texts, parse_file),
-        unread,
-    })
+    Ok((texts, unread))
+}
+
+/// The suite, or every problem: the files that could not be read first, then the rest.
+fn with_unread(
+    source: Option<Source>,
+    mut unread: Vec<Diagnostic>,
+    loaded: Result<Suite, LoadErrors>,
+) -> Result<Suite, LoadErrors> {
+    let mut suite = loaded.unwrap_or_else(|e| {
+        unread.extend(e.0);
+        Suite::default()
+    });
+    if unread.is_empty() {
+        suite.source = source;
+        Ok(suite)
+    } else {
+        Err(LoadErrors(unread))
+    }
 }
 
 /// Case files read and parsed, their names not resolved yet ([`parse_suite_from`]).
@@ -111,21 +141,17 @@ impl ParsedSuite {
     /// Resolves every case's names against `known`: the suite, or every problem of every
     /// file (those that could not be read first, then the rest in file order).
     pub fn resolve(self, known: &KnownNames) -> Result<Suite, LoadErrors> {
-        let ParsedSuite {
-            source,
-            files,
-            mut unread,
-        } = self;
-        let mut suite = resolve_files(files, known).unwrap_or_else(|e| {
-            unread.extend(e.0);
-            Suite::default()
+        let slots: Vec<std::sync::Mutex<Option<ParsedFile>>> = self
+            .files
+            .into_iter()
+            .map(|p| std::sync::Mutex::new(Some(p)))
+            .collect();
+        let loaded = crate::parallel::in_parallel(&slots, |slot| {
+            let taken = slot.lock().map(|mut p| p.take()).ok().flatten();
+            taken.map(|p| resolve_file(p, known))
         });
-        if unread.is_empty() {
-            suite.source = source;
-            Ok(suite)
-        } else {
-            Err(LoadErrors(unread))
-        }
+        let loaded = loaded.into_iter().flatten().collect();
+        with_unread(self.source, self.unread, collect(loaded))
     }
 }
 
@@ -160,26 +186,20 @@ struct FileText<'a> {
 
 /// [`load_texts`] of files that may come with their compiled form.
 fn load_files(texts: &[FileText<'_>], known: &KnownNames) -> Result<Suite, LoadErrors> {
-    resolve_files(crate::parallel::in_parallel(texts, parse_file), known)
+    collect(crate::parallel::in_parallel(texts, |t| {
+        resolve_file(parse_file(t), known)
+    }))
 }
 
-/// Parsed files resolved, each on its own and in parallel; then the duplicate ids across
-/// files, in file order.
-fn resolve_files(parsed: Vec<ParsedFile>, known: &KnownNames) -> Result<Suite, LoadErrors> {
-    let files: Vec<Utf8PathBuf> = parsed.iter().map(|p| p.file.clone()).collect();
-    let texts: Vec<Arc<str>> = parsed.iter().map(|p| p.source.clone()).collect();
-    let slots: Vec<std::sync::Mutex<Option<ParsedFile>>> = parsed
-        .into_iter()
-        .map(|p| std::sync::Mutex::new(Some(p)))
-        .collect();
-    let loaded = crate::parallel::in_parallel(&slots, |slot| {
-        let taken = slot.lock().map(|mut p| p.take()).ok().flatten();
-        taken.map(|p| resolve_file(p, known))
-    });
+/// The files' cases in file order, or every problem; the duplicate ids across files are
+/// found here, in file order.
+fn collect(loaded: Vec<FileLoad>) -> Result<Suite, LoadErrors> {
+    let files: Vec<Utf8PathBuf> = loaded.iter().map(|l| l.file.clone()).collect();
     let mut diagnostics = Vec::new();
     let mut cases: Vec<Arc<Case>> = Vec::new();
     let mut first_seen: BTreeMap<String, Origin> = BTreeMap::new();
-    for (file, text) in loaded.into_iter().flatten().zip(&texts) {
+    for file in loaded {
+        let text = file.source;
         diagnostics.extend(file.problems);
         for resolved in file.cases {
             let (index, case, id_at) = match resolved {
@@ -216,8 +236,11 @@ fn resolve_files(parsed: Vec<ParsedFile>, known: &KnownNames) -> Result<Suite, L
     }
 }
 
-/// One file parsed and resolved on its own: its file-level problems, then each case in order.
+/// One file parsed and resolved on its own: its path and YAML, its file-level problems, then
+/// each case in order.
 struct FileLoad {
+    file: Utf8PathBuf,
+    source: Arc<str>,
     problems: Vec<Diagnostic>,
     cases: Vec<Resolved>,
 }
@@ -255,6 +278,8 @@ fn parse_file(text: &FileText<'_>) -> ParsedFile {
 fn resolve_file(parsed: ParsedFile, known: &KnownNames) -> FileLoad {
     let ParsedFile { file, source, raw } = parsed;
     let mut load = FileLoad {
+        file: file.clone(),
+        source: source.clone(),
         problems: Vec::new(),
         cases: Vec::new(),
     };

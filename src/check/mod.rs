@@ -131,8 +131,7 @@ struct Acknowledgement {
 
 /// Runs every offline check.
 pub fn run_check(paths: &CheckPaths) -> Result<CheckReport, CheckError> {
-    let specs = Specs::load_from(&paths.specs)?;
-    let suite = specs.load_cases_from(&paths.cases)?;
+    let (specs, suite) = Specs::load_with_cases(&paths.specs, &paths.cases)??;
     let (coverage, disagreements) = hold_all_against_model(&specs.model, &suite.cases);
     let docs = check_doc_examples_from(&paths.specs.join("docs"), &specs.schemas)?;
     let acks = load_acknowledgements(&paths.specs)?;

@@ -113,18 +113,7 @@ fn load(
 ) -> Result<(Specs, Suite, Option<ExpectationsFile>, Utf8PathBuf), CliError> {
     let specs = Source::dir_or_built_in(args.specs.as_deref(), built_in::SPECS);
     let cases = Source::dir_or_built_in(args.cases.as_deref(), built_in::CASES);
-    // The case files are read and parsed while the specs load; their names are resolved
-    // against the specs after. The specs' problems are told first, as before.
-    let (specs, parsed) = std::thread::scope(|scope| {
-        let parsed = scope.spawn(|| crate::case::parse_suite_from(&cases));
-        let specs = Specs::load_from(&specs);
-        let parsed = parsed
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (specs, parsed)
-    });
-    let specs = specs?;
-    let suite = parsed?.resolve(&specs.known_names())?;
+    let (specs, suite) = Specs::load_with_cases(&specs, &cases)??;
     let expectations = args
         .expectations
         .as_deref()

@@ -9,7 +9,7 @@ use camino::Utf8Path;
 use super::premise::{PremiseModel, PremiseModelError};
 use super::schemas::{SchemaError, SchemaRegistry};
 use crate::built_in::Source;
-use crate::case::{KnownNames, LoadErrors, Suite, load_suite, load_suite_from};
+use crate::case::{KnownNames, LoadErrors, Suite, load_suite, load_suite_from, parse_suite_from};
 use crate::clients::{ClientProfiles, ClientsError};
 
 /// Why the specs could not be loaded.
@@ -70,6 +70,29 @@ impl Specs {
             clients: Arc::new(clients?),
             source: specs.clone(),
         })
+    }
+
+    /// The specs and the suite that a run or `check` loads before anything else: the outer
+    /// error is the specs', told first; the inner one the cases'. The built-in case files are
+    /// read and parsed while the specs load, and their names resolved after; a directory's
+    /// files load one by one after the specs ([`Specs::load_cases_from`]), so that their
+    /// parsed forms, however many, are never all held at once.
+    pub fn load_with_cases(
+        specs: &Source,
+        cases: &Source,
+    ) -> Result<Result<(Specs, Suite), LoadErrors>, SpecsError> {
+        if !cases.is_built_in() {
+            let specs = Self::load_from(specs)?;
+            return Ok(specs.load_cases_from(cases).map(|suite| (specs, suite)));
+        }
+        let (specs, parsed) = std::thread::scope(|scope| {
+            let parsed = scope.spawn(|| parse_suite_from(cases));
+            (Self::load_from(specs), joined(parsed))
+        });
+        let specs = specs?;
+        Ok(parsed
+            .and_then(|parsed| parsed.resolve(&specs.known_names()))
+            .map(|suite| (specs, suite)))
     }
 
     /// The premise model, `premises.yaml` of `specs`.
