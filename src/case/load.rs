@@ -1,20 +1,20 @@
 //! The loader: case files on disk → a [`Suite`], or every problem of every file at once.
 //!
-//! All YAML parsing of case files happens here (strict booleans, leading-zero numbers as
-//! strings, duplicate keys rejected). The loader resolves every name, so later stages get
-//! cases that cannot refer to anything undefined. It never contacts a server.
+//! A case file is read from its compiled form when the binary carries one, else parsed as
+//! the project parses YAML (the sibling `yaml`). The loader resolves every name, so later
+//! stages get cases that cannot refer to anything undefined. It never contacts a server.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use serde_saphyr::Location;
 
 use super::diagnostic::Diagnostic;
 use super::model::{Case, Origin, Suite, Version, VersionRange};
 use super::raw::{CASE_FILE_SUFFIXES, RawFile, Spanned};
 use super::resolve::Resolver;
+use super::yaml::parse_yaml;
 use crate::built_in::Source;
 
 /// The names a case may use, taken from the specs: premises, schema ids and roles.
@@ -46,8 +46,7 @@ pub fn load_suite(dir: &Utf8Path, known: &KnownNames) -> Result<Suite, LoadError
 /// memory of its cases.
 pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, LoadErrors> {
     let (texts, unread) = read_files(source)?;
-    let loaded = crate::parallel::in_parallel(&texts, |t| resolve_file(parse_file(t), known));
-    with_unread(Some(source.clone()), unread, collect(loaded))
+    with_unread(source.clone(), unread, load_files(&texts, known))
 }
 
 /// Reads and parses every case file below `source`, without resolving any name: the part of
@@ -59,7 +58,7 @@ pub fn load_suite_from(source: &Source, known: &KnownNames) -> Result<Suite, Loa
 pub fn parse_suite_from(source: &Source) -> Result<ParsedSuite, LoadErrors> {
     let (texts, unread) = read_files(source)?;
     Ok(ParsedSuite {
-        source: Some(source.clone()),
+        source: source.clone(),
         files: crate::parallel::in_parallel(&texts, parse_file),
         unread,
     })
@@ -114,7 +113,7 @@ fn read_files(source: &Source) -> Result<(Vec<FileText<'static>>, Vec<Diagnostic
 
 /// The suite, or every problem: the files that could not be read first, then the rest.
 fn with_unread(
-    source: Option<Source>,
+    source: Source,
     mut unread: Vec<Diagnostic>,
     loaded: Result<Suite, LoadErrors>,
 ) -> Result<Suite, LoadErrors> {
@@ -123,7 +122,7 @@ fn with_unread(
         Suite::default()
     });
     if unread.is_empty() {
-        suite.source = source;
+        suite.source = Some(source);
         Ok(suite)
     } else {
         Err(LoadErrors(unread))
@@ -132,7 +131,7 @@ fn with_unread(
 
 /// Case files read and parsed, their names not resolved yet ([`parse_suite_from`]).
 pub struct ParsedSuite {
-    source: Option<Source>,
+    source: Source,
     files: Vec<ParsedFile>,
     unread: Vec<Diagnostic>,
 }
@@ -141,6 +140,7 @@ impl ParsedSuite {
     /// Resolves every case's names against `known`: the suite, or every problem of every
     /// file (those that could not be read first, then the rest in file order).
     pub fn resolve(self, known: &KnownNames) -> Result<Suite, LoadErrors> {
+        // Each file's parsed form is taken by the thread that resolves it (resolving consumes it).
         let slots: Vec<std::sync::Mutex<Option<ParsedFile>>> = self
             .files
             .into_iter()
@@ -317,110 +317,6 @@ fn resolve_file(parsed: ParsedFile, known: &KnownNames) -> FileLoad {
     load
 }
 
-/// Parses YAML the project's way, into any type: strict booleans, leading-zero numbers as
-/// strings, duplicate keys rejected, and a failure as one [`Diagnostic`] with position and
-/// field path. Every YAML file the project reads (cases, premise model, expectations,
-/// acknowledged findings) goes through here.
-pub fn parse_yaml<T: serde::de::DeserializeOwned>(
-    file: &Utf8Path,
-    source: &Arc<str>,
-) -> Result<T, Box<Diagnostic>> {
-    // Tracking the field path costs on every value, so parse without it first; only a file
-    // that fails is parsed again with it, to name the field (the error is the same).
-    if let Ok(parsed) = super::raw::from_yaml(source) {
-        return Ok(parsed);
-    }
-    let mut path = String::new();
-    let options = super::raw::yaml_options();
-    let parsed = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            path = e.path().to_string();
-            e.into_inner()
-        })
-    });
-    parsed.map_err(|error| {
-        let location = error.location().unwrap_or(Location::UNKNOWN);
-        let message = short_message(&error.to_string());
-        let (line, column) = if message.starts_with("missing field") {
-            mapping_start(source, location.line(), location.column())
-        } else {
-            (location.line(), location.column())
-        };
-        let field = path.replace(".value", "").replace(".?", "");
-        Box::new(Diagnostic::new(
-            file.to_owned(),
-            Some(source.clone()),
-            line,
-            column,
-            if field == "?" {
-                String::new()
-            } else {
-                field.clone()
-            },
-            explain(&message, &field),
-        ))
-    })
-}
-
-/// serde-saphyr places a missing-field error at the mapping's last key; the mapping starts at
-/// the first line above it with the same indentation (block style).
-fn mapping_start(source: &str, at_line: u64, at_column: u64) -> (u64, u64) {
-    let at = (at_line, at_column);
-    let lines: Vec<&str> = source.lines().collect();
-    let (Ok(line), Ok(column)) = (usize::try_from(at_line), usize::try_from(at_column)) else {
-        return at;
-    };
-    let indent = column.saturating_sub(1);
-    let Some(current) = line.checked_sub(1).and_then(|l| lines.get(l)) else {
-        return at;
-    };
-    if current.len() - current.trim_start().len() != indent {
-        return at; // flow style: keep the position serde-saphyr gave
-    }
-    let mut start = line;
-    for l in (1..line).rev() {
-        let text = lines[l - 1];
-        if text.trim().is_empty() || text.trim_start().starts_with('#') {
-            continue;
-        }
-        let lead = text.len() - text.trim_start().len();
-        let item = text.trim_start().starts_with("- ") && lead + 2 == indent;
-        if lead == indent || item {
-            start = l;
-            if item {
-                break;
-            }
-        } else if lead < indent {
-            break;
-        }
-    }
-    (start as u64, at_column)
-}
-
-/// Says what was expected where serde's own words are terse.
-fn explain(message: &str, field: &str) -> String {
-    let message = message.trim_end_matches(", set DuplicateKeyPolicy in Options if acceptable");
-    if message.starts_with("invalid u16") && field.ends_with("status") {
-        return "expected an HTTP status: a number such as 200 or 400".to_owned();
-    }
-    if message.starts_with("invalid") && (field.ends_with("usersCount") || field.ends_with("msgs"))
-    {
-        return format!("{message}: expected a whole number (the change of the counter)");
-    }
-    message.to_owned()
-}
-
-/// serde-saphyr prefixes its message with the position and appends its own snippet; keep
-/// only the sentence, since the diagnostic renders position and snippet itself.
-fn short_message(rendered: &str) -> String {
-    let first = rendered.lines().next().unwrap_or(rendered);
-    let without_prefix = first.strip_prefix("error: ").unwrap_or(first);
-    match without_prefix.split_once(": ") {
-        Some((position, rest)) if position.starts_with("line ") => rest.to_owned(),
-        _ => without_prefix.to_owned(),
-    }
-}
-
 /// Parses a `since`/`until` version field.
 pub(super) fn version_range(
     resolver: &mut Resolver<'_>,
@@ -451,6 +347,8 @@ pub(super) fn version_range(
 
 #[cfg(test)]
 mod tests {
+    use serde_saphyr::Location;
+
     use super::*;
     use crate::built_in::{Source, compiled_case};
     use crate::spec::Specs;

@@ -12,11 +12,12 @@ mod raw;
 mod references;
 mod resolve;
 mod rooms;
+mod yaml;
 
 pub use diagnostic::Diagnostic;
 pub use kinds::{MessageExpectation, Removals, RoomKind};
 pub use load::{
     KnownNames, LoadErrors, ParsedSuite, load_suite, load_suite_from, load_texts, parse_suite_from,
-    parse_yaml,
 };
 pub use model::*;
+pub use yaml::parse_yaml;
