@@ -16,11 +16,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 #[allow(dead_code, unreachable_pub)]
 #[path = "src/api.rs"]
 mod api;
+#[path = "src/fingerprint.rs"]
+mod fingerprint;
 #[allow(dead_code)]
 #[path = "src/case/raw.rs"]
 mod raw;
@@ -54,22 +54,16 @@ fn main() {
     .expect("OUT_DIR is writable");
 }
 
-/// The first 12 hex digits of the SHA-256 of every file's repository path and text, in
-/// path order, each followed by a zero byte: `built_in::FINGERPRINT`.
+/// `built_in::FINGERPRINT`: the suite's files, as the binary will carry them, hashed.
 fn fingerprint(files: &[(String, String)]) -> String {
-    let mut hash = Sha256::new();
-    for (relative, absolute) in files {
-        let text = std::fs::read(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));
-        hash.update(relative.as_bytes());
-        hash.update([0]);
-        hash.update(&text);
-        hash.update([0]);
-    }
-    hash.finalize()
+    let texts: Vec<(&str, Vec<u8>)> = files
         .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .map(|(relative, absolute)| {
+            let text = std::fs::read(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));
+            (relative.as_str(), text)
+        })
+        .collect();
+    fingerprint::fingerprint(texts.iter().map(|(p, t)| (*p, t.as_slice())))
 }
 
 /// The table of compiled case files: `(repository path, include_str!(its JSON))`, in path

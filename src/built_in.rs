@@ -284,24 +284,12 @@ pub fn export(dir: &Utf8Path, force: bool) -> Result<Vec<Utf8PathBuf>, ExportErr
 
 #[cfg(test)]
 mod tests {
-    use sha2::{Digest, Sha256};
-
     use super::*;
 
     #[test]
     fn the_fingerprint_is_the_hash_of_the_files_the_binary_carries() {
-        let mut hash = Sha256::new();
-        for (path, text) in FILES {
-            hash.update(path.as_bytes());
-            hash.update([0]);
-            hash.update(text.as_bytes());
-            hash.update([0]);
-        }
-        let hex: String = hash.finalize()[..6]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(FINGERPRINT, hex);
+        let carried = FILES.iter().map(|(path, text)| (*path, text.as_bytes()));
+        assert_eq!(FINGERPRINT, crate::fingerprint::fingerprint(carried));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod evidence;
 pub mod excerpt;
 pub mod exit;
 pub mod expectations;
+#[cfg(test)]
+mod fingerprint;
 mod parallel;
 pub mod reference;
 pub mod report;

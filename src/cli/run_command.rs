@@ -36,9 +36,7 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
     let (loaded, started) = std::thread::scope(|scope| {
         let starting = scope.spawn(|| runtime.block_on(start(destination)));
         let loaded = load(args, &run_id);
-        let started = starting
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let started = crate::parallel::joined(starting);
         (loaded, started)
     });
     // A file that does not load is the error to report, whatever became of the server.

@@ -11,6 +11,7 @@ use super::schemas::{SchemaError, SchemaRegistry};
 use crate::built_in::Source;
 use crate::case::{KnownNames, LoadErrors, Suite, load_suite, load_suite_from, parse_suite_from};
 use crate::clients::{ClientProfiles, ClientsError};
+use crate::parallel::joined;
 
 /// Why the specs could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -133,11 +134,4 @@ impl Specs {
     pub fn load_cases_from(&self, cases: &Source) -> Result<Suite, LoadErrors> {
         load_suite_from(cases, &self.known_names())
     }
-}
-
-/// What a loading thread gave, or its panic, carried on.
-fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
