@@ -19,8 +19,6 @@ pub mod serve;
 mod signals;
 mod terminal;
 
-use std::process::ExitCode;
-
 use clap::{Parser, Subcommand};
 
 pub use self::error::CliError;
@@ -107,7 +105,7 @@ enum Command {
 
 /// The `rc-conform` program: parses the arguments, runs one command, and maps its outcome to
 /// a documented exit code.
-pub fn main() -> ExitCode {
+pub fn main() -> Exit {
     // Warnings (another run holds the target's lock, no user pool, …) go to stderr;
     // RC_CONFORM_LOG=debug shows more. Secrets never reach the log: only redacted records do.
     let filter = tracing_subscriber::EnvFilter::try_from_env("RC_CONFORM_LOG")
@@ -120,8 +118,8 @@ pub fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match dispatch(&cli.command) {
-        Ok(exit) => exit.into(),
-        Err(error) => error.report().into(),
+        Ok(exit) => exit,
+        Err(error) => error.report(),
     }
 }
 
