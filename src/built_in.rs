@@ -23,12 +23,28 @@ pub static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/built_in
 static COMPILED_CASES: &[(&str, &str)] =
     include!(concat!(env!("OUT_DIR"), "/built_in_compiled.rs"));
 
+/// The built-in spec files that every run reads whole (`specs/premises.yaml`,
+/// `specs/clients.yaml`), each as the plain JSON of its YAML, written at build time. Keyed
+/// by repository path, in path order; a file whose YAML does not read is left out.
+static COMPILED_SPECS: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/built_in_compiled_specs.rs"));
+
 /// The compiled form of the built-in case file at the repository path `path`, if it has one.
 pub fn compiled_case(path: &str) -> Option<&'static str> {
-    COMPILED_CASES
+    lookup(COMPILED_CASES, path)
+}
+
+/// The JSON form of the built-in spec file at the repository path `path`, if it has one.
+pub fn compiled_spec(path: &str) -> Option<&'static str> {
+    lookup(COMPILED_SPECS, path)
+}
+
+/// The entry of `table` (in path order) for `path`.
+fn lookup(table: &[(&'static str, &'static str)], path: &str) -> Option<&'static str> {
+    table
         .binary_search_by(|(p, _)| (*p).cmp(path))
         .ok()
-        .map(|i| COMPILED_CASES[i].1)
+        .map(|i| table[i].1)
 }
 
 /// The root of the built-in cases.
@@ -103,6 +119,15 @@ impl Source {
                     .ok_or_else(|| not_built_in(&path))
             }
             Source::Dir(dir) => fs_err::read_to_string(dir.join(name)).map(Cow::Owned),
+        }
+    }
+
+    /// The JSON form of the file `name`, compiled at build time, when this is the built-in
+    /// specs and the file has one (see [`compiled_spec`]).
+    pub fn compiled(&self, name: &str) -> Option<&'static str> {
+        match self {
+            Source::BuiltIn(root) => compiled_spec(root.join(name).as_str()),
+            Source::Dir(_) => None,
         }
     }
 

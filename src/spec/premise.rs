@@ -245,17 +245,30 @@ impl PremiseModel {
 
     /// Parses and checks a premise model; `path` is used in messages.
     pub fn parse(path: &Utf8Path, text: &str) -> Result<PremiseModel, PremiseModelError> {
+        Self::parse_with(path, text, None)
+    }
+
+    /// [`PremiseModel::parse`], read from `compiled` (the YAML's data as JSON, written at
+    /// build time) when given: the same model, without parsing YAML. Should the JSON not
+    /// read, the YAML is parsed and its problem told with its line.
+    pub fn parse_with(
+        path: &Utf8Path,
+        text: &str,
+        compiled: Option<&str>,
+    ) -> Result<PremiseModel, PremiseModelError> {
         let invalid = |message: String| PremiseModelError::Invalid {
             path: path.to_string(),
             message,
         };
-        let model: PremiseModel = crate::case::parse_yaml(path, &std::sync::Arc::from(text))
-            .map_err(|d| {
+        let model: PremiseModel = match compiled.and_then(|json| serde_json::from_str(json).ok()) {
+            Some(model) => model,
+            None => crate::case::parse_yaml(path, &std::sync::Arc::from(text)).map_err(|d| {
                 invalid(format!(
                     "{}:{}: {}: {}",
                     d.line, d.column, d.field, d.message
                 ))
-            })?;
+            })?,
+        };
         model.consistency().map_err(invalid)?;
         Ok(model)
     }

@@ -105,7 +105,7 @@ impl Specs {
                 path: path.to_string(),
                 source,
             })?;
-        PremiseModel::parse(&path, &text)
+        PremiseModel::parse_with(&path, &text, specs.compiled("premises.yaml"))
     }
 
     /// The names a case file may use.

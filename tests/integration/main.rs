@@ -9,6 +9,7 @@ mod server_snapshot;
 mod target_support;
 
 mod anywhere;
+mod built_in_compiled;
 mod case_loader;
 mod case_loader_surface;
 mod check_cli;
