@@ -50,6 +50,11 @@ pub(super) fn run(args: &RunArgs) -> Result<Exit, CliError> {
         }
     };
     let (target, server) = started?;
+    // The built-in schemas compile while the run starts, on a core the first requests leave
+    // idle, rather than in the first judging (a schema that did not compile would be told
+    // there, per call).
+    let schemas = specs.schemas.clone();
+    std::thread::spawn(move || schemas.compile_all());
     let exit = runtime.block_on(async {
         let mut options = args.options(target, &run_id)?;
         options.report_dir = report_dir;

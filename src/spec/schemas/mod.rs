@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::OnceLock;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use jsonschema::{ValidationError, Validator};
@@ -199,16 +200,25 @@ fn first_of(violations: &[Violation]) -> String {
     }
 }
 
-/// A compiled schema and where it came from.
+/// A schema, where it came from, and its validator once compiled (or why it does not
+/// compile).
 struct Entry {
     path: Utf8PathBuf,
-    validator: Validator,
+    schema: Value,
+    validator: OnceLock<Result<Validator, String>>,
 }
 
 /// The doc-derived schemas of one directory, compiled and addressable by id.
+///
+/// The schemas of a directory are compiled as they load, so that one that does not compile
+/// stops the load, naming its file. The built-in schemas, which the test suite compiles
+/// (`the_built_in_schemas_compile`), are compiled when first used or by
+/// [`SchemaRegistry::compile_all`] on a thread of the caller's: the first compilation builds
+/// the meta-schema's validator, 2 ms of processor time that need not delay a run's start.
 pub struct SchemaRegistry {
     dir: Utf8PathBuf,
     entries: BTreeMap<String, Entry>,
+    registry: jsonschema::Registry<'static>,
 }
 
 impl fmt::Debug for SchemaRegistry {
@@ -247,37 +257,61 @@ impl SchemaRegistry {
             .extend(
                 files
                     .iter()
-                    .map(|file| (format!("{ID_PREFIX}{}", file.id), &file.value)),
+                    .map(|file| (format!("{ID_PREFIX}{}", file.id), file.value.clone())),
             )
             .and_then(|builder| builder.prepare())
             .map_err(|error| SchemaError::Registry {
                 dir: dir.to_owned(),
                 message: error.to_string(),
             })?;
-
-        let mut entries = BTreeMap::new();
-        for file in &files {
-            let validator = jsonschema::draft202012::options()
-                .offline()
-                .should_validate_formats(false)
-                .with_registry(&registry)
-                .build(&file.value)
-                .map_err(|error| SchemaError::Compile {
-                    path: file.path.clone(),
-                    id: file.id.clone(),
-                    message: error.to_string(),
-                })?;
-            entries.insert(
-                file.id.clone(),
-                Entry {
-                    path: file.path.clone(),
-                    validator,
-                },
-            );
-        }
-        Ok(SchemaRegistry {
+        let entries = files
+            .into_iter()
+            .map(|file| {
+                let entry = Entry {
+                    path: file.path,
+                    schema: file.value,
+                    validator: OnceLock::new(),
+                };
+                (file.id, entry)
+            })
+            .collect();
+        let registry = SchemaRegistry {
             dir: dir.to_owned(),
             entries,
+            registry,
+        };
+        if !source.is_built_in() {
+            registry.compile_all()?;
+        }
+        Ok(registry)
+    }
+
+    /// Compiles every schema not compiled yet; the first that does not compile is the error.
+    pub fn compile_all(&self) -> Result<(), SchemaError> {
+        for id in self.entries.keys() {
+            self.validator(id)?;
+        }
+        Ok(())
+    }
+
+    /// The validator of schema `id`, compiled on first use.
+    fn validator(&self, id: &str) -> Result<&Validator, SchemaError> {
+        let entry = self.entries.get(id).ok_or_else(|| SchemaError::UnknownId {
+            id: id.to_owned(),
+            known: self.entries.keys().cloned().collect(),
+        })?;
+        let compiled = entry.validator.get_or_init(|| {
+            jsonschema::draft202012::options()
+                .offline()
+                .should_validate_formats(false)
+                .with_registry(&self.registry)
+                .build(&entry.schema)
+                .map_err(|error| error.to_string())
+        });
+        compiled.as_ref().map_err(|message| SchemaError::Compile {
+            path: entry.path.clone(),
+            id: id.to_owned(),
+            message: message.clone(),
         })
     }
 
@@ -304,16 +338,12 @@ impl SchemaRegistry {
     /// Validates `instance` against schema `id` and returns every violation (empty when the
     /// instance is valid). An id the registry does not hold is an error, never "valid".
     pub fn validate(&self, id: &str, instance: &Value) -> Result<Vec<Violation>, SchemaError> {
-        let entry = self.entries.get(id).ok_or_else(|| SchemaError::UnknownId {
-            id: id.to_owned(),
-            known: self.entries.keys().cloned().collect(),
-        })?;
+        let validator = self.validator(id)?;
         // The valid case (nearly every answer) answers without collecting errors.
-        if entry.validator.is_valid(instance) {
+        if validator.is_valid(instance) {
             return Ok(Vec::new());
         }
-        Ok(entry
-            .validator
+        Ok(validator
             .iter_errors(instance)
             .map(|error| Violation::from_error(&error))
             .collect())
@@ -328,7 +358,7 @@ fn read_schema_files(dir: &Source) -> Result<Vec<SchemaFile>, SchemaError> {
     for name in names {
         let path = dir.path(name.as_str());
         let text = dir.read_text(name.as_str())?;
-        let file = read_schema_file(path, &text)?;
+        let file = read_schema_file(path, &text, !dir.is_built_in())?;
         if let Some(first) = seen.get(&file.id) {
             return Err(SchemaError::DuplicateId {
                 id: file.id,
@@ -342,7 +372,9 @@ fn read_schema_files(dir: &Source) -> Result<Vec<SchemaFile>, SchemaError> {
     Ok(files)
 }
 
-fn read_schema_file(path: Utf8PathBuf, text: &str) -> Result<SchemaFile, SchemaError> {
+/// Reads and checks one schema file: against the meta-schema too when `meta` (the built-in
+/// files are held to it by the test suite, and compiling checks it again).
+fn read_schema_file(path: Utf8PathBuf, text: &str, meta: bool) -> Result<SchemaFile, SchemaError> {
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(source) => {
@@ -365,10 +397,14 @@ fn read_schema_file(path: Utf8PathBuf, text: &str) -> Result<SchemaFile, SchemaE
         }
     }
 
-    let violations: Vec<Violation> = jsonschema::draft202012::meta::validator()
-        .iter_errors(&value)
-        .map(|error| Violation::from_error(&error))
-        .collect();
+    let violations: Vec<Violation> = if meta {
+        jsonschema::draft202012::meta::validator()
+            .iter_errors(&value)
+            .map(|error| Violation::from_error(&error))
+            .collect()
+    } else {
+        Vec::new()
+    };
     if !violations.is_empty() {
         return Err(SchemaError::MetaSchema { path, violations });
     }

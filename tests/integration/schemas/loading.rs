@@ -1,6 +1,7 @@
 //! Loading schema files: references resolve offline, never remotely, and bad files are
 //! refused naming the file.
 use super::*;
+use rc_conform::built_in::Source;
 
 fn write_schema(dir: &Utf8Path, file: &str, body: Value) {
     let text = serde_json::to_string_pretty(&body).unwrap_or_else(|error| panic!("{error}"));
@@ -163,4 +164,22 @@ fn invalid_json_is_reported_with_its_position() {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(message.contains("t.broken.json:3:1"), "{message}");
+}
+
+/// The built-in schemas load without compiling (their first use compiles them): each must
+/// compile, and the repository's files they are made from pass every check a schema
+/// directory is held to, the meta-schema included.
+#[test]
+fn the_built_in_schemas_compile() {
+    let built_in = SchemaRegistry::load_from(&Source::built_in_specs().join("schemas"))
+        .unwrap_or_else(|error| panic!("{error}"));
+    built_in
+        .compile_all()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let repository = registry();
+    assert_eq!(
+        built_in.ids().collect::<Vec<_>>(),
+        repository.ids().collect::<Vec<_>>()
+    );
+    assert!(built_in.ids().count() >= 10);
 }
