@@ -81,7 +81,7 @@ pub(crate) fn render(n: usize, settings: &[Vec<Measured>], with_hurl: bool) -> S
     let _ = writeln!(
         out,
         "\n**Where the process's time goes** (medians, measured apart): exec to exit of \
-         `rc-conform --version`; loading the built-in specs and suite; the run in process; \
+         `rc-conform --version`; loading the built-in specs and suite, schemas compiled; the run in process; \
          writing the four reports of that run.\n\n\
          | jobs | `rc-conform run` | exec | load | run | reports | rest |\n\
          |---:|---:|---:|---:|---:|---:|---:|"
