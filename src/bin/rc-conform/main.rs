@@ -12,7 +12,7 @@ fn main() -> std::process::ExitCode {
     let exit = rc_conform::cli::main();
     // Everything the command writes is written: the reports and the ledger are flushed and
     // closed files, the terminal's streams are flushed here. What is left would only be
-    // undone: the exit handlers free the heap, and mimalloc's sweeps every page of it (about
+    // undone: the exit handlers free the heap, and mimalloc sweeps every page of it (about
     // 1.8 ms of every run, after its last byte is written).
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
