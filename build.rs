@@ -5,15 +5,12 @@
 //! The texts are `include_str!`s of the repository's files, so editing a file rebuilds the
 //! crate; the directories are watched too, so adding or removing a file does.
 //!
-//! Each case file is also compiled (`$OUT_DIR/built_in_compiled.rs`): its YAML is read here,
-//! into the loader's own types (`src/case/raw.rs`, included below), and written as JSON, which
-//! the loader reads back at run time in a fraction of the YAML's parsing time. A file that
-//! does not load is left out: the binary then reads its YAML and reports its problem.
-//!
-//! The spec files that every run reads whole, `specs/premises.yaml` and `specs/clients.yaml`,
-//! are compiled the same way (`$OUT_DIR/built_in_compiled_specs.rs`), as plain JSON of their
-//! YAML: their loaders read the JSON at run time instead of parsing YAML (a millisecond and a
-//! half of every run's loading).
+//! The files a run reads whole are also compiled (`$OUT_DIR/built_in_compiled.rs`): their YAML
+//! is read here and written as JSON, which the loaders read back at run time in a fraction of
+//! the YAML's parsing time. Each case file is read into the loader's own types
+//! (`src/case/raw.rs`, included below), positions kept; `specs/premises.yaml` and
+//! `specs/clients.yaml` as plain data. A file that does not load is left out: the binary then
+//! reads its YAML and reports its problem.
 //!
 //! The suite's fingerprint (`$OUT_DIR/built_in_fingerprint.rs`) is hashed here too, once per
 //! build: the files do not change after it, and a run names the suite in every report.
@@ -53,11 +50,6 @@ fn main() {
     std::fs::write(out.join("built_in_compiled.rs"), compiled(&files, &out))
         .expect("OUT_DIR is writable");
     std::fs::write(
-        out.join("built_in_compiled_specs.rs"),
-        compiled_specs(&files, &out),
-    )
-    .expect("OUT_DIR is writable");
-    std::fs::write(
         out.join("built_in_fingerprint.rs"),
         format!("{:?}", fingerprint(&files)),
     )
@@ -76,24 +68,19 @@ fn fingerprint(files: &[(String, String)]) -> String {
     fingerprint::fingerprint(texts.iter().map(|(p, t)| (*p, t.as_slice())))
 }
 
-/// The table of compiled case files: `(repository path, include_str!(its JSON))`, in path
-/// order, for every case file whose YAML loads into the loader's types.
+/// The spec files compiled, as plain data: every run reads them whole.
+const COMPILED_SPECS: [&str; 2] = ["specs/clients.yaml", "specs/premises.yaml"];
+
+/// The table of compiled files: `(repository path, include_str!(its JSON))`, in path order,
+/// for every file [`compile`] compiles.
 fn compiled(files: &[(String, String)], out: &Path) -> String {
     let dir = out.join("compiled");
     std::fs::create_dir_all(&dir).expect("OUT_DIR is writable");
     let mut table = String::from("&[\n");
-    let cases = files.iter().filter(|(relative, _)| {
-        relative.starts_with("cases/")
-            && raw::CASE_FILE_SUFFIXES
-                .iter()
-                .any(|suffix| relative.ends_with(suffix))
-    });
-    for (index, (relative, absolute)) in cases.enumerate() {
-        let text = std::fs::read_to_string(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));
-        let Ok(parsed) = raw::from_yaml::<raw::RawFile>(&text) else {
+    for (index, (relative, absolute)) in files.iter().enumerate() {
+        let Some(json) = compile(relative, absolute) else {
             continue;
         };
-        let json = serde_json::to_string(&parsed).expect("a case file serializes");
         let path = dir.join(format!("{index}.json"));
         std::fs::write(&path, json).expect("OUT_DIR is writable");
         let path = path.to_str().expect("a UTF-8 OUT_DIR");
@@ -103,31 +90,24 @@ fn compiled(files: &[(String, String)], out: &Path) -> String {
     table
 }
 
-/// The spec files compiled to JSON, read whole by every run.
-const COMPILED_SPECS: [&str; 2] = ["specs/clients.yaml", "specs/premises.yaml"];
-
-/// The table of compiled spec files: `(repository path, include_str!(its JSON))`, in path
-/// order, for each of [`COMPILED_SPECS`] whose YAML reads as plain data (the binary reads the
-/// YAML of any other, and tells its problem).
-fn compiled_specs(files: &[(String, String)], out: &Path) -> String {
-    let dir = out.join("compiled-specs");
-    std::fs::create_dir_all(&dir).expect("OUT_DIR is writable");
-    let mut table = String::from("&[\n");
-    let specs = files
-        .iter()
-        .filter(|(relative, _)| COMPILED_SPECS.contains(&relative.as_str()));
-    for (index, (relative, absolute)) in specs.enumerate() {
-        let text = std::fs::read_to_string(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));
-        let Ok(value) = raw::from_yaml::<serde_json::Value>(&text) else {
-            continue;
-        };
-        let path = dir.join(format!("{index}.json"));
-        std::fs::write(&path, value.to_string()).expect("OUT_DIR is writable");
-        let path = path.to_str().expect("a UTF-8 OUT_DIR");
-        writeln!(table, "    ({relative:?}, include_str!({path:?})),").expect("a String");
+/// The JSON form of the file at `relative` (read from `absolute`): a case file in the loader's
+/// types, one of [`COMPILED_SPECS`] as plain data; `None` for any other file and for one whose
+/// YAML does not load.
+fn compile(relative: &str, absolute: &str) -> Option<String> {
+    let is_case = relative.starts_with("cases/")
+        && raw::CASE_FILE_SUFFIXES
+            .iter()
+            .any(|suffix| relative.ends_with(suffix));
+    if !is_case && !COMPILED_SPECS.contains(&relative) {
+        return None;
     }
-    table.push(']');
-    table
+    let text = std::fs::read_to_string(absolute).unwrap_or_else(|e| panic!("{absolute}: {e}"));
+    if is_case {
+        let parsed = raw::from_yaml::<raw::RawFile>(&text).ok()?;
+        Some(serde_json::to_string(&parsed).expect("a case file serializes"))
+    } else {
+        Some(raw::from_yaml::<serde_json::Value>(&text).ok()?.to_string())
+    }
 }
 
 /// Every file below `dir` (hidden files and directories skipped), as its path relative to

@@ -15,36 +15,19 @@ use camino::{Utf8Path, Utf8PathBuf};
 /// path order.
 pub static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/built_in_files.rs"));
 
-/// The built-in case files that `build.rs` could read, each in its compiled form: the case
-/// file's own parsed structure as JSON, written from its YAML at build time, with every
-/// position the loader's diagnostics need. Keyed by repository path, in path order; a file
-/// whose YAML does not load is left out, and its YAML is read (and its problem told) at run
-/// time.
-static COMPILED_CASES: &[(&str, &str)] =
-    include!(concat!(env!("OUT_DIR"), "/built_in_compiled.rs"));
+/// The built-in files a run reads whole, each in its compiled form, written from its YAML at
+/// build time: a case file as its own parsed structure, with every position the loader's
+/// diagnostics need; `specs/premises.yaml` and `specs/clients.yaml` as the plain JSON of their
+/// data. Keyed by repository path, in path order; a file whose YAML does not load is left
+/// out, and its YAML is read (and its problem told) at run time.
+static COMPILED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/built_in_compiled.rs"));
 
-/// The built-in spec files that every run reads whole (`specs/premises.yaml`,
-/// `specs/clients.yaml`), each as the plain JSON of its YAML, written at build time. Keyed
-/// by repository path, in path order; a file whose YAML does not read is left out.
-static COMPILED_SPECS: &[(&str, &str)] =
-    include!(concat!(env!("OUT_DIR"), "/built_in_compiled_specs.rs"));
-
-/// The compiled form of the built-in case file at the repository path `path`, if it has one.
-pub fn compiled_case(path: &str) -> Option<&'static str> {
-    lookup(COMPILED_CASES, path)
-}
-
-/// The JSON form of the built-in spec file at the repository path `path`, if it has one.
-pub fn compiled_spec(path: &str) -> Option<&'static str> {
-    lookup(COMPILED_SPECS, path)
-}
-
-/// The entry of `table` (in path order) for `path`.
-fn lookup(table: &[(&'static str, &'static str)], path: &str) -> Option<&'static str> {
-    table
+/// The compiled form of the built-in file at the repository path `path`, if it has one.
+pub fn compiled(path: &str) -> Option<&'static str> {
+    COMPILED
         .binary_search_by(|(p, _)| (*p).cmp(path))
         .ok()
-        .map(|i| table[i].1)
+        .map(|i| COMPILED[i].1)
 }
 
 /// The root of the built-in cases.
@@ -122,11 +105,11 @@ impl Source {
         }
     }
 
-    /// The JSON form of the file `name`, compiled at build time, when this is the built-in
-    /// specs and the file has one (see [`compiled_spec`]).
+    /// The compiled form of the file `name`, when this is the built-in suite and the file has
+    /// one (see [`compiled`]).
     pub fn compiled(&self, name: &str) -> Option<&'static str> {
         match self {
-            Source::BuiltIn(root) => compiled_spec(root.join(name).as_str()),
+            Source::BuiltIn(root) => compiled(root.join(name).as_str()),
             Source::Dir(_) => None,
         }
     }

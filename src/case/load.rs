@@ -87,11 +87,7 @@ fn read_files(source: &Source) -> Result<(Vec<FileText<'static>>, Vec<Diagnostic
     let mut unread = Vec::new();
     for name in &names {
         let file = source.path(name.as_str());
-        let compiled = if source.is_built_in() {
-            crate::built_in::compiled_case(file.as_str())
-        } else {
-            None
-        };
+        let compiled = source.compiled(name.as_str());
         match source.read(name.as_str()) {
             Ok(text) => texts.push(FileText {
                 file,
@@ -350,7 +346,7 @@ mod tests {
     use serde_saphyr::Location;
 
     use super::*;
-    use crate::built_in::{Source, compiled_case};
+    use crate::built_in::{Source, compiled};
     use crate::spec::Specs;
 
     /// The built-in case files as `(path, YAML)`, listed and read as the loader lists and
@@ -373,12 +369,12 @@ mod tests {
         assert!(files.len() >= 30, "the built-in suite has its case files");
         for (path, _) in &files {
             let json =
-                compiled_case(path.as_str()).unwrap_or_else(|| panic!("{path}: no compiled form"));
+                compiled(path.as_str()).unwrap_or_else(|| panic!("{path}: no compiled form"));
             if let Err(e) = super::super::raw::from_compiled(json) {
                 panic!("{path}: the compiled form does not read: {e}");
             }
         }
-        assert_eq!(compiled_case("cases/no-such-file.yaml"), None);
+        assert_eq!(compiled("cases/no-such-file.yaml"), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! the YAML.
 
 use camino::Utf8Path;
-use rc_conform::built_in::{Source, compiled_spec};
+use rc_conform::built_in::{Source, compiled};
 use rc_conform::clients::ClientProfiles;
 use rc_conform::spec::premise::PremiseModel;
 
@@ -19,7 +19,7 @@ fn built_in(name: &str) -> String {
 fn the_compiled_premise_model_is_the_model_of_its_yaml() {
     let path = Utf8Path::new("specs/premises.yaml");
     let yaml = built_in("premises.yaml");
-    let compiled = compiled_spec(path.as_str()).expect("premises.yaml is compiled");
+    let compiled = compiled(path.as_str()).expect("premises.yaml is compiled");
     let from_yaml = PremiseModel::parse(path, &yaml).expect("the YAML loads");
     let from_json = PremiseModel::parse_with(path, &yaml, Some(compiled)).expect("loads");
     assert_eq!(format!("{from_json:?}"), format!("{from_yaml:?}"));
